@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * The `bluegreen` command: `bluegreen gateway [flags]` runs the embedded gateway, `bluegreen hook <action>` is what
+ * Terraform's local-exec provisioners run. Subcommands are loaded lazily so the hook starts as fast as it can.
+ *
+ * Terraform invokes it as `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','apply'])"`, which resolves
+ * the package from the stack directory without any absolute path in the synthesized JSON.
+ */
+
+const USAGE = `usage: bluegreen <command> [options]
+
+commands:
+  gateway   run the embedded APISIX-compatible gateway (admin API + proxy); see 'bluegreen gateway --help'
+  hook      apply | destroy | sweep one Admin API request; run by Terraform, reads BLUEGREEN_REQUEST
+`;
+
+/** Runs the CLI with `args` (without the node binary and script); resolves to the process exit code. */
+export async function run(args: readonly string[]): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case "gateway":
+      return (await import("./gateway-command")).runGatewayCommand(rest);
+    case "hook":
+      return (await import("./hook-command")).runHookCommand(rest);
+    case undefined:
+    case "-h":
+    case "--help":
+    case "help":
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`bluegreen: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+/** Entry point for `node -e` and the bin: runs and sets the exit code, never throws. */
+export function main(args: readonly string[]): void {
+  run(args).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`bluegreen: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2));
+}

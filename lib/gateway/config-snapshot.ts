@@ -1,0 +1,29 @@
+/**
+ * The interface between the embedded gateway's control plane (admin API + store) and its data plane (router,
+ * traffic-split, balancer, proxy).
+ *
+ * The store publishes an immutable snapshot after every accepted write; the data plane reads `current()` once per
+ * request, so a write affects the very next request and an in-flight request keeps the snapshot it started with.
+ * Values are exactly what the Admin API stored (client body + id + create_time + update_time; no schema defaults),
+ * so the data plane applies defaults itself (weight 1, pass_host "pass", scheme "http", type "roundrobin", ...).
+ */
+import type { Flavor } from "../model/gateway-request";
+
+export type StoredObject = Record<string, unknown> & { id: string };
+
+export interface GatewayConfig {
+  readonly flavor: Flavor;
+  /** Increases by one on every accepted write; lets the data plane cache compiled routers and pickers. */
+  readonly version: number;
+  readonly routes: ReadonlyMap<string, StoredObject>;
+  readonly services: ReadonlyMap<string, StoredObject>;
+  /**
+   * APISIX: standalone upstreams keyed by id.
+   * API7 EE: service-scoped upstreams keyed by `${serviceId}/${upstreamId}`.
+   */
+  readonly upstreams: ReadonlyMap<string, StoredObject>;
+}
+
+export interface ConfigSource {
+  current(): GatewayConfig;
+}

@@ -1,0 +1,79 @@
+/**
+ * The contract between synthesis and the hook: what one `terraform_data` resource carries in its `input`.
+ *
+ * The constructs build these objects (through the model), cdktf writes them into `cdk.tf.json` verbatim, Terraform
+ * hands them back to the hook as `jsonencode(self.input)` in the `BLUEGREEN_REQUEST` environment variable, and the
+ * hook parses them with the schemas below. Keys are snake_case because Terraform's `self.input.*` paths are.
+ *
+ * Nothing secret belongs here: this object lands in `cdk.tf.json`, the plan and `terraform.tfstate`. The admin key
+ * is read by the hook from the environment variable named by `gateway.admin_key_env`.
+ */
+import { z } from "zod";
+
+/** The Admin API flavours this project speaks. */
+export const flavorSchema = z.enum(["apisix", "api7-ee"]);
+export type Flavor = z.infer<typeof flavorSchema>;
+
+/** Label every object we write carries; objects without it are never overwritten unless adopted. */
+export const MANAGED_BY_LABEL = "managed-by";
+export const MANAGED_BY_VALUE = "cdktf-apisix-bluegreen";
+/** Label naming the owner (one GatewayConnection) so that a sweep only ever deletes its own objects. */
+export const OWNER_LABEL = "bluegreen-owner";
+
+/** Where and how the hook reaches the Admin API. */
+export const gatewayTargetSchema = z.object({
+  /** Base URL of the Admin API, e.g. `http://127.0.0.1:9180` (no trailing slash, no path). */
+  admin_url: z.string().url(),
+  flavor: flavorSchema,
+  /** API7 EE only; already part of every `path` below, repeated here for the sweep's list calls. */
+  gateway_group_id: z.string().min(1).optional(),
+  /** Name of the environment variable that holds the admin key when the hook runs. */
+  admin_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  /** Like `curl -k`. */
+  tls_insecure_skip_verify: z.boolean().default(false),
+  /** PEM file with the CA that signed the gateway's certificate; a relative path is resolved against the project. */
+  tls_ca_file: z.string().min(1).optional(),
+  /** Per-request timeout. */
+  request_timeout_ms: z.number().int().positive().default(10_000),
+  /** Total time the hook may spend retrying connection errors, 5xx and 429 before it gives up. */
+  retry_budget_ms: z.number().int().nonnegative().default(30_000),
+});
+export type GatewayTarget = z.infer<typeof gatewayTargetSchema>;
+
+/**
+ * One gateway object: `PUT path` with `body` on create, `DELETE path` on destroy.
+ * `path` includes the query string (`?gateway_group_id=...` on API7 EE).
+ */
+export const objectRequestSchema = z.object({
+  kind: z.literal("object"),
+  method: z.literal("PUT"),
+  path: z.string().startsWith("/apisix/admin/"),
+  body: z.record(z.string(), z.unknown()),
+  gateway: gatewayTargetSchema,
+  /** Construct path, for error messages. */
+  construct_path: z.string(),
+  /** Overwrite an existing object that does not carry our managed-by label. */
+  adopt: z.boolean().default(false),
+});
+export type ObjectRequest = z.infer<typeof objectRequestSchema>;
+
+/**
+ * The sweep: after every object is written, delete objects labelled with `owner` that are not in `keep`,
+ * routes first, then services, then upstreams. This is how a renamed or removed route or service is deleted
+ * (Terraform does not run destroy-time provisioners of resources removed from the configuration).
+ */
+export const sweepRequestSchema = z.object({
+  kind: z.literal("sweep"),
+  owner: z.string().min(1),
+  /** Admin API paths (with query) of every object this owner still declares. */
+  keep: z.array(z.string()),
+  gateway: gatewayTargetSchema,
+  construct_path: z.string(),
+});
+export type SweepRequest = z.infer<typeof sweepRequestSchema>;
+
+export const gatewayRequestSchema = z.discriminatedUnion("kind", [objectRequestSchema, sweepRequestSchema]);
+export type GatewayRequest = z.infer<typeof gatewayRequestSchema>;
+
+/** Environment variable through which Terraform passes `jsonencode(self.input)` to the hook. */
+export const REQUEST_ENV = "BLUEGREEN_REQUEST";
