@@ -1,0 +1,99 @@
+/**
+ * Shared definitions of APISIX's `schema_def.lua` (id, name, desc, labels, host, method, timeout) as zod schemas.
+ * Pure: no Node I/O, so the constructs can use them at synth time.
+ */
+import { z } from "zod";
+
+/** `id_schema`: a string of 1..64 chars matching `^[a-zA-Z0-9-_.]+$`, or an integer >= 1. */
+export const idSchema = z.union([
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-zA-Z0-9-_.]+$/),
+  z.int().min(1),
+]);
+export type Id = z.infer<typeof idSchema>;
+
+/** `rule_name_def`: a string of 1..256 chars. */
+export const nameSchema = z.string().min(1).max(256);
+export type Name = z.infer<typeof nameSchema>;
+
+/** `desc_def`: a string of at most 256 chars. */
+export const descSchema = z.string().max(256);
+export type Desc = z.infer<typeof descSchema>;
+
+/** `labels_def`: an object whose values are strings of 1..256 chars without whitespace. */
+export const labelsSchema = z.record(
+  z.string(),
+  z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^\S+$/),
+);
+export type Labels = z.infer<typeof labelsSchema>;
+
+/** `host_def`: `*`, a host name, an IP, or a wildcard host such as `*.example.com`. */
+export const hostSchema = z.string().regex(/^\*$|^\*?[0-9a-zA-Z-._[\]:]+$/);
+export type Host = z.infer<typeof hostSchema>;
+
+/** HTTP methods a route may restrict itself to (`method_schema`). */
+export const HTTP_METHODS = [
+  "GET",
+  "POST",
+  "PUT",
+  "DELETE",
+  "PATCH",
+  "HEAD",
+  "OPTIONS",
+  "CONNECT",
+  "TRACE",
+  "PURGE",
+] as const;
+
+/** `method_schema`: one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS, CONNECT, TRACE, PURGE. */
+export const methodSchema = z.enum(HTTP_METHODS);
+export type Method = z.infer<typeof methodSchema>;
+
+/** `timeout_def`: `{connect, send, read}`, all required, each a number of seconds > 0. */
+export const timeoutSchema = z.strictObject({
+  connect: z.number().gt(0),
+  send: z.number().gt(0),
+  read: z.number().gt(0),
+});
+export type Timeout = z.infer<typeof timeoutSchema>;
+
+/** Epoch seconds the store injects; clients must not send them on PUT/POST. */
+export const timestampSchema = z.int();
+
+/** The 1-based index pair of the first duplicate in `items`, compared as JSON, or undefined when all are unique. */
+export function firstDuplicate(items: readonly unknown[]): [number, number] | undefined {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < items.length; i++) {
+    const key = JSON.stringify(items[i]);
+    const before = seen.get(key);
+    if (before !== undefined) return [before + 1, i + 1];
+    seen.set(key, i);
+  }
+  return undefined;
+}
+
+/** An array of `item` with at least `min` items that must be unique (`uniqueItems: true`). */
+export function uniqueArray<T extends z.ZodType>(item: T, min = 1, max?: number) {
+  let arr = z.array(item).min(min);
+  if (max !== undefined) arr = arr.max(max);
+  return arr.superRefine((items, ctx) => {
+    const dup = firstDuplicate(items);
+    if (dup) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected unique items but items ${dup[0]} and ${dup[1]} are equal`,
+        input: items,
+      });
+    }
+  });
+}
+
+/** A generic plugin configuration: any JSON object (unknown keys accepted). */
+export const pluginConfSchema = z.looseObject({});

@@ -1,0 +1,22 @@
+/** APISIX `_M.service` (schema_def.lua 704-732, `additionalProperties: false`); `{}` is valid. */
+import { z } from "zod";
+import { descSchema, hostSchema, idSchema, labelsSchema, nameSchema, timestampSchema, uniqueArray } from "./common";
+import { pluginsSchema } from "./plugins";
+import { upstreamSchema } from "./upstream";
+
+/** An APISIX service. No required fields. */
+export const serviceSchema = z.strictObject({
+  id: idSchema.optional(),
+  name: nameSchema.optional(),
+  desc: descSchema.optional(),
+  labels: labelsSchema.optional(),
+  create_time: timestampSchema.optional(),
+  update_time: timestampSchema.optional(),
+  plugins: pluginsSchema.optional(),
+  upstream: upstreamSchema.optional(),
+  upstream_id: idSchema.optional(),
+  script: z.string().min(10).max(102400).optional(),
+  enable_websocket: z.boolean().optional(),
+  hosts: uniqueArray(hostSchema).optional(),
+});
+export type Service = z.infer<typeof serviceSchema>;
