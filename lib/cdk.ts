@@ -1,0 +1,18 @@
+/**
+ * The only module that imports the CDK for Terraform runtime.
+ *
+ * Everything else in the library imports from here, so moving to the community fork (`cdktn`) is a one-line change
+ * (plus `test/setup.js` and the jest adapter import in tests).
+ */
+export {
+  Annotations,
+  App,
+  DataResource,
+  Fn,
+  Lazy,
+  TerraformSelf,
+  TerraformStack,
+  Testing,
+  Token,
+} from "cdktf";
+export type { DataConfig, IResolveContext, LocalExecProvisioner } from "cdktf";

@@ -1,0 +1,103 @@
+import { Construct } from "constructs";
+import { Token } from "../cdk";
+import { describe, invalidProps, notAConstruct } from "../errors";
+import { buildRouteRequest } from "../model/blue-green";
+import { blueGreenRoutePropsSchema, checkProps, formatIssues } from "../model/props-schemas";
+import { BlueGreenService } from "./blue-green-service";
+import { GatewayObject } from "./gateway-object";
+
+const BLUE_GREEN_ROUTE_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/BlueGreenRoute");
+
+/** Properties of a BlueGreenRoute. */
+export interface BlueGreenRouteProps {
+  /** The blue-green service the route sends its traffic to; the route follows the service's flips. */
+  readonly service: BlueGreenService;
+  /** Admin API id of the route. */
+  readonly routeId: string;
+  /**
+   * Display name of the route.
+   *
+   * @default - the route id
+   */
+  readonly name?: string;
+  /**
+   * HTTP methods the route matches.
+   *
+   * @default - any method
+   */
+  readonly methods?: readonly string[];
+  /** Request paths the route matches, each starting with `/` (a trailing `*` matches a prefix). */
+  readonly paths: readonly string[];
+  /**
+   * Hosts the route matches (APISIX only; on API7 EE hosts live on the service).
+   *
+   * @default - any host
+   */
+  readonly hosts?: readonly string[];
+  /**
+   * Priority among routes matching the same request; higher wins.
+   *
+   * @default - the gateway's default (0)
+   */
+  readonly priority?: number;
+  /**
+   * Overwrite an existing route with the same id that this library did not create.
+   *
+   * @default false
+   */
+  readonly adopt?: boolean;
+}
+
+/**
+ * A route bound to a BlueGreenService (child `Resource`). It carries no plugins of its own, so a flip of the service
+ * moves it along with every other route of the service, in one write.
+ */
+export class BlueGreenRoute extends Construct {
+  /** Whether `x` is a BlueGreenRoute. */
+  public static isBlueGreenRoute(x: unknown): x is BlueGreenRoute {
+    return typeof x === "object" && x !== null && BLUE_GREEN_ROUTE_SYMBOL in x;
+  }
+
+  /** Admin API id of the route. */
+  public readonly routeId: string;
+  /** The service the route sends its traffic to. */
+  public readonly service: BlueGreenService;
+  /** The route object. */
+  public readonly resource: GatewayObject;
+
+  constructor(scope: Construct, id: string, props: BlueGreenRouteProps) {
+    super(scope, id);
+    Object.defineProperty(this, BLUE_GREEN_ROUTE_SYMBOL, { value: true });
+
+    if (!BlueGreenService.isBlueGreenService(props.service)) {
+      throw notAConstruct(this.node.path, "service", "BlueGreenService", props.service);
+    }
+    const { service, ...rest } = props;
+    const gateway = service.gateway;
+    const issues = checkProps(blueGreenRoutePropsSchema(gateway.flavor), rest, (v) => Token.isUnresolved(v));
+    if (issues.length > 0) throw invalidProps(this.node.path, formatIssues(rest, issues, describe));
+
+    this.routeId = props.routeId;
+    this.service = service;
+    gateway._claim("route", props.routeId, this);
+
+    const request = buildRouteRequest({
+      scope: gateway.scope,
+      owner: gateway.owner,
+      serviceId: service.serviceId,
+      routeId: props.routeId,
+      name: props.name,
+      methods: props.methods,
+      paths: props.paths,
+      hosts: props.hosts,
+      priority: props.priority,
+    });
+    this.resource = new GatewayObject(this, "Resource", {
+      gateway,
+      kind: "routes",
+      request,
+      adopt: props.adopt ?? false,
+      dependsOn: [service.resource],
+    });
+  }
+}

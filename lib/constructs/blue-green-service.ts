@@ -1,0 +1,222 @@
+import { Construct } from "constructs";
+import { Annotations, Token } from "../cdk";
+import { describe, invalidProps, notAConstruct } from "../errors";
+import { buildServiceRequests, type Color, type ServiceSpec } from "../model/blue-green";
+import { blueGreenServicePropsSchema, checkProps, formatIssues } from "../model/props-schemas";
+import { GatewayConnection } from "./gateway-connection";
+import { GatewayObject } from "./gateway-object";
+
+const BLUE_GREEN_SERVICE_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/BlueGreenService");
+
+/** One backend node of a color. */
+export interface BlueGreenNodeProps {
+  /** Hostname or IP address. */
+  readonly host: string;
+  /** TCP port, 1..65535. */
+  readonly port: number;
+  /**
+   * Load-balancing weight among the nodes of the same color.
+   *
+   * @default 1
+   */
+  readonly weight?: number;
+}
+
+/** One color (blue or green) of a service: its nodes and how to reach them. */
+export interface BlueGreenUpstreamProps {
+  /** The backend nodes; at least one. */
+  readonly nodes: readonly BlueGreenNodeProps[];
+  /**
+   * Protocol used to talk to the nodes.
+   *
+   * @default - the gateway's default (http)
+   */
+  readonly scheme?: "http" | "https" | "grpc" | "grpcs";
+  /**
+   * Host header sent to the nodes: the client's (`pass`), the node's (`node`) or `upstreamHost` (`rewrite`).
+   *
+   * @default - the gateway's default (pass)
+   */
+  readonly passHost?: "pass" | "node" | "rewrite";
+  /**
+   * Host header sent when `passHost` is `rewrite`.
+   *
+   * @default - none
+   */
+  readonly upstreamHost?: string;
+  /**
+   * Connect timeout in seconds.
+   *
+   * @default - 60 when another timeout is set, else the gateway's default
+   */
+  readonly connectTimeoutSec?: number;
+  /**
+   * Send timeout in seconds.
+   *
+   * @default - 60 when another timeout is set, else the gateway's default
+   */
+  readonly sendTimeoutSec?: number;
+  /**
+   * Read timeout in seconds.
+   *
+   * @default - 60 when another timeout is set, else the gateway's default
+   */
+  readonly readTimeoutSec?: number;
+  /**
+   * Number of retries on another node (APISIX standalone upstreams; ignored for inline traffic-split upstreams).
+   *
+   * @default - the gateway's default (number of nodes - 1)
+   */
+  readonly retries?: number;
+}
+
+/** Header-based preview: lets testers reach either color whatever is active. */
+export interface BlueGreenPreviewProps {
+  /** Request header that selects a color, e.g. `X-Env`. */
+  readonly header: string;
+  /**
+   * Header value that reaches green.
+   *
+   * @default "green"
+   */
+  readonly greenValue?: string;
+  /**
+   * Header value that reaches blue.
+   *
+   * @default "blue"
+   */
+  readonly blueValue?: string;
+}
+
+/** Properties of a BlueGreenService. */
+export interface BlueGreenServiceProps {
+  /** The gateway the service is written to. */
+  readonly gateway: GatewayConnection;
+  /** Admin API id of the service (on APISIX also the prefix of the upstream ids `<id>-blue` and `<id>-green`). */
+  readonly serviceId: string;
+  /**
+   * Display name of the service.
+   *
+   * @default - the service id
+   */
+  readonly name?: string;
+  /** The blue color's backend. */
+  readonly blue: BlueGreenUpstreamProps;
+  /** The green color's backend. */
+  readonly green: BlueGreenUpstreamProps;
+  /**
+   * The color that receives live traffic. Flipping it changes only the traffic-split weights.
+   *
+   * @default "blue"
+   */
+  readonly active?: Color;
+  /**
+   * Percentage of traffic (0..99) sent to the idle color, for a canary.
+   *
+   * @default 0
+   */
+  readonly canaryPercent?: number;
+  /**
+   * Header-based preview of both colors, ahead of the weights.
+   *
+   * @default - no preview
+   */
+  readonly preview?: BlueGreenPreviewProps;
+  /**
+   * Retire the idle color (the manual workflow's Cleanup): the service points at the active color only, without
+   * traffic-split, and on APISIX the idle upstream object is deleted by the sweep.
+   *
+   * @default false
+   */
+  readonly retireIdle?: boolean;
+  /**
+   * Overwrite existing objects with the same ids that this library did not create.
+   *
+   * @default false
+   */
+  readonly adopt?: boolean;
+}
+
+/**
+ * A service with two colors and a traffic-split that sends all (or `100 - canaryPercent` %) of the traffic to the
+ * active color. On APISIX each color is a stored upstream (`<id>-blue`, `<id>-green`, children `Blue` and `Green`);
+ * on API7 EE blue is the service's upstream and green is inline in the traffic-split. The service object is the child
+ * `Resource`.
+ */
+export class BlueGreenService extends Construct {
+  /** Whether `x` is a BlueGreenService. */
+  public static isBlueGreenService(x: unknown): x is BlueGreenService {
+    return typeof x === "object" && x !== null && BLUE_GREEN_SERVICE_SYMBOL in x;
+  }
+
+  /** Admin API id of the service. */
+  public readonly serviceId: string;
+  /** The gateway the service is written to. */
+  public readonly gateway: GatewayConnection;
+  /** The color that receives live traffic. */
+  public readonly active: Color;
+  /** The service object. */
+  public readonly resource: GatewayObject;
+  /** The stored upstream objects (APISIX only; absent for a retired color). */
+  public readonly upstreams: Partial<Record<Color, GatewayObject>>;
+
+  constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
+    super(scope, id);
+    Object.defineProperty(this, BLUE_GREEN_SERVICE_SYMBOL, { value: true });
+
+    if (!GatewayConnection.isGatewayConnection(props.gateway)) {
+      throw notAConstruct(this.node.path, "gateway", "GatewayConnection", props.gateway);
+    }
+    const { gateway, ...rest } = props;
+    const issues = checkProps(blueGreenServicePropsSchema, rest, (v) => Token.isUnresolved(v));
+    if (issues.length > 0) throw invalidProps(this.node.path, formatIssues(rest, issues, describe));
+
+    this.gateway = gateway;
+    this.serviceId = props.serviceId;
+    this.active = props.active ?? "blue";
+    gateway._claim("service", props.serviceId, this);
+
+    if (props.retireIdle === true) {
+      const ignored = [
+        props.preview !== undefined ? "preview" : undefined,
+        props.canaryPercent !== undefined && props.canaryPercent !== 0 ? "canaryPercent" : undefined,
+      ].filter((x): x is string => x !== undefined);
+      if (ignored.length > 0) {
+        Annotations.of(this).addWarning(
+          `${ignored.join(" and ")} ignored while retireIdle is true: all traffic goes to ${this.active}`,
+        );
+      }
+    }
+
+    const spec: ServiceSpec = {
+      scope: gateway.scope,
+      owner: gateway.owner,
+      serviceId: props.serviceId,
+      name: props.name,
+      blue: props.blue,
+      green: props.green,
+      active: this.active,
+      canaryPercent: props.canaryPercent,
+      preview: props.preview,
+      retireIdle: props.retireIdle,
+    };
+    const requests = buildServiceRequests(spec);
+    const adopt = props.adopt ?? false;
+
+    const upstreams: Partial<Record<Color, GatewayObject>> = {};
+    for (const [color, childId] of [["blue", "Blue"], ["green", "Green"]] as const) {
+      const request = requests.upstreams[color];
+      if (request !== undefined) {
+        upstreams[color] = new GatewayObject(this, childId, { gateway, kind: "upstreams", request, adopt });
+      }
+    }
+    this.upstreams = upstreams;
+    this.resource = new GatewayObject(this, "Resource", {
+      gateway,
+      kind: "services",
+      request: requests.service,
+      adopt,
+      dependsOn: Object.values(upstreams),
+    });
+  }
+}

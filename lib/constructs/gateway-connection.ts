@@ -1,0 +1,220 @@
+import { Construct, type IConstruct } from "constructs";
+import { Annotations, DataResource, Lazy, TerraformStack, Token } from "../cdk";
+import { describe, duplicateObjectId, duplicateOwner, invalidProps } from "../errors";
+import type { GatewayScope } from "../model/blue-green";
+import type { Flavor, GatewayTarget, SweepRequest } from "../model/gateway-request";
+import { DEFAULT_ADMIN_KEY_ENV, gatewayTarget, requestSha256, sweepRequest } from "../model/hook-input";
+import { checkProps, formatIssues, gatewayConnectionPropsSchema } from "../model/props-schemas";
+import { HOOK_SWEEP_COMMAND, hookEnvironment, type GatewayObject } from "./gateway-object";
+
+const GATEWAY_CONNECTION_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/GatewayConnection");
+
+/** TLS settings for the Admin API connection. */
+export interface GatewayTlsProps {
+  /**
+   * Do not verify the gateway's certificate, like `curl -k`.
+   *
+   * @default false
+   */
+  readonly insecureSkipVerify?: boolean;
+  /**
+   * PEM file with the CA that signed the gateway's certificate; a relative path is resolved against the project.
+   *
+   * @default - the system's trusted CAs
+   */
+  readonly caFile?: string;
+}
+
+/** Properties of a GatewayConnection. */
+export interface GatewayConnectionProps {
+  /** Base URL of the Admin API, e.g. `https://localhost:7443` or `http://127.0.0.1:9180` (no path). */
+  readonly adminUrl: string;
+  /**
+   * Which Admin API the gateway speaks.
+   *
+   * @default "apisix"
+   */
+  readonly flavor?: Flavor;
+  /**
+   * API7 EE gateway group the objects are published to; required on api7-ee, refused on apisix.
+   *
+   * @default - none (apisix)
+   */
+  readonly gatewayGroupId?: string;
+  /**
+   * Name of the environment variable that holds the admin key when Terraform runs the hooks. Only the name is
+   * synthesized; the key itself never reaches `cdk.tf.json`, the plan or the state.
+   *
+   * @default "GATEWAY_ADMIN_KEY"
+   */
+  readonly adminKeyEnv?: string;
+  /**
+   * TLS settings for an `https` admin URL.
+   *
+   * @default - verify against the system's trusted CAs
+   */
+  readonly tls?: GatewayTlsProps;
+  /**
+   * Value of the `bluegreen-owner` label on every object of this connection. The sweep only ever deletes objects
+   * carrying it, so two connections to one gateway must use different owners.
+   *
+   * @default - the id of the stack
+   */
+  readonly owner?: string;
+  /**
+   * Timeout of one Admin API request made by a hook.
+   *
+   * @default 10000
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * Total time a hook may spend retrying connection errors, 5xx and 429 responses before it fails.
+   *
+   * @default 30000
+   */
+  readonly retryBudgetMs?: number;
+}
+
+/** Connections already defined in an app, per gateway and owner, so two of them never sweep each other. */
+const OWNERS = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Where and how the hooks reach one gateway's Admin API, plus the sweep that deletes this owner's objects that are
+ * no longer declared (renamed or removed routes and services, retired upstreams).
+ *
+ * The sweep is a `terraform_data` (child id `Sweep`) that depends on every object of the connection and is replaced
+ * whenever the set of declared object paths changes.
+ */
+export class GatewayConnection extends Construct {
+  /** Whether `x` is a GatewayConnection. */
+  public static isGatewayConnection(x: unknown): x is GatewayConnection {
+    return typeof x === "object" && x !== null && GATEWAY_CONNECTION_SYMBOL in x;
+  }
+
+  /** Base URL of the Admin API, without trailing slash. */
+  public readonly adminUrl: string;
+  /** Which Admin API the gateway speaks. */
+  public readonly flavor: Flavor;
+  /** API7 EE gateway group id (undefined on apisix). */
+  public readonly gatewayGroupId?: string;
+  /** Name of the environment variable read for the admin key. */
+  public readonly adminKeyEnv: string;
+  /** Value of the `bluegreen-owner` label. */
+  public readonly owner: string;
+  /** The flavor and gateway group, as the model takes them. */
+  public readonly scope: GatewayScope;
+  /** The `gateway` block of every input of this connection. */
+  public readonly target: GatewayTarget;
+  /** The sweep resource. */
+  public readonly sweep: DataResource;
+
+  private readonly objects: GatewayObject[] = [];
+  private readonly claims = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: GatewayConnectionProps) {
+    super(scope, id);
+    Object.defineProperty(this, GATEWAY_CONNECTION_SYMBOL, { value: true });
+
+    const owner = props.owner ?? TerraformStack.of(this).node.id;
+    const checked = { ...props, owner };
+    const issues = checkProps(gatewayConnectionPropsSchema, checked, (v) => Token.isUnresolved(v));
+    if (issues.length > 0) {
+      const details = formatIssues(checked, issues, describe);
+      if (props.owner === undefined && issues.some((i) => i.field === "owner")) {
+        details.push("the default owner is the stack id; set owner explicitly");
+      }
+      throw invalidProps(this.node.path, details);
+    }
+
+    this.target = gatewayTarget({
+      adminUrl: props.adminUrl,
+      flavor: props.flavor,
+      gatewayGroupId: props.gatewayGroupId,
+      adminKeyEnv: props.adminKeyEnv,
+      tlsInsecureSkipVerify: props.tls?.insecureSkipVerify,
+      tlsCaFile: props.tls?.caFile,
+      requestTimeoutMs: props.requestTimeoutMs,
+      retryBudgetMs: props.retryBudgetMs,
+    });
+    this.adminUrl = this.target.admin_url;
+    this.flavor = this.target.flavor;
+    this.gatewayGroupId = props.gatewayGroupId;
+    this.adminKeyEnv = props.adminKeyEnv ?? DEFAULT_ADMIN_KEY_ENV;
+    this.owner = owner;
+    this.scope = { flavor: this.flavor, gatewayGroupId: this.gatewayGroupId };
+
+    this.claimOwner();
+    this.warnAboutPlainHttp();
+
+    const keep = Lazy.listValue({ produce: () => this.keep() });
+    const input: SweepRequest = sweepRequest(owner, [], this.target, this.node.path);
+    this.sweep = new DataResource(this, "Sweep", {
+      input: { ...input, keep },
+      triggersReplace: {
+        request_sha256: Lazy.stringValue({
+          produce: () => requestSha256(sweepRequest(owner, this.keep(), this.target, this.node.path)),
+        }),
+      },
+      provisioners: [{ type: "local-exec", command: HOOK_SWEEP_COMMAND, environment: hookEnvironment() }],
+    });
+    this.sweep.dependsOn = Lazy.listValue({
+      produce: () => this.objects.map((o) => `${o.resource.terraformResourceType}.${o.resource.friendlyUniqueId}`),
+    });
+  }
+
+  /** Admin API paths of every object this connection declares, sorted. */
+  public keep(): string[] {
+    return [...new Set(this.objects.map((o) => o.objectPath))].sort();
+  }
+
+  /**
+   * Reserves an object id on this gateway; throws when another construct already declared it.
+   *
+   * @internal
+   */
+  public _claim(kind: "service" | "route", id: string, claimant: IConstruct): void {
+    if (Token.isUnresolved(id)) return;
+    const key = `${kind}:${id}`;
+    const other = this.claims.get(key);
+    if (other !== undefined) throw duplicateObjectId(claimant.node.path, kind, id, this.node.path, other);
+    this.claims.set(key, claimant.node.path);
+  }
+
+  /**
+   * Adds an object to the sweep's `keep` list and `depends_on`.
+   *
+   * @internal
+   */
+  public _registerObject(object: GatewayObject): void {
+    this.objects.push(object);
+  }
+
+  private claimOwner(): void {
+    if ([this.adminUrl, this.gatewayGroupId, this.owner].some((v) => Token.isUnresolved(v))) return;
+    const root = this.node.root;
+    let owners = OWNERS.get(root);
+    if (owners === undefined) {
+      owners = new Map();
+      OWNERS.set(root, owners);
+    }
+    const key = `${this.adminUrl}|${this.gatewayGroupId ?? ""}|${this.owner}`;
+    const other = owners.get(key);
+    if (other !== undefined) throw duplicateOwner(this.node.path, this.owner, this.adminUrl, other);
+    owners.set(key, this.node.path);
+  }
+
+  private warnAboutPlainHttp(): void {
+    if (Token.isUnresolved(this.adminUrl)) return;
+    const url = new URL(this.adminUrl);
+    if (url.protocol === "http:" && !isLoopback(url.hostname)) {
+      Annotations.of(this).addWarning(
+        `adminUrl ${this.adminUrl} is plain http to a non-loopback host: the admin key crosses the network unencrypted; use https`,
+      );
+    }
+  }
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}

@@ -1,0 +1,106 @@
+import { Construct } from "constructs";
+import { DataResource, Fn, TerraformSelf, Token } from "../cdk";
+import { gatewayWouldReject } from "../errors";
+import type { AdminRequest, ObjectKind } from "../model/blue-green";
+import { REQUEST_ENV, type ObjectRequest } from "../model/gateway-request";
+import { objectRequest, requestSha256 } from "../model/hook-input";
+import { checkObject } from "../schemas";
+import type { GatewayConnection } from "./gateway-connection";
+
+/** The shell command a create-time provisioner runs: PUT the request in `BLUEGREEN_REQUEST`. */
+export const HOOK_APPLY_COMMAND = `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','apply'])"`;
+/** The shell command a destroy-time provisioner runs: DELETE the object of the request in `BLUEGREEN_REQUEST`. */
+export const HOOK_DESTROY_COMMAND = `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','destroy'])"`;
+/** The shell command the sweep runs: delete this owner's objects that are no longer declared. */
+export const HOOK_SWEEP_COMMAND = `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','sweep'])"`;
+/** The provisioner environment: the whole input, JSON-encoded by Terraform (never interpolated into the command). */
+export function hookEnvironment(): Record<string, string> {
+  return { [REQUEST_ENV]: Fn.jsonencode(TerraformSelf.getAny("input")) };
+}
+
+const GATEWAY_OBJECT_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/GatewayObject");
+
+/** Properties of one gateway object. */
+export interface GatewayObjectProps {
+  /** The connection the object is written through. */
+  readonly gateway: GatewayConnection;
+  /** The Admin API collection, for the synth-time schema check. */
+  readonly kind: ObjectKind;
+  /** The exact Admin API write. */
+  readonly request: AdminRequest;
+  /**
+   * Overwrite an existing object that does not carry our managed-by label.
+   *
+   * @default false
+   */
+  readonly adopt?: boolean;
+  /**
+   * Objects that must be written first (and deleted last).
+   *
+   * @default - none
+   */
+  readonly dependsOn?: readonly GatewayObject[];
+}
+
+/**
+ * One Admin API object, defined as a built-in `terraform_data` resource whose `input` is the exact request.
+ *
+ * Every change of the request replaces the resource (`triggers_replace` holds its hash) and, with
+ * `create_before_destroy`, a replacement runs only the new object's create hook: the deposed object is forgotten
+ * without its destroy hook, so a flip never deletes anything. `cdktf destroy` runs the destroy hook (DELETE).
+ *
+ * @internal used by BlueGreenService and BlueGreenRoute
+ */
+export class GatewayObject extends Construct {
+  /** Whether `x` is a GatewayObject. */
+  public static isGatewayObject(x: unknown): x is GatewayObject {
+    return typeof x === "object" && x !== null && GATEWAY_OBJECT_SYMBOL in x;
+  }
+
+  /** The `terraform_data` resource. */
+  public readonly resource: DataResource;
+  /** Admin API path of the object (with query on API7 EE). */
+  public readonly objectPath: string;
+  /** The resource's input, as synthesized. */
+  public readonly input: ObjectRequest;
+
+  constructor(scope: Construct, id: string, props: GatewayObjectProps) {
+    super(scope, id);
+    Object.defineProperty(this, GATEWAY_OBJECT_SYMBOL, { value: true });
+
+    if (!containsTokens(props.request.body)) {
+      const check = checkObject(props.kind, props.request.body, props.gateway.flavor);
+      if (!check.ok) throw gatewayWouldReject(scope.node.path, props.request.method, props.request.path, check.error_msg);
+    }
+
+    this.objectPath = props.request.path;
+    this.input = objectRequest(props.request, props.gateway.target, this.node.path, props.adopt ?? false);
+    this.resource = new DataResource(this, "Resource", {
+      input: this.input,
+      triggersReplace: { request_sha256: inputHash(this.input) },
+      lifecycle: { createBeforeDestroy: true },
+      dependsOn: props.dependsOn !== undefined && props.dependsOn.length > 0 ? props.dependsOn.map((o) => o.resource) : undefined,
+      provisioners: [
+        { type: "local-exec", command: HOOK_APPLY_COMMAND, environment: hookEnvironment() },
+        { type: "local-exec", when: "destroy", command: HOOK_DESTROY_COMMAND, environment: hookEnvironment() },
+      ],
+    });
+    props.gateway._registerObject(this);
+  }
+}
+
+/**
+ * The replacement trigger: the sha256 of the canonical input, computed at synth; when the input holds tokens
+ * (values known only when Terraform runs), Terraform computes it instead.
+ */
+export function inputHash(input: unknown): string {
+  return containsTokens(input) ? Fn.sha256(Fn.jsonencode(input)) : requestSha256(input);
+}
+
+/** Whether any value in `value` is an unresolved token. */
+export function containsTokens(value: unknown): boolean {
+  if (Token.isUnresolved(value)) return true;
+  if (Array.isArray(value)) return value.some(containsTokens);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsTokens);
+  return false;
+}

@@ -1,0 +1,47 @@
+/**
+ * Error factories for the constructs, in the style of cdktf's `lib/errors.ts`: call sites `throw invalidProps(...)`,
+ * so message text lives in one place. Messages are lowercase, name the construct path, the value received and what
+ * is allowed, and never contain a secret.
+ */
+
+/** Props failed validation; `details` are `field must ..., got value` fragments. */
+export const invalidProps = (constructPath: string, details: readonly string[]) =>
+  new Error(`invalid props at ${constructPath}: ${details.join("; ")}`);
+
+/** Two constructs declare the same gateway object (same kind and id on one gateway connection). */
+export const duplicateObjectId = (constructPath: string, kind: string, id: string, gatewayPath: string, otherPath: string) =>
+  new Error(
+    `invalid props at ${constructPath}: duplicate ${kind} id "${id}" on gateway ${gatewayPath}, already declared at ${otherPath}`,
+  );
+
+/** Two gateway connections would sweep each other's objects. */
+export const duplicateOwner = (constructPath: string, owner: string, adminUrl: string, otherPath: string) =>
+  new Error(
+    `invalid props at ${constructPath}: owner "${owner}" is already used for ${adminUrl} by ${otherPath}; ` +
+      `set a distinct owner so that one sweep never deletes the other's objects`,
+  );
+
+/** A prop that must be one of our constructs is something else. */
+export const notAConstruct = (constructPath: string, prop: string, expected: string, got: unknown) =>
+  new Error(`invalid props at ${constructPath}: ${prop} must be a ${expected}, got ${describe(got)}`);
+
+/** A built Admin API body would be rejected by the gateway's own schema. */
+export const gatewayWouldReject = (constructPath: string, method: string, path: string, errorMsg: string) =>
+  new Error(`invalid props at ${constructPath}: the gateway would reject ${method} ${path}: ${errorMsg}`);
+
+/** Short, safe rendering of a received value for error messages. */
+export function describe(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "function") return "a function";
+  if (typeof value === "object" && value !== null && "node" in value) {
+    const path = (value as { node?: { path?: unknown } }).node?.path;
+    return typeof path === "string" ? `the construct at ${path}` : "a construct";
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}

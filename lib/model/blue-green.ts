@@ -1,0 +1,258 @@
+/**
+ * The blue-green model: validated props in, the exact Admin API requests out.
+ *
+ * Pure functions with no cdktf or Terraform imports, so a native Terraform provider can reuse them. The traffic-split
+ * lives on the service, so a flip (or a canary step) is one write and every route of the service moves together;
+ * flipping `active` changes only `weight` values.
+ */
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL, type Flavor } from "./gateway-request";
+
+/** The two colors. */
+export type Color = "blue" | "green";
+export const COLORS: readonly Color[] = ["blue", "green"];
+
+/** Where the objects go: the flavor decides the payload shapes, the group is part of every API7 EE path. */
+export interface GatewayScope {
+  readonly flavor: Flavor;
+  /** API7 EE gateway group id; required on api7-ee, absent on apisix. */
+  readonly gatewayGroupId?: string;
+}
+
+/** One Admin API write. `path` includes the query string (`?gateway_group_id=` on API7 EE). */
+export interface AdminRequest {
+  readonly method: "PUT";
+  readonly path: string;
+  readonly body: Record<string, unknown>;
+}
+
+/** The Admin API collections this library writes. */
+export type ObjectKind = "routes" | "services" | "upstreams";
+
+/** One backend node. */
+export interface NodeSpec {
+  readonly host: string;
+  readonly port: number;
+  /** @default 1 */
+  readonly weight?: number;
+}
+
+/** One color's backend. Optional fields are only sent when set. */
+export interface UpstreamSpec {
+  readonly nodes: readonly NodeSpec[];
+  readonly scheme?: "http" | "https" | "grpc" | "grpcs";
+  readonly passHost?: "pass" | "node" | "rewrite";
+  readonly upstreamHost?: string;
+  /** Timeouts in seconds; when any is set, the others default to APISIX's 60. */
+  readonly connectTimeoutSec?: number;
+  readonly sendTimeoutSec?: number;
+  readonly readTimeoutSec?: number;
+  readonly retries?: number;
+}
+
+/** Header-based preview: `<header>: <greenValue>` reaches green, `<header>: <blueValue>` blue. */
+export interface PreviewSpec {
+  readonly header: string;
+  /** @default "green" */
+  readonly greenValue?: string;
+  /** @default "blue" */
+  readonly blueValue?: string;
+}
+
+/** Everything that decides a blue-green service's requests. */
+export interface ServiceSpec {
+  readonly scope: GatewayScope;
+  /** Value of the `bluegreen-owner` label. */
+  readonly owner: string;
+  readonly serviceId: string;
+  /** @default serviceId */
+  readonly name?: string;
+  readonly blue: UpstreamSpec;
+  readonly green: UpstreamSpec;
+  /** @default "blue" */
+  readonly active?: Color;
+  /** Percentage of traffic to the idle color. @default 0 */
+  readonly canaryPercent?: number;
+  readonly preview?: PreviewSpec;
+  /** Drop the idle color: no traffic-split, and on APISIX no idle upstream object. @default false */
+  readonly retireIdle?: boolean;
+}
+
+/** The requests of one service, in write order: upstreams (APISIX only), then the service. */
+export interface ServiceRequests {
+  /** Standalone upstream objects (APISIX only; a retired color has none). */
+  readonly upstreams: Partial<Record<Color, AdminRequest>>;
+  readonly service: AdminRequest;
+}
+
+/** Everything that decides a route's request. */
+export interface RouteSpec {
+  readonly scope: GatewayScope;
+  readonly owner: string;
+  readonly serviceId: string;
+  readonly routeId: string;
+  /** @default routeId */
+  readonly name?: string;
+  /** @default - any method */
+  readonly methods?: readonly string[];
+  readonly paths: readonly string[];
+  /** APISIX only. @default - any host */
+  readonly hosts?: readonly string[];
+  /** @default - the gateway's default (0) */
+  readonly priority?: number;
+}
+
+/** APISIX's default proxy timeout, used for the timeout fields the user left out. */
+export const DEFAULT_TIMEOUT_SEC = 60;
+
+/** The labels every object we write carries. */
+export function managedLabels(owner: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [OWNER_LABEL]: owner };
+}
+
+/** Admin API path of one object, with `?gateway_group_id=` on API7 EE. */
+export function objectPath(kind: ObjectKind, id: string, scope: GatewayScope): string {
+  const base = `/apisix/admin/${kind}/${encodeURIComponent(id)}`;
+  if (scope.flavor === "api7-ee") {
+    if (scope.gatewayGroupId === undefined || scope.gatewayGroupId === "") {
+      throw new Error(`api7-ee paths need a gateway group id, got ${JSON.stringify(scope.gatewayGroupId)}`);
+    }
+    return `${base}?gateway_group_id=${encodeURIComponent(scope.gatewayGroupId)}`;
+  }
+  return base;
+}
+
+/** Id of a color's standalone upstream on APISIX: `<serviceId>-<color>`. */
+export function upstreamId(serviceId: string, color: Color): string {
+  return `${serviceId}-${color}`;
+}
+
+/** The other color. */
+export function otherColor(color: Color): Color {
+  return color === "blue" ? "green" : "blue";
+}
+
+/** Traffic weights: active gets `100 - canaryPercent`, idle gets `canaryPercent`. */
+export function colorWeights(active: Color, canaryPercent = 0): Record<Color, number> {
+  const idle = canaryPercent;
+  const live = 100 - canaryPercent;
+  return active === "blue" ? { blue: live, green: idle } : { blue: idle, green: live };
+}
+
+/** The nginx variable of a request header: `X-Env` → `http_x_env`. */
+export function headerVar(header: string): string {
+  return `http_${header.toLowerCase().replace(/-/g, "_")}`;
+}
+
+/** The fields of an upstream shared by the standalone (APISIX) and inline (API7 EE) forms. */
+function upstreamFields(spec: UpstreamSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: "roundrobin" };
+  if (spec.scheme !== undefined) out.scheme = spec.scheme;
+  if (spec.passHost !== undefined) out.pass_host = spec.passHost;
+  if (spec.upstreamHost !== undefined) out.upstream_host = spec.upstreamHost;
+  out.nodes = spec.nodes.map((n) => ({ host: n.host, port: n.port, weight: n.weight ?? 1 }));
+  if (spec.connectTimeoutSec !== undefined || spec.sendTimeoutSec !== undefined || spec.readTimeoutSec !== undefined) {
+    out.timeout = {
+      connect: spec.connectTimeoutSec ?? DEFAULT_TIMEOUT_SEC,
+      send: spec.sendTimeoutSec ?? DEFAULT_TIMEOUT_SEC,
+      read: spec.readTimeoutSec ?? DEFAULT_TIMEOUT_SEC,
+    };
+  }
+  if (spec.retries !== undefined) out.retries = spec.retries;
+  return out;
+}
+
+/** An inline upstream (API7 EE service upstream and traffic-split entries). */
+export function inlineUpstream(spec: UpstreamSpec): Record<string, unknown> {
+  return upstreamFields(spec);
+}
+
+/** The standalone upstream object of one color (APISIX). */
+export function buildUpstreamRequest(spec: ServiceSpec, color: Color): AdminRequest {
+  const id = upstreamId(spec.serviceId, color);
+  const fields = upstreamFields(spec[color]);
+  return {
+    method: "PUT",
+    path: objectPath("upstreams", id, spec.scope),
+    body: { name: id, ...fields, labels: managedLabels(spec.owner) },
+  };
+}
+
+/** A traffic-split entry sending `weight` to `color`. */
+function weighted(spec: ServiceSpec, color: Color, weight: number): Record<string, unknown> {
+  if (spec.scope.flavor === "apisix") return { upstream_id: upstreamId(spec.serviceId, color), weight };
+  // api7-ee: blue is the service's default upstream (weight-only entry), green is inline.
+  return color === "green" ? { upstream: inlineUpstream(spec.green), weight } : { weight };
+}
+
+/** The traffic-split rules: preview rules first, then the weighted main rule (green entry first, then blue). */
+export function trafficSplitRules(spec: ServiceSpec): Record<string, unknown>[] {
+  const weights = colorWeights(spec.active ?? "blue", spec.canaryPercent ?? 0);
+  const rules: Record<string, unknown>[] = [];
+  if (spec.preview !== undefined) {
+    const variable = headerVar(spec.preview.header);
+    const values: Record<Color, string> = {
+      green: spec.preview.greenValue ?? "green",
+      blue: spec.preview.blueValue ?? "blue",
+    };
+    for (const color of ["green", "blue"] as const) {
+      rules.push({
+        match: [{ vars: [[variable, "==", values[color]]] }],
+        weighted_upstreams: [weighted(spec, color, 1)],
+      });
+    }
+  }
+  rules.push({ weighted_upstreams: [weighted(spec, "green", weights.green), weighted(spec, "blue", weights.blue)] });
+  return rules;
+}
+
+/** The requests of a blue-green service: its upstream objects (APISIX) and the service with the traffic-split. */
+export function buildServiceRequests(spec: ServiceSpec): ServiceRequests {
+  const active = spec.active ?? "blue";
+  const retire = spec.retireIdle === true;
+  const name = spec.name ?? spec.serviceId;
+  const labels = managedLabels(spec.owner);
+  const path = objectPath("services", spec.serviceId, spec.scope);
+
+  if (spec.scope.flavor === "apisix") {
+    const colors = retire ? [active] : (["blue", "green"] as const);
+    const upstreams: Partial<Record<Color, AdminRequest>> = {};
+    for (const color of colors) upstreams[color] = buildUpstreamRequest(spec, color);
+    const body: Record<string, unknown> = retire
+      ? { name, labels, upstream_id: upstreamId(spec.serviceId, active) }
+      : {
+          name,
+          labels,
+          upstream_id: upstreamId(spec.serviceId, "blue"),
+          plugins: { "traffic-split": { rules: trafficSplitRules(spec) } },
+        };
+    return { upstreams, service: { method: "PUT", path, body } };
+  }
+
+  const body: Record<string, unknown> = retire
+    ? { name, labels, upstream: inlineUpstream(spec[active]) }
+    : {
+        name,
+        labels,
+        upstream: inlineUpstream(spec.blue),
+        plugins: { "traffic-split": { rules: trafficSplitRules(spec) } },
+      };
+  return { upstreams: {}, service: { method: "PUT", path, body } };
+}
+
+/** The request of a route bound to a blue-green service. */
+export function buildRouteRequest(spec: RouteSpec): AdminRequest {
+  const name = spec.name ?? spec.routeId;
+  const body: Record<string, unknown> = { name, labels: managedLabels(spec.owner) };
+  if (spec.scope.flavor === "apisix") {
+    body.uris = [...spec.paths];
+    if (spec.methods !== undefined) body.methods = [...spec.methods];
+    if (spec.hosts !== undefined) body.hosts = [...spec.hosts];
+  } else {
+    if (spec.hosts !== undefined) throw new Error(`api7-ee routes have no hosts, got ${JSON.stringify(spec.hosts)}`);
+    if (spec.methods !== undefined) body.methods = [...spec.methods];
+    body.paths = [...spec.paths];
+  }
+  if (spec.priority !== undefined) body.priority = spec.priority;
+  body.service_id = spec.serviceId;
+  return { method: "PUT", path: objectPath("routes", spec.routeId, spec.scope), body };
+}

@@ -1,0 +1,85 @@
+/**
+ * Builds the `terraform_data` inputs of `gateway-request.ts` (what the hook receives) from the model's requests,
+ * and the canonical hash that makes every change a replacement. Pure: no cdktf imports.
+ */
+import { createHash } from "node:crypto";
+import type { AdminRequest } from "./blue-green";
+import type { Flavor, GatewayTarget, ObjectRequest, SweepRequest } from "./gateway-request";
+
+/** Defaults of the connection settings (the values `gatewayTargetSchema` would apply). */
+export const DEFAULT_ADMIN_KEY_ENV = "GATEWAY_ADMIN_KEY";
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_RETRY_BUDGET_MS = 30_000;
+
+/** Connection settings in the props' camelCase. */
+export interface GatewaySettings {
+  readonly adminUrl: string;
+  readonly flavor?: Flavor;
+  readonly gatewayGroupId?: string;
+  readonly adminKeyEnv?: string;
+  readonly tlsInsecureSkipVerify?: boolean;
+  readonly tlsCaFile?: string;
+  readonly requestTimeoutMs?: number;
+  readonly retryBudgetMs?: number;
+}
+
+/** The snake_case `gateway` block of every input, with every default written out. */
+export function gatewayTarget(s: GatewaySettings): GatewayTarget {
+  const target: GatewayTarget = {
+    admin_url: s.adminUrl.replace(/\/+$/, ""),
+    flavor: s.flavor ?? "apisix",
+    admin_key_env: s.adminKeyEnv ?? DEFAULT_ADMIN_KEY_ENV,
+    tls_insecure_skip_verify: s.tlsInsecureSkipVerify ?? false,
+    request_timeout_ms: s.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    retry_budget_ms: s.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS,
+  };
+  if (s.gatewayGroupId !== undefined) target.gateway_group_id = s.gatewayGroupId;
+  if (s.tlsCaFile !== undefined) target.tls_ca_file = s.tlsCaFile;
+  return target;
+}
+
+/** The input of one object resource. */
+export function objectRequest(
+  request: AdminRequest,
+  gateway: GatewayTarget,
+  constructPath: string,
+  adopt = false,
+): ObjectRequest {
+  return {
+    kind: "object",
+    method: request.method,
+    path: request.path,
+    body: request.body,
+    gateway,
+    construct_path: constructPath,
+    adopt,
+  };
+}
+
+/** The input of a connection's sweep; `keep` is sorted so declaration order does not matter. */
+export function sweepRequest(owner: string, keep: readonly string[], gateway: GatewayTarget, constructPath: string): SweepRequest {
+  return { kind: "sweep", owner, keep: [...new Set(keep)].sort(), gateway, construct_path: constructPath };
+}
+
+/** JSON with object keys sorted at every level and `undefined` members dropped. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : sortKeys(v)));
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Hex sha256 of the canonical JSON of `value`. */
+export function requestSha256(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
+}

@@ -1,0 +1,308 @@
+/**
+ * Zod schemas for the construct props: the single source of truth for what `GatewayConnection`, `BlueGreenService`
+ * and `BlueGreenRoute` accept. Pure (no cdktf), so a native Terraform provider can validate its arguments the same way.
+ *
+ * Messages are written to be appended to a field path: `blue.nodes[0].port` + ` must be an integer from 1 to 65535`.
+ * Construct references (`gateway`, `service`) are not part of these schemas; the constructs check them by brand.
+ */
+import { z } from "zod";
+
+/** APISIX object id: 1..64 characters of `[a-zA-Z0-9-_.]` (schema_def.lua `id_schema`). */
+export const ID_PATTERN = /^[a-zA-Z0-9-_.]+$/;
+export const ID_MAX_LENGTH = 64;
+/** Upstream ids are `<serviceId>-blue` / `<serviceId>-green`, so a service id leaves room for `-green`. */
+export const SERVICE_ID_MAX_LENGTH = ID_MAX_LENGTH - "-green".length;
+/** Host of a node or route (schema_def.lua `host_def`, without the wildcard forms for nodes). */
+export const NODE_HOST_PATTERN = /^[0-9a-zA-Z-._[\]:]+$/;
+export const ROUTE_HOST_PATTERN = /^\*$|^\*?[0-9a-zA-Z-._[\]:]+$/;
+/** Header names nginx exposes as `$http_<name>` variables: letters, digits and `-`. */
+export const HEADER_NAME_PATTERN = /^[A-Za-z0-9-]+$/;
+/** Environment variable names. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE", "PURGE"] as const;
+export const UPSTREAM_SCHEMES = ["http", "https", "grpc", "grpcs"] as const;
+export const PASS_HOST_MODES = ["pass", "node", "rewrite"] as const;
+
+const ID_RULE = `must be 1 to ${ID_MAX_LENGTH} characters of letters, digits, "-", "_" or "."`;
+
+const intRange = (min: number, max: number, what = "an integer") => {
+  const message = `must be ${what} from ${min} to ${max}`;
+  return z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
+};
+
+const idString = (maxLength: number, rule: string) =>
+  z
+    .string({ error: rule })
+    .min(1, { error: rule })
+    .max(maxLength, { error: rule })
+    .regex(ID_PATTERN, { error: rule });
+
+/** An APISIX object id (route id, gateway group id, owner). */
+export const objectIdPropSchema = idString(ID_MAX_LENGTH, ID_RULE);
+
+/** A service id: an object id short enough for the derived upstream ids. */
+export const serviceIdPropSchema = idString(
+  SERVICE_ID_MAX_LENGTH,
+  `must be 1 to ${SERVICE_ID_MAX_LENGTH} characters of letters, digits, "-", "_" or "." (the upstream ids append "-green")`,
+);
+
+/** A display name (APISIX `rule_name_def`). */
+export const namePropSchema = z
+  .string({ error: "must be a string of 1 to 256 characters" })
+  .min(1, { error: "must be a string of 1 to 256 characters" })
+  .max(256, { error: "must be a string of 1 to 256 characters" });
+
+export const nodeHostPropSchema = z
+  .string({ error: "must be a hostname or ip address" })
+  .min(1, { error: "must be a hostname or ip address" })
+  .max(253, { error: "must be a hostname or ip address of at most 253 characters" })
+  .regex(NODE_HOST_PATTERN, { error: "must be a hostname or ip address (letters, digits, '-', '.', ':', '[', ']')" });
+
+export const routeHostPropSchema = z
+  .string({ error: "must be a hostname, optionally starting with '*'" })
+  .min(1, { error: "must be a hostname, optionally starting with '*'" })
+  .max(253, { error: "must be a hostname of at most 253 characters" })
+  .regex(ROUTE_HOST_PATTERN, { error: "must be a hostname, optionally starting with '*'" });
+
+export const portPropSchema = intRange(1, 65535);
+
+/** One backend node of a color. */
+export const upstreamNodePropSchema = z.strictObject({
+  host: nodeHostPropSchema,
+  port: portPropSchema,
+  weight: intRange(0, 65535).optional(),
+});
+
+const timeoutSec = z
+  .number({ error: "must be a number of seconds greater than 0" })
+  .gt(0, { error: "must be a number of seconds greater than 0" })
+  .max(86_400, { error: "must be a number of seconds greater than 0 and at most 86400" });
+
+/** One color (blue or green): the nodes and how to reach them. */
+export const upstreamPropsSchema = z
+  .strictObject({
+    nodes: z
+      .array(upstreamNodePropSchema, { error: "must be a list of nodes" })
+      .min(1, { error: "must list at least one node" }),
+    scheme: z.enum(UPSTREAM_SCHEMES, { error: `must be one of ${UPSTREAM_SCHEMES.join(", ")}` }).optional(),
+    passHost: z.enum(PASS_HOST_MODES, { error: `must be one of ${PASS_HOST_MODES.join(", ")}` }).optional(),
+    upstreamHost: nodeHostPropSchema.optional(),
+    connectTimeoutSec: timeoutSec.optional(),
+    sendTimeoutSec: timeoutSec.optional(),
+    readTimeoutSec: timeoutSec.optional(),
+    retries: intRange(0, 100).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.passHost === "rewrite" && v.upstreamHost === undefined) {
+      ctx.addIssue({ code: "custom", path: ["upstreamHost"], message: 'must be set when passHost is "rewrite"' });
+    }
+    if (v.upstreamHost !== undefined && v.passHost !== "rewrite") {
+      ctx.addIssue({ code: "custom", path: ["passHost"], message: 'must be "rewrite" when upstreamHost is set' });
+    }
+  });
+
+/** Header-based preview of either color. */
+export const previewPropsSchema = z
+  .strictObject({
+    header: z
+      .string({ error: "must be an http header name of letters, digits and '-'" })
+      .min(1, { error: "must be an http header name of letters, digits and '-'" })
+      .max(128, { error: "must be an http header name of at most 128 characters" })
+      .regex(HEADER_NAME_PATTERN, { error: "must be an http header name of letters, digits and '-'" }),
+    greenValue: z.string({ error: "must be a non-empty string" }).min(1, { error: "must be a non-empty string" }).optional(),
+    blueValue: z.string({ error: "must be a non-empty string" }).min(1, { error: "must be a non-empty string" }).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if ((v.greenValue ?? "green") === (v.blueValue ?? "blue")) {
+      ctx.addIssue({ code: "custom", path: ["blueValue"], message: "must differ from greenValue" });
+    }
+  });
+
+const flavorProp = z.enum(["apisix", "api7-ee"], { error: 'must be "apisix" or "api7-ee"' });
+
+/** `GatewayConnectionProps`. */
+export const gatewayConnectionPropsSchema = z
+  .strictObject({
+    adminUrl: z.string({ error: "must be an http(s) url without path, e.g. https://127.0.0.1:9180" }).refine(isAdminUrl, {
+      error: "must be an http(s) url without path, query or credentials, e.g. https://127.0.0.1:9180",
+    }),
+    flavor: flavorProp.optional(),
+    gatewayGroupId: objectIdPropSchema.optional(),
+    adminKeyEnv: z
+      .string({ error: "must be an environment variable name" })
+      .regex(ENV_NAME_PATTERN, { error: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" })
+      .optional(),
+    tls: z
+      .strictObject({
+        insecureSkipVerify: z.boolean({ error: "must be a boolean" }).optional(),
+        caFile: z.string({ error: "must be a file path" }).min(1, { error: "must be a file path" }).optional(),
+      })
+      .superRefine((v, ctx) => {
+        if (v.insecureSkipVerify === true && v.caFile !== undefined) {
+          ctx.addIssue({ code: "custom", path: ["caFile"], message: "must not be set together with insecureSkipVerify" });
+        }
+      })
+      .optional(),
+    owner: objectIdPropSchema.optional(),
+    requestTimeoutMs: intRange(1, 600_000).optional(),
+    retryBudgetMs: intRange(0, 3_600_000).optional(),
+  })
+  .superRefine((v, ctx) => {
+    const flavor = v.flavor ?? "apisix";
+    if (flavor === "api7-ee" && v.gatewayGroupId === undefined) {
+      ctx.addIssue({ code: "custom", path: ["gatewayGroupId"], message: 'is required when flavor is "api7-ee"' });
+    }
+    if (flavor === "apisix" && v.gatewayGroupId !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["gatewayGroupId"], message: 'is only allowed when flavor is "api7-ee"' });
+    }
+  });
+
+/** `BlueGreenServiceProps` without `gateway`. */
+export const blueGreenServicePropsSchema = z.strictObject({
+  serviceId: serviceIdPropSchema,
+  name: namePropSchema.optional(),
+  blue: upstreamPropsSchema,
+  green: upstreamPropsSchema,
+  active: z.enum(["blue", "green"], { error: 'must be "blue" or "green"' }).optional(),
+  canaryPercent: intRange(0, 99).optional(),
+  preview: previewPropsSchema.optional(),
+  retireIdle: z.boolean({ error: "must be a boolean" }).optional(),
+  adopt: z.boolean({ error: "must be a boolean" }).optional(),
+});
+
+const pathProp = z
+  .string({ error: 'must be a path starting with "/"' })
+  .min(1, { error: 'must be a path starting with "/"' })
+  .max(4096, { error: "must be a path of at most 4096 characters" })
+  .regex(/^\/\S*$/, { error: 'must be a path starting with "/" without whitespace' });
+
+/** `BlueGreenRouteProps` without `service`; `flavor` is the flavor of the service's gateway. */
+export const blueGreenRoutePropsSchema = (flavor: "apisix" | "api7-ee") =>
+  z.strictObject({
+    routeId: objectIdPropSchema,
+    name: namePropSchema.optional(),
+    methods: z
+      .array(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(", ")}` }), { error: "must be a list of methods" })
+      .min(1, { error: "must list at least one method, or be left out for any method" })
+      .refine(unique, { error: "must not repeat a method" })
+      .optional(),
+    paths: z
+      .array(pathProp, { error: 'must be a list of paths starting with "/"' })
+      .min(1, { error: "must list at least one path" })
+      .refine(unique, { error: "must not repeat a path" }),
+    hosts:
+      flavor === "api7-ee"
+        ? z.undefined({ error: 'is not supported on api7-ee routes (hosts live on the service); remove it' }).optional()
+        : z
+            .array(routeHostPropSchema, { error: "must be a list of hosts" })
+            .min(1, { error: "must list at least one host, or be left out for any host" })
+            .refine(unique, { error: "must not repeat a host" })
+            .optional(),
+    priority: intRange(-1_000_000, 1_000_000).optional(),
+    adopt: z.boolean({ error: "must be a boolean" }).optional(),
+  });
+
+export type GatewayConnectionPropsInput = z.input<typeof gatewayConnectionPropsSchema>;
+export type BlueGreenServicePropsInput = z.input<typeof blueGreenServicePropsSchema>;
+export type BlueGreenRoutePropsInput = z.input<ReturnType<typeof blueGreenRoutePropsSchema>>;
+export type UpstreamPropsInput = z.input<typeof upstreamPropsSchema>;
+
+/** Whether `value` is an http(s) URL with no path (other than "/"), query, fragment or credentials. */
+export function isAdminUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (
+    (url.protocol === "http:" || url.protocol === "https:") &&
+    url.hostname !== "" &&
+    (url.pathname === "/" || url.pathname === "") &&
+    url.search === "" &&
+    url.hash === "" &&
+    url.username === "" &&
+    url.password === "" &&
+    !/\s/.test(value)
+  );
+}
+
+function unique(values: readonly unknown[]): boolean {
+  return new Set(values).size === values.length;
+}
+
+/** One validation problem, ready to print: `blue.nodes[0].port must be ..., got 70000`. */
+export interface PropIssue {
+  /** Dotted field path, e.g. `blue.nodes[0].port` (empty for the props object itself). */
+  readonly field: string;
+  /** The segments of the path. */
+  readonly path: readonly PropertyKey[];
+  /** What is allowed. */
+  readonly message: string;
+}
+
+/**
+ * Validates `props` and returns the problems, leaving out those on values for which `skip` is true (unresolved
+ * tokens: their real value is only known when Terraform runs).
+ */
+export function checkProps(
+  schema: z.ZodType,
+  props: unknown,
+  skip: (value: unknown) => boolean = () => false,
+): PropIssue[] {
+  const result = schema.safeParse(props);
+  if (result.success) return [];
+  const issues: PropIssue[] = [];
+  for (const issue of result.error.issues) {
+    if (pathTouches(props, issue.path, skip)) continue;
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        const path = [...issue.path, key];
+        issues.push({ field: formatPath(path), path, message: "is not a known prop" });
+      }
+      continue;
+    }
+    issues.push({ field: formatPath(issue.path), path: issue.path, message: issue.message });
+  }
+  return issues;
+}
+
+/** Renders issues as `field message, got value` fragments. */
+export function formatIssues(props: unknown, issues: readonly PropIssue[], describe: (v: unknown) => string): string[] {
+  return issues.map((i) => {
+    const value = valueAt(props, i.path);
+    const subject = i.field === "" ? "props" : i.field;
+    return i.message === "is not a known prop"
+      ? `${subject} ${i.message}`
+      : `${subject} ${i.message}, got ${describe(value)}`;
+  });
+}
+
+/** `["blue","nodes",0,"port"]` → `blue.nodes[0].port`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += out === "" ? String(seg) : `.${String(seg)}`;
+  }
+  return out;
+}
+
+export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg];
+  }
+  return cur;
+}
+
+function pathTouches(root: unknown, path: readonly PropertyKey[], skip: (value: unknown) => boolean): boolean {
+  let cur: unknown = root;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== "object") return false;
+    cur = (cur as Record<PropertyKey, unknown>)[seg];
+    if (skip(cur)) return true;
+  }
+  return false;
+}
