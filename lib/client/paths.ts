@@ -53,16 +53,25 @@ export function withQueryParam(path: string, name: string, value: string): strin
 
 /**
  * A path with its query parameters sorted, so that `/x?b=1&a=2` and `/x?a=2&b=1` compare equal.
- * Percent-encoding is normalised too (`%2F` vs `/` in the query).
+ * Percent-encoding is normalised too (`r%2Db` vs `r-b` in a segment, `%2F` vs `/` in the query).
  */
 export function canonicalPath(path: string): string {
-  const [base, query = ""] = splitQuery(path);
+  const [rawBase, query = ""] = splitQuery(path);
+  const base = rawBase.split("/").map(normaliseSegment).join("/");
   if (query === "") return base;
   const params = [...new URLSearchParams(query).entries()].sort(([ak, av], [bk, bv]) =>
     ak === bk ? (av < bv ? -1 : av > bv ? 1 : 0) : ak < bk ? -1 : 1,
   );
   if (params.length === 0) return base;
   return `${base}?${new URLSearchParams(params).toString()}`;
+}
+
+function normaliseSegment(segment: string): string {
+  try {
+    return encodeURIComponent(decodeURIComponent(segment));
+  } catch {
+    return segment;
+  }
 }
 
 function splitQuery(path: string): [string, string | undefined] {

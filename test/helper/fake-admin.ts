@@ -269,7 +269,9 @@ export async function startFakeAdmin(options: FakeAdminOptions = {}): Promise<Fa
 
 /** Id of a route/service that still references `key` (a service or upstream), if any. */
 function referencedBy(store: Map<string, StoredValue>, key: string): string | undefined {
-  const [resource, id] = key.split("/");
+  const parts = key.split("/");
+  const [resource, id] = parts;
+  if (parts.length !== 2) return undefined;
   if (resource !== "services" && resource !== "upstreams") return undefined;
   const field = resource === "services" ? "service_id" : "upstream_id";
   for (const [k, v] of store) {

@@ -1,0 +1,236 @@
+/**
+ * Terraform-free operations on gateway objects, built on `AdminClient`: apply one object (with ownership check and
+ * read-after-write verification), delete one object (only if it is ours), and sweep an owner's leftovers.
+ *
+ * The hook calls these once per Terraform resource; a native provider can call them from CRUD functions.
+ */
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "../model/gateway-request";
+import type { AdminClient, ListedObject, StoredObject } from "./admin-client";
+import { AdminApiError, constructSuffix } from "./errors";
+import { type AdminResource, canonicalPath } from "./paths";
+
+export { objectPath, canonicalPath, type AdminResource } from "./paths";
+
+/** Fields the gateway sets itself; never compared by the read-after-write check. */
+const SERVER_FIELDS = new Set(["id", "create_time", "update_time"]);
+
+/** Input of `applyObject`. */
+export interface ApplyObjectRequest {
+  /** Admin API path with query, e.g. `/apisix/admin/routes/r1`. */
+  readonly path: string;
+  readonly body: Record<string, unknown>;
+  /** Overwrite an existing object that is not labelled `managed-by: cdktf-apisix-bluegreen`. */
+  readonly adopt?: boolean;
+  readonly constructPath?: string;
+}
+
+/** What `applyObject` did. */
+export interface ApplyObjectResult {
+  readonly path: string;
+  /** 201 when created, 200 when replaced. */
+  readonly status: number;
+  /** True if the object existed before and was not ours (only possible with adopt). */
+  readonly adopted: boolean;
+  /** API7 EE `warning_msg`, if any. */
+  readonly warning?: string;
+}
+
+/**
+ * PUTs one object and verifies it: GET first and refuse to overwrite an object we do not manage (unless `adopt`),
+ * PUT, then GET again and check every field of `body` is stored as written.
+ */
+export async function applyObject(client: AdminClient, request: ApplyObjectRequest): Promise<ApplyObjectResult> {
+  const { path, body, constructPath } = request;
+  const context = { constructPath };
+  const existing = await client.get(path, context);
+  const adopted = existing !== undefined && !isManaged(existing);
+  if (adopted && !request.adopt) {
+    throw new AdminApiError(
+      `refusing to overwrite ${path}: it exists and is not managed by ${MANAGED_BY_VALUE} ` +
+        `(labels: ${JSON.stringify(labelsOf(existing) ?? {})}); set adopt: true on ` +
+        `${constructPath || "the construct"} to take it over`,
+      { kind: "not-managed", method: "PUT", path, constructPath },
+    );
+  }
+  const put = await client.put(path, body, context);
+  const stored = await client.get(path, context);
+  if (stored === undefined) {
+    throw new AdminApiError(
+      `read-after-write check failed for ${path}: the gateway answered ${put.status} to the PUT but a GET right after ` +
+        `returned 404${constructSuffix(constructPath)}`,
+      { kind: "verify", method: "GET", path, status: 404, constructPath },
+    );
+  }
+  const difference = firstDifference(body, stored);
+  if (difference) {
+    throw new AdminApiError(
+      `read-after-write check failed for ${path}: ${difference}${constructSuffix(constructPath)}`,
+      { kind: "verify", method: "GET", path, constructPath },
+    );
+  }
+  return { path, status: put.status, adopted, warning: put.warning };
+}
+
+/** Input of `deleteObject`. */
+export interface DeleteObjectRequest {
+  readonly path: string;
+  readonly constructPath?: string;
+}
+
+/** What `deleteObject` did. */
+export type DeleteOutcome = "deleted" | "already-gone" | "skipped-unmanaged";
+
+export interface DeleteObjectResult {
+  readonly path: string;
+  readonly outcome: DeleteOutcome;
+  /** Labels of the object when it was skipped. */
+  readonly labels?: Record<string, unknown>;
+}
+
+/** Deletes one object if it exists and carries our managed-by label; a missing object is fine. */
+export async function deleteObject(client: AdminClient, request: DeleteObjectRequest): Promise<DeleteObjectResult> {
+  const { path, constructPath } = request;
+  const context = { constructPath };
+  const existing = await client.get(path, context);
+  if (existing === undefined) return { path, outcome: "already-gone" };
+  if (!isManaged(existing)) return { path, outcome: "skipped-unmanaged", labels: labelsOf(existing) ?? {} };
+  const deleted = await client.delete(path, context);
+  return { path, outcome: deleted ? "deleted" : "already-gone" };
+}
+
+/** Input of `sweep`. */
+export interface SweepObjectsRequest {
+  /** Value of the `bluegreen-owner` label whose objects are swept. */
+  readonly owner: string;
+  /** Paths (with query) of every object the owner still declares; compared after sorting query parameters. */
+  readonly keep: readonly string[];
+  readonly constructPath?: string;
+}
+
+/** One object removed by a sweep. */
+export interface SweptObject {
+  readonly resource: AdminResource;
+  readonly id: string;
+  readonly path: string;
+  /** `already-gone` when a cascade (EE: deleting a service deletes its upstreams) removed it first. */
+  readonly outcome: "deleted" | "already-gone";
+}
+
+export interface SweepResult {
+  readonly owner: string;
+  /** In deletion order: routes, then services, then upstreams. */
+  readonly removed: SweptObject[];
+}
+
+const SWEEP_ORDER: readonly AdminResource[] = ["routes", "services", "upstreams"];
+
+/**
+ * Deletes every object labelled `managed-by: cdktf-apisix-bluegreen` and `bluegreen-owner: <owner>` whose path is
+ * not in `keep`: routes first, then services, then upstreams (so references never block a delete).
+ * Everything is listed before anything is deleted.
+ */
+export async function sweep(client: AdminClient, request: SweepObjectsRequest): Promise<SweepResult> {
+  const { owner, constructPath } = request;
+  const context = { constructPath };
+  const keep = new Set(request.keep.map(canonicalPath));
+  const candidates: ListedObject[] = [];
+  for (const resource of SWEEP_ORDER) {
+    for (const object of await client.list(resource, context)) {
+      const labels = labelsOf(object.value);
+      if (labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || labels[OWNER_LABEL] !== owner) continue;
+      if (keep.has(canonicalPath(object.path))) continue;
+      candidates.push(object);
+    }
+  }
+  const removed: SweptObject[] = [];
+  for (const object of candidates) {
+    try {
+      const deleted = await client.delete(object.path, context);
+      removed.push({ resource: object.resource, id: object.id, path: object.path, outcome: deleted ? "deleted" : "already-gone" });
+    } catch (error) {
+      if (!(error instanceof AdminApiError)) throw error;
+      const done = removed.length > 0 ? `; already deleted: ${describeSwept(removed)}` : "";
+      throw new AdminApiError(`sweep of owner "${owner}" stopped: ${error.message}${done}`, {
+        kind: error.kind,
+        method: error.method,
+        path: error.path,
+        status: error.status,
+        errorMsg: error.errorMsg,
+        constructPath: error.constructPath,
+        attempts: error.attempts,
+        cause: error,
+      });
+    }
+  }
+  return { owner, removed };
+}
+
+/** `route r-old, upstream s-blue` */
+export function describeSwept(objects: readonly SweptObject[]): string {
+  return objects.map((o) => `${o.resource.replace(/s$/, "")} ${o.id}`).join(", ");
+}
+
+/** True if the object carries `managed-by: cdktf-apisix-bluegreen`. */
+export function isManaged(object: StoredObject): boolean {
+  return labelsOf(object)?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
+}
+
+function labelsOf(object: StoredObject): Record<string, unknown> | undefined {
+  const labels = object.labels;
+  return labels && typeof labels === "object" && !Array.isArray(labels) ? (labels as Record<string, unknown>) : undefined;
+}
+
+/**
+ * The first field of `expected` that `actual` does not store as written, described for a human, or undefined.
+ * Objects are compared as "every field written is present and equal" (a gateway may add fields of its own, e.g.
+ * API7 EE defaults); arrays must match element by element and in length. Top-level `id`, `create_time` and
+ * `update_time` are ignored.
+ */
+export function firstDifference(expected: Record<string, unknown>, actual: StoredObject): string | undefined {
+  for (const [key, value] of Object.entries(expected)) {
+    if (SERVER_FIELDS.has(key)) continue;
+    const diff = compare(value, actual[key], key in actual, formatKey("", key));
+    if (diff) return diff;
+  }
+  return undefined;
+}
+
+function compare(expected: unknown, actual: unknown, present: boolean, where: string): string | undefined {
+  if (expected === undefined) return undefined; // JSON.stringify drops it; nothing was written
+  if (!present) return `field ${where} was written as ${show(expected)} but the gateway did not store it`;
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual)) return mismatch(where, expected, actual);
+    if (actual.length !== expected.length) {
+      return `field ${where} was written with ${expected.length} items but the gateway stored ${actual.length}: ${show(actual)}`;
+    }
+    for (let i = 0; i < expected.length; i++) {
+      const diff = compare(expected[i], actual[i], true, `${where}[${i}]`);
+      if (diff) return diff;
+    }
+    return undefined;
+  }
+  if (expected !== null && typeof expected === "object") {
+    if (actual === null || typeof actual !== "object" || Array.isArray(actual)) return mismatch(where, expected, actual);
+    const act = actual as Record<string, unknown>;
+    for (const [key, value] of Object.entries(expected as Record<string, unknown>)) {
+      const diff = compare(value, act[key], key in act, formatKey(where, key));
+      if (diff) return diff;
+    }
+    return undefined;
+  }
+  return Object.is(expected, actual) || expected === actual ? undefined : mismatch(where, expected, actual);
+}
+
+function mismatch(where: string, expected: unknown, actual: unknown): string {
+  return `field ${where} was written as ${show(expected)} but the gateway stored ${show(actual)}`;
+}
+
+function formatKey(parent: string, key: string): string {
+  const part = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
+  return parent ? `${parent}.${part}` : part;
+}
+
+function show(value: unknown): string {
+  const text = value === undefined ? "undefined" : JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+}
