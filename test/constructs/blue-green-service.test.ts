@@ -1,0 +1,212 @@
+import "cdktf/lib/testing/adapters/jest";
+import { DataResource, TerraformStack, TerraformVariable } from "cdktf";
+import { Testing } from "../../lib/cdk";
+import { BlueGreenService } from "../../lib/constructs/blue-green-service";
+import { GatewayConnection } from "../../lib/constructs/gateway-connection";
+import { BLUE, GREEN, build, diffPaths, gatewayProps, resources, serviceProps, synth, type Flavor } from "./fixtures";
+
+const FLAVORS: Flavor[] = ["apisix", "api7-ee"];
+
+describe.each(FLAVORS)("BlueGreenService on %s", (flavor) => {
+  test("snapshot: green active", () => {
+    expect(synth(flavor)).toMatchSnapshot();
+  });
+  test("snapshot: with preview", () => {
+    expect(synth(flavor, { preview: { header: "X-Env" } })).toMatchSnapshot();
+  });
+  test("snapshot: canary 10% to the idle color", () => {
+    expect(synth(flavor, { active: "blue", canaryPercent: 10 })).toMatchSnapshot();
+  });
+  test("snapshot: retireIdle", () => {
+    expect(synth(flavor, { retireIdle: true })).toMatchSnapshot();
+  });
+
+  test("flipping active changes only weights (and the replacement hash)", () => {
+    for (const extra of [{}, { preview: { header: "X-Env" } }, { canaryPercent: 25 }]) {
+      const green = JSON.parse(synth(flavor, { ...extra, active: "green" }));
+      const blue = JSON.parse(synth(flavor, { ...extra, active: "blue" }));
+      const diffs = diffPaths(green, blue);
+      expect(diffs.length).toBeGreaterThan(0);
+      for (const d of diffs) expect(d).toMatch(/(\.weight|\.triggers_replace\.request_sha256)$/);
+      // only the service object is replaced: a flip is one write.
+      const replaced = new Set(diffs.map((d) => d.split(".")[2]));
+      expect([...replaced]).toEqual(["service_E754E327"]);
+    }
+  });
+
+  test("weights are 100 - canaryPercent to active and canaryPercent to idle", () => {
+    const svc = Object.entries(resources(synth(flavor, { active: "green", canaryPercent: 30 }))).find(([, r]) =>
+      r.input.path?.startsWith("/apisix/admin/services/"),
+    )![1];
+    const main = svc.input.body.plugins["traffic-split"].rules.at(-1).weighted_upstreams;
+    expect(main.map((w: { weight: number }) => w.weight)).toEqual([70, 30]);
+  });
+
+  test("the service object carries the exact request, create_before_destroy and a hash trigger", () => {
+    const json = synth(flavor);
+    expect(json).toHaveResourceWithProperties(DataResource, {
+      input: expect.objectContaining({
+        kind: "object",
+        method: "PUT",
+        path:
+          flavor === "apisix"
+            ? "/apisix/admin/services/blue-green-service"
+            : "/apisix/admin/services/blue-green-service?gateway_group_id=default",
+        construct_path: "stack/service/Resource",
+        adopt: false,
+        body: expect.objectContaining({
+          name: "blue-green-service",
+          labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "stack" },
+        }),
+      }),
+      lifecycle: expect.objectContaining({ create_before_destroy: true }),
+      triggers_replace: { request_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+  });
+
+  test("retireIdle points the service at the active color only", () => {
+    const { service } = build(flavor, { active: "green", retireIdle: true });
+    const body = service.resource.input.body;
+    expect(body.plugins).toBeUndefined();
+    if (flavor === "apisix") {
+      expect(body.upstream_id).toBe("blue-green-service-green");
+      expect(service.upstreams.blue).toBeUndefined();
+      expect(service.upstreams.green).toBeDefined();
+      expect(service.node.tryFindChild("Blue")).toBeUndefined();
+    } else {
+      expect(body.upstream).toEqual({
+        type: "roundrobin",
+        scheme: "https",
+        pass_host: "node",
+        nodes: [{ host: "httpbin.org", port: 443, weight: 1 }],
+      });
+    }
+  });
+
+  test("exposes serviceId, gateway and active; brand check", () => {
+    const { service, gateway } = build(flavor);
+    expect(service.serviceId).toBe("blue-green-service");
+    expect(service.gateway).toBe(gateway);
+    expect(service.active).toBe("green");
+    expect(BlueGreenService.isBlueGreenService(service)).toBe(true);
+    expect(BlueGreenService.isBlueGreenService(gateway)).toBe(false);
+  });
+
+  test("warns when preview or canaryPercent is ignored under retireIdle", () => {
+    const { service } = build(flavor, { retireIdle: true, preview: { header: "X-Env" }, canaryPercent: 5 });
+    const warnings = service.node.metadata.filter((m) => String(m.type).includes("warn")).map((m) => String(m.data));
+    expect(warnings).toEqual([expect.stringContaining("preview and canaryPercent ignored while retireIdle is true")]);
+  });
+});
+
+describe("BlueGreenService on apisix: stored upstreams", () => {
+  test("defines Blue and Green upstream objects the service depends on", () => {
+    const { service } = build("apisix");
+    expect(service.upstreams.blue!.input.body).toEqual({
+      name: "blue-green-service-blue",
+      type: "roundrobin",
+      scheme: "https",
+      pass_host: "node",
+      nodes: [{ host: "mock.api7.ai", port: 443, weight: 100 }],
+      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "stack" },
+    });
+    const res = resources(synth("apisix"));
+    const svc = Object.values(res).find((r) => r.input.path === "/apisix/admin/services/blue-green-service");
+    expect(svc.depends_on).toHaveLength(2);
+  });
+});
+
+function fails(fn: () => unknown, ...parts: (string | RegExp)[]): void {
+  let message = "";
+  try {
+    fn();
+  } catch (err) {
+    message = (err as Error).message;
+  }
+  expect(message).not.toBe("");
+  for (const p of parts) {
+    if (typeof p === "string") expect(message).toContain(p);
+    else expect(message).toMatch(p);
+  }
+}
+
+describe("BlueGreenService validation", () => {
+  test("fails when a node port is out of range", () => {
+    fails(
+      () => build("apisix", { blue: { nodes: [{ host: "a.example", port: 70000 }] } }),
+      "invalid props at stack/service: blue.nodes[0].port must be an integer from 1 to 65535, got 70000",
+    );
+  });
+  test("fails when nodes is empty", () => {
+    fails(() => build("apisix", { green: { nodes: [] } }), "stack/service", "green.nodes must list at least one node, got []");
+  });
+  test("fails when a node host is invalid", () => {
+    fails(() => build("apisix", { blue: { nodes: [{ host: "bad host!", port: 80 }] } }), "stack/service", "blue.nodes[0].host", '"bad host!"');
+  });
+  test("fails when a node weight is out of range", () => {
+    fails(() => build("apisix", { blue: { nodes: [{ host: "a", port: 80, weight: -1 }] } }), "stack/service", "blue.nodes[0].weight", "-1");
+  });
+  test("fails when canaryPercent is out of range", () => {
+    fails(() => build("apisix", { canaryPercent: 100 }), "stack/service", "canaryPercent must be an integer from 0 to 99, got 100");
+    fails(() => build("apisix", { canaryPercent: 2.5 }), "stack/service", "canaryPercent", "2.5");
+  });
+  test("fails when the preview header is not a header name", () => {
+    fails(() => build("apisix", { preview: { header: "X Env" } }), "stack/service", "preview.header", '"X Env"');
+  });
+  test("fails when preview values collide", () => {
+    fails(() => build("apisix", { preview: { header: "X-Env", greenValue: "v", blueValue: "v" } }), "stack/service", "preview.blueValue", '"v"');
+  });
+  test("fails when the service id is invalid", () => {
+    fails(() => build("apisix", { serviceId: "bad/id" }), "stack/service", "serviceId", '"bad/id"');
+    fails(() => build("apisix", { serviceId: "x".repeat(59) }), "stack/service", "serviceId must be 1 to 58 characters");
+  });
+  test("fails when active is not a color", () => {
+    fails(() => build("apisix", { active: "red" as never }), "stack/service", 'active must be "blue" or "green", got "red"');
+  });
+  test("fails when passHost is rewrite without upstreamHost", () => {
+    fails(() => build("apisix", { blue: { ...BLUE, passHost: "rewrite" } }), "stack/service", "blue.upstreamHost");
+  });
+  test("fails on an unknown prop", () => {
+    fails(() => build("apisix", { canaryPercnt: 5 } as never), "stack/service", "canaryPercnt is not a known prop");
+  });
+  test("fails when two services on one gateway share an id", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "stack");
+    const gateway = new GatewayConnection(stack, "gateway", gatewayProps("apisix"));
+    new BlueGreenService(stack, "one", serviceProps(gateway));
+    fails(
+      () => new BlueGreenService(stack, "two", serviceProps(gateway)),
+      "stack/two",
+      'duplicate service id "blue-green-service"',
+      "stack/one",
+    );
+  });
+  test("fails when gateway is not a GatewayConnection", () => {
+    const stack = new TerraformStack(Testing.app(), "stack");
+    fails(
+      () => new BlueGreenService(stack, "service", { ...serviceProps({} as GatewayConnection) }),
+      "invalid props at stack/service: gateway must be a GatewayConnection, got {}",
+    );
+  });
+  test("skips values that are unresolved tokens", () => {
+    const stack = new TerraformStack(Testing.app(), "stack");
+    const port = new TerraformVariable(stack, "port", { type: "number" });
+    const host = new TerraformVariable(stack, "host", { type: "string" });
+    const gateway = new GatewayConnection(stack, "gateway", gatewayProps("apisix"));
+    const service = new BlueGreenService(stack, "service", {
+      ...serviceProps(gateway),
+      green: { nodes: [{ host: host.stringValue, port: port.numberValue }] },
+    });
+    const json = Testing.synth(stack);
+    const green = resources(json)[Object.keys(resources(json)).find((k) => k.startsWith("service_Green"))!];
+    expect(green.input.body.nodes).toEqual([{ host: "${var.host}", port: "${var.port}", weight: 1 }]);
+    // with tokens the hash is computed by Terraform, so a changed variable still replaces the object.
+    expect(green.triggers_replace.request_sha256).toMatch(/^\$\{sha256\(jsonencode\(/);
+    expect(service.upstreams.green).toBeDefined();
+  });
+});
+
+test("BLUE and GREEN fixtures are the seed's", () => {
+  expect(BLUE.nodes[0].host).toBe("mock.api7.ai");
+  expect(GREEN.nodes[0].host).toBe("httpbin.org");
+});

@@ -1,0 +1,68 @@
+import { Testing, TerraformStack } from "../../lib/cdk";
+import { BlueGreenRoute, type BlueGreenRouteProps } from "../../lib/constructs/blue-green-route";
+import { BlueGreenService, type BlueGreenServiceProps } from "../../lib/constructs/blue-green-service";
+import { GatewayConnection, type GatewayConnectionProps } from "../../lib/constructs/gateway-connection";
+
+export type Flavor = "apisix" | "api7-ee";
+
+export function gatewayProps(flavor: Flavor): GatewayConnectionProps {
+  return flavor === "apisix"
+    ? { adminUrl: "http://127.0.0.1:9180" }
+    : { adminUrl: "https://localhost:7443", flavor: "api7-ee", gatewayGroupId: "default", tls: { insecureSkipVerify: true } };
+}
+
+export const BLUE = { nodes: [{ host: "mock.api7.ai", port: 443, weight: 100 }], scheme: "https", passHost: "node" } as const;
+export const GREEN = { nodes: [{ host: "httpbin.org", port: 443 }], scheme: "https", passHost: "node" } as const;
+
+export function serviceProps(gateway: GatewayConnection, extra: Partial<BlueGreenServiceProps> = {}): BlueGreenServiceProps {
+  return { gateway, serviceId: "blue-green-service", blue: BLUE, green: GREEN, active: "green", ...extra };
+}
+
+export interface Build {
+  readonly stack: TerraformStack;
+  readonly gateway: GatewayConnection;
+  readonly service: BlueGreenService;
+  readonly route: BlueGreenRoute;
+}
+
+/** The seed's setup: one gateway, one service, one route. */
+export function build(
+  flavor: Flavor,
+  svc: Partial<BlueGreenServiceProps> = {},
+  route: Partial<BlueGreenRouteProps> = {},
+  gw: Partial<GatewayConnectionProps> = {},
+): Build {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "stack");
+  const gateway = new GatewayConnection(stack, "gateway", { ...gatewayProps(flavor), ...gw });
+  const service = new BlueGreenService(stack, "service", serviceProps(gateway, svc));
+  const r = new BlueGreenRoute(stack, "route", {
+    service,
+    routeId: "blue-green-route",
+    methods: ["GET"],
+    paths: ["/headers"],
+    ...route,
+  });
+  return { stack, gateway, service, route: r };
+}
+
+export function synth(flavor: Flavor, svc: Partial<BlueGreenServiceProps> = {}, route: Partial<BlueGreenRouteProps> = {}): string {
+  return Testing.synth(build(flavor, svc, route).stack);
+}
+
+/** The terraform_data resources of a synthesized stack, by logical id. */
+export function resources(json: string): Record<string, any> {
+  return (JSON.parse(json) as { resource: { terraform_data: Record<string, any> } }).resource.terraform_data;
+}
+
+/** Paths (dotted) at which two JSON values differ. */
+export function diffPaths(a: unknown, b: unknown, path = ""): string[] {
+  if (a === b) return [];
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
+    return [path];
+  }
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const out: string[] = [];
+  for (const k of keys) out.push(...diffPaths((a as any)[k], (b as any)[k], path === "" ? k : `${path}.${k}`));
+  return out;
+}

@@ -1,0 +1,181 @@
+import "cdktf/lib/testing/adapters/jest";
+import { DataResource, TerraformStack, TerraformVariable } from "cdktf";
+import { Testing } from "../../lib/cdk";
+import { BlueGreenRoute } from "../../lib/constructs/blue-green-route";
+import { BlueGreenService } from "../../lib/constructs/blue-green-service";
+import { GatewayConnection, type GatewayConnectionProps } from "../../lib/constructs/gateway-connection";
+import { HOOK_SWEEP_COMMAND } from "../../lib/constructs/gateway-object";
+import { build, gatewayProps, resources, serviceProps } from "./fixtures";
+
+function connect(props: Partial<GatewayConnectionProps>, stackId = "stack"): GatewayConnection {
+  const stack = new TerraformStack(Testing.app(), stackId);
+  return new GatewayConnection(stack, "gateway", props as GatewayConnectionProps);
+}
+
+function fails(fn: () => unknown, ...parts: string[]): void {
+  let message = "";
+  try {
+    fn();
+  } catch (err) {
+    message = (err as Error).message;
+  }
+  expect(message).not.toBe("");
+  for (const p of parts) expect(message).toContain(p);
+}
+
+function warnings(c: { node: { metadata: { type: string; data: unknown }[] } }): string[] {
+  return c.node.metadata.filter((m) => String(m.type).includes("warn")).map((m) => String(m.data));
+}
+
+describe("GatewayConnection", () => {
+  test("snapshot of an empty connection (sweep only)", () => {
+    expect(Testing.synthScope((s) => new GatewayConnection(s, "gateway", gatewayProps("api7-ee")))).toMatchSnapshot();
+  });
+
+  test("writes every default into the gateway block", () => {
+    const gw = connect({ adminUrl: "http://127.0.0.1:9180/" });
+    expect(gw.target).toEqual({
+      admin_url: "http://127.0.0.1:9180",
+      flavor: "apisix",
+      admin_key_env: "GATEWAY_ADMIN_KEY",
+      tls_insecure_skip_verify: false,
+      request_timeout_ms: 10000,
+      retry_budget_ms: 30000,
+    });
+    expect(gw.owner).toBe("stack");
+    expect(GatewayConnection.isGatewayConnection(gw)).toBe(true);
+  });
+
+  test("passes owner, caFile, timeouts and key env through", () => {
+    const gw = connect({
+      adminUrl: "https://gw.example:9443",
+      owner: "team-a",
+      adminKeyEnv: "MY_KEY",
+      tls: { caFile: "certs/ca.pem" },
+      requestTimeoutMs: 2000,
+      retryBudgetMs: 0,
+    });
+    expect(gw.target).toEqual(
+      expect.objectContaining({ admin_key_env: "MY_KEY", tls_ca_file: "certs/ca.pem", request_timeout_ms: 2000, retry_budget_ms: 0 }),
+    );
+    expect(gw.owner).toBe("team-a");
+  });
+
+  test("the sweep keeps every declared object path and depends on every object, routes declared later included", () => {
+    const { stack, gateway, service } = build("apisix");
+    new BlueGreenRoute(stack, "late", { service, routeId: "late-route", paths: ["/late"] });
+    const json = Testing.synth(stack);
+    expect(gateway.keep()).toEqual([
+      "/apisix/admin/routes/blue-green-route",
+      "/apisix/admin/routes/late-route",
+      "/apisix/admin/services/blue-green-service",
+      "/apisix/admin/upstreams/blue-green-service-blue",
+      "/apisix/admin/upstreams/blue-green-service-green",
+    ]);
+    expect(json).toHaveResourceWithProperties(DataResource, {
+      input: expect.objectContaining({ kind: "sweep", owner: "stack", keep: gateway.keep(), construct_path: "stack/gateway" }),
+      provisioner: [{ "local-exec": expect.objectContaining({ command: HOOK_SWEEP_COMMAND }) }],
+      triggers_replace: { request_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+    const sweep = resources(json)[Object.keys(resources(json)).find((k) => k.startsWith("gateway_Sweep"))!];
+    expect(sweep.depends_on).toHaveLength(5);
+    expect(sweep.provisioner).toHaveLength(1);
+  });
+
+  test("the sweep is replaced when the declared set changes, not when active flips", () => {
+    const sweepHash = (json: string) =>
+      resources(json)[Object.keys(resources(json)).find((k) => k.startsWith("gateway_Sweep"))!].triggers_replace.request_sha256;
+    const a = sweepHash(Testing.synth(build("apisix", { active: "green" }).stack));
+    const b = sweepHash(Testing.synth(build("apisix", { active: "blue" }).stack));
+    const c = sweepHash(Testing.synth(build("apisix", { active: "green", retireIdle: true }).stack));
+    const d = sweepHash(Testing.synth(build("apisix", {}, { routeId: "renamed" }).stack));
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+    expect(d).not.toBe(a);
+  });
+
+  test("warns about plain http to a non-loopback host only", () => {
+    expect(warnings(connect({ adminUrl: "http://10.0.0.5:9180" }))).toEqual([expect.stringContaining("plain http")]);
+    expect(warnings(connect({ adminUrl: "http://127.0.0.1:9180" }))).toEqual([]);
+    expect(warnings(connect({ adminUrl: "http://localhost:9180" }))).toEqual([]);
+    expect(warnings(connect({ adminUrl: "http://[::1]:9180" }))).toEqual([]);
+    expect(warnings(connect({ adminUrl: "https://10.0.0.5:9180" }))).toEqual([]);
+  });
+
+  test("the admin key value appears nowhere in the synthesized JSON", () => {
+    const secret = "edd1c9f034335f136f87ad84b625c8f1-secret";
+    process.env.GATEWAY_ADMIN_KEY = secret;
+    process.env.MY_KEY = secret;
+    try {
+      for (const flavor of ["apisix", "api7-ee"] as const) {
+        const { stack } = build(flavor, { preview: { header: "X-Env" } }, {}, { adminKeyEnv: "MY_KEY" });
+        const json = Testing.synth(stack);
+        expect(json).not.toContain(secret);
+        expect(json).toContain('"admin_key_env": "MY_KEY"');
+        const dir = Testing.fullSynth(stack);
+        const { readFileSync } = require("node:fs") as typeof import("node:fs");
+        expect(readFileSync(`${dir}/stacks/stack/cdk.tf.json`, "utf8")).not.toContain(secret);
+      }
+    } finally {
+      delete process.env.GATEWAY_ADMIN_KEY;
+      delete process.env.MY_KEY;
+    }
+  });
+});
+
+describe("GatewayConnection validation", () => {
+  test("fails when gatewayGroupId is missing on api7-ee", () => {
+    fails(
+      () => connect({ adminUrl: "https://localhost:7443", flavor: "api7-ee" }),
+      'invalid props at stack/gateway: gatewayGroupId is required when flavor is "api7-ee", got undefined',
+    );
+  });
+  test("fails when gatewayGroupId is set on apisix", () => {
+    fails(() => connect({ adminUrl: "http://127.0.0.1:9180", gatewayGroupId: "default" }), "stack/gateway", "gatewayGroupId", '"default"');
+  });
+  test("fails when adminUrl has a path", () => {
+    fails(() => connect({ adminUrl: "http://127.0.0.1:9180/apisix/admin" }), "stack/gateway", "adminUrl must be an http(s) url without path", '"http://127.0.0.1:9180/apisix/admin"');
+  });
+  test("fails when adminUrl is not http(s)", () => {
+    fails(() => connect({ adminUrl: "ftp://127.0.0.1" }), "stack/gateway", '"ftp://127.0.0.1"');
+    fails(() => connect({ adminUrl: "localhost:9180" }), "stack/gateway", '"localhost:9180"');
+    fails(() => connect({ adminUrl: "http://user:pw@127.0.0.1:9180" }), "stack/gateway", "adminUrl");
+  });
+  test("fails when flavor is unknown", () => {
+    fails(() => connect({ adminUrl: "http://127.0.0.1:9180", flavor: "kong" as never }), "stack/gateway", 'flavor must be "apisix" or "api7-ee", got "kong"');
+  });
+  test("fails when adminKeyEnv is not an environment variable name", () => {
+    fails(() => connect({ adminUrl: "http://127.0.0.1:9180", adminKeyEnv: "MY-KEY" }), "stack/gateway", "adminKeyEnv", '"MY-KEY"');
+  });
+  test("fails when tls sets both insecureSkipVerify and caFile", () => {
+    fails(() => connect({ adminUrl: "https://a.example", tls: { insecureSkipVerify: true, caFile: "ca.pem" } }), "stack/gateway", "tls.caFile");
+  });
+  test("fails when the owner is not a label-safe id", () => {
+    fails(() => connect({ adminUrl: "http://127.0.0.1:9180", owner: "team a" }), "stack/gateway", "owner", '"team a"');
+    fails(() => connect({ adminUrl: "http://127.0.0.1:9180" }, "stack+1"), "stack+1/gateway", '"stack+1"', "set owner explicitly");
+  });
+  test("fails when timeouts are out of range", () => {
+    fails(() => connect({ adminUrl: "http://127.0.0.1:9180", requestTimeoutMs: 0 }), "stack/gateway", "requestTimeoutMs", "got 0");
+    fails(() => connect({ adminUrl: "http://127.0.0.1:9180", retryBudgetMs: -5 }), "stack/gateway", "retryBudgetMs", "got -5");
+  });
+  test("fails when two connections in one app share gateway and owner", () => {
+    const app = Testing.app();
+    const a = new TerraformStack(app, "a");
+    const b = new TerraformStack(app, "b");
+    new GatewayConnection(a, "gateway", { adminUrl: "http://127.0.0.1:9180", owner: "shared" });
+    new GatewayConnection(b, "other", { adminUrl: "http://127.0.0.1:9180", owner: "other" });
+    fails(
+      () => new GatewayConnection(b, "gateway", { adminUrl: "http://127.0.0.1:9180/", owner: "shared" }),
+      "b/gateway",
+      'owner "shared"',
+      "a/gateway",
+    );
+  });
+  test("skips an adminUrl that is an unresolved token", () => {
+    const stack = new TerraformStack(Testing.app(), "stack");
+    const url = new TerraformVariable(stack, "admin_url", { type: "string" });
+    const gw = new GatewayConnection(stack, "gateway", { adminUrl: url.stringValue });
+    new BlueGreenService(stack, "service", serviceProps(gw));
+    expect(JSON.parse(Testing.synth(stack)).resource.terraform_data.gateway_Sweep_C0A0C9CF.input.gateway.admin_url).toBe("${var.admin_url}");
+  });
+});

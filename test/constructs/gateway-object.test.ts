@@ -1,0 +1,63 @@
+import "cdktf/lib/testing/adapters/jest";
+import { DataResource } from "cdktf";
+import { Testing } from "../../lib/cdk";
+import { HOOK_APPLY_COMMAND, HOOK_DESTROY_COMMAND, HOOK_SWEEP_COMMAND, containsTokens } from "../../lib/constructs/gateway-object";
+import { requestSha256 } from "../../lib/model/hook-input";
+import { build, resources } from "./fixtures";
+
+describe("GatewayObject", () => {
+  test("hook commands resolve the package, carry no absolute path and no value", () => {
+    for (const [cmd, action] of [[HOOK_APPLY_COMMAND, "apply"], [HOOK_DESTROY_COMMAND, "destroy"], [HOOK_SWEEP_COMMAND, "sweep"]]) {
+      expect(cmd).toBe(`node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','${action}'])"`);
+    }
+  });
+
+  test("every object has a create hook and a destroy hook, both reading the request from the environment only", () => {
+    const json = Testing.synth(build("apisix", { preview: { header: "X-Env" } }).stack);
+    const env = { BLUEGREEN_REQUEST: "${jsonencode(self.input)}" };
+    expect(json).toHaveResourceWithProperties(DataResource, {
+      provisioner: [
+        { "local-exec": { command: HOOK_APPLY_COMMAND, environment: env } },
+        { "local-exec": { command: HOOK_DESTROY_COMMAND, environment: env, when: "destroy" } },
+      ],
+    });
+    for (const [id, r] of Object.entries(resources(json))) {
+      if (id.startsWith("gateway_Sweep")) continue;
+      expect(r.lifecycle).toEqual({ create_before_destroy: true });
+      expect(r.provisioner).toHaveLength(2);
+      for (const p of r.provisioner) {
+        expect(Object.keys(p["local-exec"].environment)).toEqual(["BLUEGREEN_REQUEST"]);
+      }
+    }
+  });
+
+  test("triggers_replace is the sha256 of the canonical input", () => {
+    const { service, stack } = build("api7-ee");
+    const res = resources(Testing.synth(stack));
+    expect(res.service_E754E327.triggers_replace).toEqual({ request_sha256: requestSha256(service.resource.input) });
+    expect(requestSha256(res.service_E754E327.input)).toBe(requestSha256(service.resource.input));
+  });
+
+  test("no absolute paths, timestamps or machine data in the output", () => {
+    const json = Testing.synth(build("apisix", { preview: { header: "X-Env" }, canaryPercent: 5 }).stack);
+    expect(json).not.toContain(process.cwd());
+    expect(json).not.toMatch(/"\/(home|root|tmp|Users|work)\//);
+    expect(json).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:/);
+    expect(Testing.synth(build("apisix", { preview: { header: "X-Env" }, canaryPercent: 5 }).stack)).toBe(json);
+  });
+
+  test("fails when the gateway would reject the body", () => {
+    // a name longer than APISIX allows passes the props schema only if it is <= 256; force it past the model instead.
+    expect(() => build("apisix", { name: "n".repeat(257) })).toThrow(/stack\/service/);
+  });
+
+  test("containsTokens", () => {
+    expect(containsTokens({ a: [1, "x", { b: true }] })).toBe(false);
+    expect(containsTokens({ a: ["${TfToken[TOKEN.1]}"] })).toBe(true);
+  });
+
+  test.each(["apisix", "api7-ee"] as const)("synthesizes valid Terraform (%s)", (flavor) => {
+    const { stack } = build(flavor, { preview: { header: "X-Env" }, canaryPercent: 10 });
+    expect(Testing.fullSynth(stack)).toBeValidTerraform();
+  });
+});
