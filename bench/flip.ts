@@ -1,0 +1,396 @@
+/**
+ * 2. Flip cost: wall time of the `terraform apply` that flips `active` for 1, 10 and 50 routes (10 routes per
+ * service, so 1, 1 and 5 service objects are replaced) against N bare `terraform_data` resources, each replaced
+ * (create_before_destroy) with a create-time `local-exec` of `true` (Terraform alone) or `node -e ""` (any hook
+ * written in Node). Plus: first request served by the new color, the hook's cold start, and `cdktf deploy` of main.ts.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { startBackend, type Backend } from "./lib/backend";
+import { startBenchGateway, type RunningGateway } from "./lib/gateway";
+import { loadLibrary, routePath, serviceCount, synthStack, type Color, type LibraryApi } from "./lib/library";
+import { REPO_ROOT, runCommand } from "./lib/proc";
+import { type BenchContext, Section } from "./lib/report";
+import { median, nowMs } from "./lib/stats";
+import { bareDataConfig, Workspace } from "./lib/terraform";
+import { ColorWatcher, type WatchResult } from "./lib/watch";
+
+export const ADMIN_KEY = "bench-admin-key-0c4f1e";
+const SIZES = [1, 10, 50];
+const NODE_NOOP = 'node -e ""';
+export const HOOK_COMMAND = `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','apply'])"`;
+
+interface Env {
+  gateway?: RunningGateway & { mode: string };
+  blue?: Backend;
+  green?: Backend;
+  lib?: LibraryApi;
+  unavailable?: string;
+}
+
+/** `Apply complete! Resources: 1 added, 0 changed, 1 destroyed.` -> "1 added, 0 changed, 1 destroyed" */
+export function applySummary(output: string): string {
+  const m = output.match(/Resources: (\d+ added, \d+ changed, \d+ destroyed)/);
+  return m ? m[1] : "?";
+}
+
+class BareFlip {
+  readonly ws: Workspace;
+  private value = 0;
+  readonly times: number[] = [];
+  summary = "";
+  constructor(readonly size: number, readonly command: string) {
+    this.ws = new Workspace(`bare-${size}-${command === "true" ? "true" : "node"}`);
+  }
+  async setup(): Promise<void> {
+    this.ws.writeConfig(bareDataConfig(this.size, this.command, `v${this.value}`));
+    await this.ws.apply();
+  }
+  async flip(): Promise<number> {
+    this.value++;
+    this.ws.writeConfig(bareDataConfig(this.size, this.command, `v${this.value}`));
+    const r = await this.ws.apply();
+    this.summary = applySummary(r.stdout);
+    this.times.push(r.ms);
+    return r.ms;
+  }
+}
+
+class OurFlip {
+  readonly ws: Workspace;
+  active: Color = "blue";
+  readonly times: number[] = [];
+  readonly watches: WatchResult[] = [];
+  summary = "";
+  constructor(readonly size: number, private readonly env: Required<Pick<Env, "gateway" | "blue" | "green" | "lib">>) {
+    this.ws = new Workspace(`flip-${size}`, "bench", { GATEWAY_ADMIN_KEY: ADMIN_KEY });
+  }
+  private synth(): void {
+    synthStack(
+      this.env.lib,
+      this.ws.dir,
+      "bench",
+      {
+        routes: this.size,
+        active: this.active,
+        adminUrl: this.env.gateway.adminUrl,
+        blue: { host: this.env.blue.host, port: this.env.blue.port },
+        green: { host: this.env.green.host, port: this.env.green.port },
+      },
+      { skipValidation: true },
+    );
+  }
+  /** One probe URL per service (its first route). */
+  private probeUrls(): string[] {
+    const out: string[] = [];
+    for (let s = 0; s < serviceCount(this.size); s++) out.push(this.env.gateway.proxyUrl + routePath(s, 0));
+    return out;
+  }
+  async setup(): Promise<void> {
+    this.synth();
+    await this.ws.apply();
+  }
+  async flip(): Promise<number> {
+    this.active = this.active === "blue" ? "green" : "blue";
+    this.synth(); // set-up, not measured: the figure is the apply
+    let start = 0;
+    const watcher = new ColorWatcher(this.probeUrls(), this.active, () => start);
+    const r = await this.ws.apply({
+      onStart: (t) => {
+        start = t;
+        watcher.start();
+      },
+    });
+    const w = await watcher.stop(2_000);
+    this.summary = applySummary(r.stdout);
+    this.times.push(r.ms);
+    this.watches.push(w);
+    return r.ms;
+  }
+  /** The first `object` request and its local-exec, as synthesized (for the hook cold start). */
+  hookInvocation(): { command: string; env: Record<string, string>; request: unknown } | undefined {
+    const json = JSON.parse(readFileSync(path.join(this.ws.stackDir, "cdk.tf.json"), "utf8"));
+    for (const res of Object.values<Record<string, any>>(json.resource?.terraform_data ?? {})) {
+      const input = res.input;
+      const le = res.provisioner?.find((p: Record<string, unknown>) => p["local-exec"] && !(p["local-exec"] as any).when)?.["local-exec"];
+      if (!input || input.kind !== "object" || !le) continue;
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries<string>(le.environment ?? {})) {
+        env[k] = typeof v === "string" && v.includes("self.input") ? JSON.stringify(input) : String(v);
+      }
+      return { command: le.command as string, env, request: input };
+    }
+    return undefined;
+  }
+}
+
+async function setupEnv(): Promise<Env> {
+  const env: Env = {};
+  const problems: string[] = [];
+  try {
+    env.gateway = await startBenchGateway(ADMIN_KEY);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  try {
+    env.lib = loadLibrary();
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  env.blue = await startBackend("blue");
+  env.green = await startBackend("green");
+  if (problems.length) env.unavailable = problems.join("; ");
+  return env;
+}
+
+async function teardown(env: Env): Promise<void> {
+  await env.gateway?.close().catch(() => undefined);
+  await env.blue?.close();
+  await env.green?.close();
+}
+
+export async function runFlip(ctx: BenchContext): Promise<Section> {
+  const section = new Section("flip");
+  const reps = ctx.quick ? 2 : 5;
+  const env = await setupEnv();
+  const workspaces: Workspace[] = [];
+  let hookSource: OurFlip | undefined;
+  try {
+    for (const size of SIZES) {
+      const floorTrue = new BareFlip(size, "true");
+      const floorNode = new BareFlip(size, NODE_NOOP);
+      workspaces.push(floorTrue.ws, floorNode.ws);
+      let ours: OurFlip | undefined;
+      let oursErr: unknown = env.unavailable ? new Error(env.unavailable) : undefined;
+      await floorTrue.setup();
+      await floorNode.setup();
+      if (!oursErr) {
+        try {
+          ours = new OurFlip(size, env as Required<Env>);
+          workspaces.push(ours.ws);
+          await ours.setup();
+        } catch (err) {
+          oursErr = err;
+          ours = undefined;
+        }
+      }
+      // Interleave the three so that drift affects each alike.
+      for (let rep = 0; rep < reps; rep++) {
+        if (rep >= 2 && nowMs() > ctx.deadline) break;
+        const t = await floorTrue.flip();
+        const n = await floorNode.flip();
+        let o = Number.NaN;
+        if (ours) {
+          try {
+            o = await ours.flip();
+          } catch (err) {
+            oursErr = err;
+            ours = undefined;
+          }
+        }
+        ctx.log(`flip ${size}: true ${t.toFixed(0)} ms, node -e "" ${n.toFixed(0)} ms, ours ${o.toFixed(0)} ms`);
+      }
+      const tTrue = median(floorTrue.times);
+      const tNode = median(floorNode.times);
+      section.add({
+        benchmark: "flip floor: terraform_data + local-exec true",
+        size: `${size} res`,
+        measured: tTrue,
+        unit: "ms",
+        note: `${size} bare terraform_data, each replaced (create_before_destroy): ${floorTrue.summary}; median of ${floorTrue.times.length}`,
+      });
+      section.add({
+        benchmark: 'flip baseline: terraform_data + local-exec node -e ""',
+        size: `${size} res`,
+        measured: tNode,
+        baseline: tTrue,
+        unit: "ms",
+        note: `${floorNode.summary}; median of ${floorNode.times.length}`,
+      });
+      if (!ours || ours.times.length === 0) {
+        section.missing('flip apply vs node -e ""', `${size} routes`, "<= 1.25x", oursErr ?? "not run");
+        section.missing("flip apply vs true", `${size} routes`, "<= 2.5x", oursErr ?? "not run");
+        continue;
+      }
+      hookSource = ours;
+      const tOurs = median(ours.times);
+      const what = `${size} routes / ${serviceCount(size)} service(s) flipped: ${ours.summary} vs ${size} bare resources replaced`;
+      section.add({
+        benchmark: 'flip apply vs node -e ""',
+        size: `${size} routes`,
+        measured: tOurs,
+        baseline: tNode,
+        unit: "ms",
+        target: "<= 1.25x",
+        pass: tOurs <= 1.25 * tNode,
+        note: `${what}; median of ${ours.times.length}; gateway ${env.gateway!.mode}`,
+        details: { ours: ours.times, nodeNoop: floorNode.times, true: floorTrue.times, watches: ours.watches },
+      });
+      section.add({
+        benchmark: "flip apply vs true",
+        size: `${size} routes`,
+        measured: tOurs,
+        baseline: tTrue,
+        unit: "ms",
+        target: "<= 2.5x",
+        pass: tOurs <= 2.5 * tTrue,
+        note: what,
+      });
+      const first = median(ours.watches.map((w) => w.firstMs));
+      const all = median(ours.watches.map((w) => w.allMs));
+      section.add({
+        benchmark: "first request on new color after apply start",
+        size: `${size} routes`,
+        measured: first,
+        baseline: tOurs,
+        unit: "ms",
+        target: size === 50 ? "< 1000 ms" : "-",
+        pass: size === 50 ? first < 1000 : undefined,
+        note:
+          `polling the first route of each of ${serviceCount(size)} service(s) every 5 ms; baseline = the apply's wall time; ` +
+          `all polled routes on the new color after ${all.toFixed(0)} ms (median of ${ours.watches.length})`,
+      });
+    }
+  } catch (err) {
+    section.missing("flip", "-", "-", err, "error");
+  } finally {
+    await hookColdStart(ctx, section, env, hookSource).catch((err) =>
+      section.missing('hook cold start (1 PUT) vs node -e ""', "1 request", "info", err, "error"),
+    );
+    await teardown(env);
+    for (const ws of workspaces) ws.cleanup();
+  }
+  return section;
+}
+
+/** The hook's cold start: one real request, as Terraform runs it (`sh -c <command>`), against `node -e ""`. */
+async function hookColdStart(ctx: BenchContext, section: Section, env: Env, source: OurFlip | undefined): Promise<void> {
+  if (!env.gateway) {
+    section.missing("hook cold start (1 PUT) vs node -e \"\"", "1 request", "info", env.unavailable ?? "no gateway");
+    return;
+  }
+  let invocation = source?.hookInvocation();
+  const cwd = source?.ws.stackDir ?? REPO_ROOT;
+  if (!invocation) {
+    // Hand-made request while the constructs are missing: PUT one upstream.
+    const request = {
+      kind: "object",
+      method: "PUT",
+      path: "/apisix/admin/upstreams/bench-cold-start",
+      body: { type: "roundrobin", nodes: { "127.0.0.1:9": 1 }, labels: { "managed-by": "cdktf-apisix-bluegreen" } },
+      gateway: { admin_url: env.gateway.adminUrl, flavor: "apisix", admin_key_env: "GATEWAY_ADMIN_KEY", retry_budget_ms: 0 },
+      construct_path: "bench/cold-start",
+      adopt: true,
+    };
+    invocation = { command: HOOK_COMMAND, env: { BLUEGREEN_REQUEST: JSON.stringify(request) }, request };
+  }
+  const runEnv = { ...process.env, GATEWAY_ADMIN_KEY: ADMIN_KEY, ...invocation.env };
+  const reps = ctx.quick ? 5 : 15;
+  const hook: number[] = [];
+  const noop: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const n = await runCommand("/bin/sh", ["-c", NODE_NOOP], { cwd, env: runEnv, timeoutMs: 30_000 });
+    noop.push(n.ms);
+    const h = await runCommand("/bin/sh", ["-c", invocation.command], { cwd, env: runEnv, timeoutMs: 60_000 });
+    if (h.code !== 0) {
+      section.missing('hook cold start (1 PUT) vs node -e ""', "1 request", "info", `hook exited ${h.code}: ${h.stderr.trim()}`);
+      return;
+    }
+    hook.push(h.ms);
+  }
+  const m = median(hook);
+  const b = median(noop);
+  ctx.log(`hook cold start ${m.toFixed(0)} ms vs node -e "" ${b.toFixed(0)} ms`);
+  section.add({
+    benchmark: 'hook cold start (1 PUT) vs node -e ""',
+    size: "1 request",
+    measured: m,
+    baseline: b,
+    unit: "ms",
+    target: "info",
+    note: `sh -c '${invocation.command}' with one synthesized object request${source ? "" : " (hand-made; constructs missing)"}, interleaved, median of ${reps}`,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// End to end: `cdktf deploy` of main.ts flipping the seed scenario (synth included).
+
+const CDKTF_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "cdktf");
+
+export async function runDeploy(ctx: BenchContext): Promise<Section> {
+  const section = new Section("flip");
+  const label = "cdktf deploy main.ts (seed flip)";
+  const mainJs = path.join(REPO_ROOT, "dist", "main.js");
+  if (!existsSync(path.join(REPO_ROOT, "main.ts")) || !existsSync(mainJs)) {
+    section.missing(label, "seed", "< 5000 ms", "pending: main.ts / dist/main.js not there yet");
+    return section;
+  }
+  let gateway: (RunningGateway & { mode: string }) | undefined;
+  let blue: Backend | undefined;
+  let green: Backend | undefined;
+  const dir = path.join(REPO_ROOT, ".e2e", `bench-deploy-${process.pid}`);
+  try {
+    gateway = await startBenchGateway(ADMIN_KEY);
+    blue = await startBackend("blue");
+    green = await startBackend("green");
+    mkdirSync(dir, { recursive: true });
+    // Its own project dir (app = the repo's dist/main.js) so that state and cdktf.out stay out of the repo root.
+    const cdktfJson = JSON.parse(readFileSync(path.join(REPO_ROOT, "cdktf.json"), "utf8"));
+    cdktfJson.app = `node ${JSON.stringify(mainJs)}`;
+    writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify(cdktfJson, null, 2));
+    writeFileSync(path.join(dir, "terraformrc"), "");
+    const baseEnv = {
+      ...process.env,
+      TF_IN_AUTOMATION: "1",
+      CHECKPOINT_DISABLE: "1",
+      TF_CLI_CONFIG_FILE: path.join(dir, "terraformrc"),
+      CDKTF_DISABLE_TELEMETRY: "true",
+      CI: "1",
+      FORCE_COLOR: "0",
+      GATEWAY_ADMIN_KEY: ADMIN_KEY,
+      GATEWAY_ADMIN_URL: gateway.adminUrl,
+      BLUE_UPSTREAM: `${blue.host}:${blue.port}`,
+      GREEN_UPSTREAM: `${green.host}:${green.port}`,
+      UPSTREAM_SCHEME: "http",
+    };
+    const deploy = (color: Color, onStart?: (t: number) => void) =>
+      runCommand(CDKTF_BIN, ["deploy", "--auto-approve", "--output", path.join(dir, "cdktf.out")], {
+        cwd: dir,
+        env: { ...baseEnv, ACTIVE_COLOR: color },
+        timeoutMs: 120_000,
+        onStart,
+      });
+    const first = await deploy("blue");
+    if (first.code !== 0) throw new Error(`initial cdktf deploy failed (${first.code}): ${(first.stdout + first.stderr).slice(-1500)}`);
+    const times: number[] = [];
+    const reps = ctx.quick ? 2 : 5;
+    let color: Color = "blue";
+    for (let i = 0; i < reps; i++) {
+      if (i >= 2 && nowMs() > ctx.deadline) break;
+      color = color === "blue" ? "green" : "blue";
+      const r = await deploy(color);
+      if (r.code !== 0) throw new Error(`cdktf deploy (${color}) failed (${r.code}): ${(r.stdout + r.stderr).slice(-1500)}`);
+      times.push(r.ms);
+      ctx.log(`cdktf deploy -> ${color}: ${r.ms.toFixed(0)} ms`);
+    }
+    const m = median(times);
+    section.add({
+      benchmark: label,
+      size: "seed",
+      measured: m,
+      unit: "ms",
+      target: "< 5000 ms",
+      pass: m < 5000,
+      note: `cdktf deploy --auto-approve (synth via node dist/main.js + terraform apply), alternating ACTIVE_COLOR, median of ${times.length}`,
+      details: { times },
+    });
+  } catch (err) {
+    section.missing(label, "seed", "< 5000 ms", err, "error");
+  } finally {
+    await gateway?.close().catch(() => undefined);
+    await blue?.close();
+    await green?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return section;
+}

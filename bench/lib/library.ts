@@ -1,0 +1,102 @@
+/**
+ * The library under test, used only through its public entry `dist/lib` (constructs) and `dist/lib/gateway`.
+ * Loaded lazily so that the bench compiles and its baselines run while parts of the library are still landing.
+ */
+import path from "node:path";
+import { App, TerraformStack } from "cdktf";
+import { REPO_ROOT } from "./proc";
+
+export type Color = "blue" | "green";
+
+/** The slice of the public API the benchmarks use (mirrors lib/index.ts; checked at run time). */
+export interface LibraryApi {
+  GatewayConnection: new (scope: unknown, id: string, props: Record<string, unknown>) => unknown;
+  BlueGreenService: new (scope: unknown, id: string, props: Record<string, unknown>) => unknown;
+  BlueGreenRoute: new (scope: unknown, id: string, props: Record<string, unknown>) => unknown;
+}
+
+export const LIB_DIR = path.join(REPO_ROOT, "dist", "lib");
+
+/** `require("dist/lib")`, throwing a clear "pending" error if the constructs have not landed. */
+export function loadLibrary(): LibraryApi {
+  let mod: Partial<LibraryApi>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(LIB_DIR) as Partial<LibraryApi>;
+  } catch (err) {
+    throw new Error(`dist/lib not loadable yet: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const missing = (["GatewayConnection", "BlueGreenService", "BlueGreenRoute"] as const).filter(
+    (k) => typeof mod[k] !== "function",
+  );
+  if (missing.length) throw new Error(`dist/lib does not export ${missing.join(", ")} yet`);
+  return mod as LibraryApi;
+}
+
+export interface StackSpec {
+  readonly routes: number;
+  /** @default 10 */
+  readonly routesPerService?: number;
+  readonly active: Color;
+  readonly adminUrl: string;
+  readonly flavor?: "apisix" | "api7-ee";
+  readonly blue: { host: string; port: number };
+  readonly green: { host: string; port: number };
+}
+
+/** Route `i` of service `s` answers on this path. */
+export function routePath(s: number, i: number): string {
+  return `/s${s}/r${i}`;
+}
+
+/** Number of services for `routes` routes at `perService` routes per service. */
+export function serviceCount(routes: number, perService = 10): number {
+  return Math.max(1, Math.ceil(routes / perService));
+}
+
+/** Builds `spec.routes` routes over `ceil(routes/10)` blue-green services into `stack`. */
+export function buildStack(lib: LibraryApi, stack: TerraformStack, spec: StackSpec): void {
+  const per = spec.routesPerService ?? 10;
+  const flavor = spec.flavor ?? "apisix";
+  const gateway = new lib.GatewayConnection(stack, "gateway", {
+    adminUrl: spec.adminUrl,
+    flavor,
+    gatewayGroupId: flavor === "api7-ee" ? "default" : undefined,
+  });
+  const services = serviceCount(spec.routes, per);
+  let route = 0;
+  for (let s = 0; s < services; s++) {
+    const service = new lib.BlueGreenService(stack, `svc${s}`, {
+      gateway,
+      serviceId: `bench-svc-${s}`,
+      blue: { nodes: [spec.blue], scheme: "http", passHost: "node" },
+      green: { nodes: [spec.green], scheme: "http", passHost: "node" },
+      active: spec.active,
+    });
+    for (let i = 0; i < per && route < spec.routes; i++, route++) {
+      new lib.BlueGreenRoute(stack, `route${route}`, {
+        service,
+        routeId: `bench-route-${route}`,
+        methods: ["GET"],
+        paths: [routePath(s, i)],
+      });
+    }
+  }
+}
+
+/**
+ * Synthesizes one stack named `stackName` into `outdir`. `skipValidation` skips cdktf's validations (each
+ * `terraform_data` runs `terraform version`); use it only where synthesis is set-up, not what is measured.
+ */
+export function synthStack(
+  lib: LibraryApi,
+  outdir: string,
+  stackName: string,
+  spec: StackSpec,
+  opts: { skipValidation?: boolean } = {},
+): void {
+  const app = new App({ outdir, stackTraces: false, skipValidation: opts.skipValidation ?? false });
+  const stack = new TerraformStack(app, stackName);
+  buildStack(lib, stack, spec);
+  app.synth();
+}
