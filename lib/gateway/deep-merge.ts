@@ -1,0 +1,57 @@
+/**
+ * APISIX's PATCH semantics (core/table.lua 191-244): objects merge recursively, arrays and scalars replace the old
+ * value wholesale, and a JSON `null` deletes the key. Also the sub-path patch (`PATCH /routes/1/plugins`).
+ */
+
+/** A plain JSON object (not an array, not null). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Returns a new object: `patch` merged into a deep copy of `base`. Neither input is modified. */
+export function deepMerge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = structuredClone(base);
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) {
+      delete out[key];
+    } else if (isPlainObject(value) && isPlainObject(out[key])) {
+      out[key] = deepMerge(out[key] as Record<string, unknown>, value);
+    } else {
+      out[key] = structuredClone(value);
+    }
+  }
+  return out;
+}
+
+/**
+ * Returns a deep copy of `base` with the field at `path` replaced by `value` (null deletes it). Every segment but
+ * the last must name an existing object; otherwise the result is an error naming the sub-path.
+ */
+export function patchSubPath(
+  base: Record<string, unknown>,
+  path: readonly string[],
+  value: unknown,
+): { ok: true; value: Record<string, unknown> } | { ok: false; error_msg: string } {
+  const bad = { ok: false as const, error_msg: `invalid sub-path: /${path.join("/")}` };
+  if (path.length === 0 || path.some((seg) => seg === "")) return bad;
+  const out = structuredClone(base);
+  let cursor: Record<string, unknown> = out;
+  for (const seg of path.slice(0, -1)) {
+    const next = cursor[seg];
+    if (!isPlainObject(next)) return bad;
+    cursor = next;
+  }
+  const last = path[path.length - 1]!;
+  if (value === null) delete cursor[last];
+  else cursor[last] = structuredClone(value);
+  return { ok: true, value: out };
+}
+
+/** Freezes a JSON value and everything inside it; returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value as object)) deepFreeze(inner);
+  }
+  return value;
+}

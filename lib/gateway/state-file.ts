@@ -1,0 +1,108 @@
+/**
+ * Durability for the embedded gateway: the store's complete state as one JSON file, replaced atomically on every
+ * write (temp file in the same directory, fsync, rename, fsync the directory) before the write is answered.
+ * Start-up restores it; a corrupt or unreadable file stops start-up with an error naming the file.
+ */
+import { constants as fsConstants, promises as fs } from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { flavorSchema } from "../model/gateway-request";
+import type { StoreState } from "./store";
+
+/** Marker in every state file, so an unrelated JSON file is never mistaken for one. */
+export const STATE_FILE_FORMAT = "bluegreen-gateway-state/v1";
+
+const entrySchema = z.object({
+  value: z.looseObject({ id: z.string() }),
+  createdIndex: z.int().min(0),
+  modifiedIndex: z.int().min(0),
+});
+
+const stateFileSchema = z.object({
+  format: z.literal(STATE_FILE_FORMAT),
+  flavor: flavorSchema,
+  revision: z.int().min(0),
+  routes: z.record(z.string(), entrySchema),
+  services: z.record(z.string(), entrySchema),
+  upstreams: z.record(z.string(), entrySchema),
+});
+
+/** Thrown when the state file exists but cannot be read or parsed; the message names the file and the problem. */
+export class StateFileError extends Error {}
+
+/**
+ * Reads the state file. Resolves undefined when it does not exist (first start); rejects with StateFileError when
+ * it exists but is unreadable, not JSON, or not a state file.
+ */
+export async function loadStateFile(file: string): Promise<StoreState | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new StateFileError(`cannot read gateway state file ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new StateFileError(
+      `gateway state file ${file} is corrupt (not valid JSON: ${(err as Error).message}); refusing to start with an empty configuration. Fix or remove the file.`,
+    );
+  }
+  const parsed = stateFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+    throw new StateFileError(
+      `gateway state file ${file} is not a valid state file (${issue?.message ?? "invalid"}${where}); refusing to start with an empty configuration. Fix or remove the file.`,
+    );
+  }
+  const { flavor, revision, routes, services, upstreams } = parsed.data;
+  return { flavor, revision, routes, services, upstreams } as StoreState;
+}
+
+/** Atomically replaces the state file with `state`; resolves only once the data and the rename are on disk. */
+export async function saveStateFile(file: string, state: StoreState): Promise<void> {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const text = JSON.stringify({ format: STATE_FILE_FORMAT, ...state }, null, 1) + "\n";
+  const handle = await fs.open(tmp, "w", 0o600);
+  try {
+    await handle.writeFile(text, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await syncDirectory(dir);
+}
+
+/** fsyncs a directory so a rename inside it is durable; ignored where directories cannot be opened (Windows). */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, "r");
+    await handle.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL") throw err;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Checks that the state file's directory exists and is writable, so a bad path fails at start-up, not first write. */
+export async function checkStateFileWritable(file: string): Promise<void> {
+  const dir = path.dirname(path.resolve(file));
+  try {
+    await fs.access(dir, fsConstants.W_OK);
+  } catch (err) {
+    throw new StateFileError(`cannot write gateway state file ${file}: directory ${dir} is not writable (${(err as Error).message})`);
+  }
+}
