@@ -262,7 +262,9 @@ export function checkProps(
       }
       continue;
     }
-    issues.push({ field: formatPath(issue.path), path: issue.path, message: issue.message });
+    const field = formatPath(issue.path);
+    if (issues.some((i) => i.field === field && i.message === issue.message)) continue;
+    issues.push({ field, path: issue.path, message: issue.message });
   }
   return issues;
 }
