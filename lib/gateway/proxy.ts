@@ -1,0 +1,260 @@
+/**
+ * Forwards one client request to one upstream node with undici: a keep-alive `Pool` per origin (closed when no
+ * longer referenced), streamed bodies, http/https, pass_host, hop-by-hop stripping, X-Forwarded-* headers,
+ * connect/read timeouts, retries on connection failures, and nginx-like 502/504 pages. Never throws.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline } from "node:stream";
+import { Pool } from "undici";
+import type { CompiledUpstream, Timeouts, UpstreamNode } from "./upstream-resolver";
+
+/** Everything needed to forward one request. */
+export interface ForwardRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly upstream: CompiledUpstream;
+  readonly timeout: Timeouts;
+  /** The path + query to send upstream. */
+  readonly path: string;
+  readonly remoteAddr: string;
+  readonly clientScheme: "http" | "https";
+  /** Lower-cased host without port (nginx `$host`), for X-Forwarded-Host. */
+  readonly host: string | undefined;
+  /** A buffered request body (when it had to be read for `post_arg_*`); else the request is streamed. */
+  readonly body?: Buffer;
+  /** Extra response headers (e.g. debugging). */
+  readonly responseHeaders?: Readonly<Record<string, string>>;
+  /** How many other nodes to try after a connection failure. */
+  readonly retries: number;
+}
+
+const HOP_BY_HOP = new Set([
+  "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+  "trailers", "transfer-encoding", "upgrade", "expect", "host", "x-forwarded-for", "x-forwarded-proto",
+  "x-forwarded-host", "x-forwarded-port", "x-real-ip",
+]);
+const RESPONSE_DROP = new Set([
+  "connection", "keep-alive", "proxy-connection", "te", "trailer", "trailers", "transfer-encoding", "upgrade", "server",
+]);
+const CONNECT_ERRORS = new Set([
+  "ECONNREFUSED", "UND_ERR_CONNECT_TIMEOUT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ECONNRESET",
+  "UND_ERR_SOCKET",
+]);
+const TIMEOUT_ERRORS = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT"]);
+
+const STATUS_TEXT: Record<number, string> = {
+  404: "404 Not Found",
+  413: "413 Request Entity Too Large",
+  500: "500 Internal Server Error",
+  502: "502 Bad Gateway",
+  503: "503 Service Temporarily Unavailable",
+  504: "504 Gateway Time-out",
+};
+
+/** nginx's default error page for a status. */
+export function nginxErrorPage(status: number): string {
+  const title = STATUS_TEXT[status] ?? `${status}`;
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>openresty</center>\r\n</body>\r\n</html>\r\n`;
+}
+
+/** Sends an error answer unless headers are already out (then the connection is cut). */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  options: { body?: string; contentType?: string; headers?: Readonly<Record<string, string>> } = {},
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (res.writableEnded || res.destroyed) return;
+  const body = options.body ?? nginxErrorPage(status);
+  res.writeHead(status, {
+    ...options.headers,
+    "content-type": options.contentType ?? "text/html; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+    server: "APISIX",
+  });
+  res.end(body);
+}
+
+interface PoolEntry {
+  readonly origin: string;
+  readonly pool: Pool;
+}
+
+/** The proxy with its connection pools. */
+export class Proxy {
+  private readonly pools = new Map<string, PoolEntry>();
+
+  /** Forwards the request; resolves when the answer is complete or abandoned. Never rejects. */
+  async forward(request: ForwardRequest): Promise<void> {
+    const { upstream, res } = request;
+    const tried = new Set<UpstreamNode>();
+    for (let attempt = 0; ; attempt++) {
+      let node = upstream.pick();
+      for (let i = 0; node && tried.has(node) && i < upstream.nodes.length; i++) node = upstream.pick();
+      if (!node) {
+        sendError(res, 503, { headers: { "x-bluegreen-error": "no valid upstream node" } });
+        return;
+      }
+      tried.add(node);
+      const outcome = await this.attempt(request, node);
+      if (outcome === "done") return;
+      const canRetry =
+        outcome.retryable && attempt < request.retries && tried.size < upstream.nodes.length && !res.headersSent;
+      if (!canRetry) {
+        sendError(res, outcome.status, { headers: request.responseHeaders });
+        return;
+      }
+    }
+  }
+
+  /** Closes pools whose origin is not in `keep` (in-flight requests on them complete first). */
+  retainOnly(keep: ReadonlySet<string>): void {
+    for (const [key, entry] of this.pools) {
+      if (!keep.has(entry.origin)) {
+        this.pools.delete(key);
+        entry.pool.close().catch(() => undefined);
+      }
+    }
+  }
+
+  /** Closes every pool. */
+  async close(): Promise<void> {
+    const entries = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(entries.map((e) => e.pool.destroy().catch(() => undefined)));
+  }
+
+  private poolFor(upstream: CompiledUpstream, node: UpstreamNode, timeout: Timeouts): Pool {
+    const origin = originOf(upstream.scheme, node);
+    const verify = upstream.scheme === "https" && upstream.tlsVerify;
+    const key = `${origin}|${timeout.connect}|${verify ? 1 : 0}`;
+    let entry = this.pools.get(key);
+    if (!entry) {
+      const pool = new Pool(origin, {
+        connections: 256,
+        pipelining: 1,
+        keepAliveTimeout: 60_000,
+        connect: { timeout: timeout.connect, rejectUnauthorized: verify },
+      });
+      pool.on("connectionError", () => undefined);
+      entry = { origin, pool };
+      this.pools.set(key, entry);
+    }
+    return entry.pool;
+  }
+
+  private async attempt(
+    request: ForwardRequest,
+    node: UpstreamNode,
+  ): Promise<"done" | { status: number; retryable: boolean }> {
+    const { req, res, upstream, timeout } = request;
+    const pool = this.poolFor(upstream, node, timeout);
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.once("close", onClose);
+    const streamBody = request.body === undefined && hasBody(req);
+    try {
+      const answer = await pool.request({
+        path: request.path,
+        method: req.method ?? "GET",
+        headers: buildHeaders(request, node),
+        body: request.body ?? (streamBody ? req : null),
+        headersTimeout: timeout.read,
+        bodyTimeout: timeout.read,
+        signal: abort.signal,
+      });
+      if (res.destroyed || res.writableEnded) {
+        answer.body.destroy();
+        return "done";
+      }
+      res.writeHead(answer.statusCode, responseHeaders(answer.headers, request.responseHeaders));
+      await new Promise<void>((resolve) => {
+        pipeline(answer.body, res, () => resolve());
+      });
+      return "done";
+    } catch (err) {
+      if (abort.signal.aborted || res.destroyed) return "done";
+      const code = (err as { code?: string }).code ?? "";
+      const status = TIMEOUT_ERRORS.has(code) ? 504 : 502;
+      // A streamed request body is consumed by the first attempt; only body-less requests are retried.
+      return { status, retryable: CONNECT_ERRORS.has(code) && !streamBody };
+    } finally {
+      res.off("close", onClose);
+    }
+  }
+}
+
+/** `http://host:port` with IPv6 brackets. */
+export function originOf(scheme: string, node: UpstreamNode): string {
+  const host = node.host.includes(":") ? `[${node.host}]` : node.host;
+  return `${scheme}://${host}:${node.port}`;
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers["content-length"];
+  if (len !== undefined) return len !== "0";
+  return req.headers["transfer-encoding"] !== undefined;
+}
+
+function upstreamHostHeader(request: ForwardRequest, node: UpstreamNode): string {
+  const { upstream, req } = request;
+  if (upstream.passHost === "rewrite" && upstream.upstreamHost) return upstream.upstreamHost;
+  if (upstream.passHost === "pass" && req.headers.host) return req.headers.host;
+  const host = node.host.includes(":") ? `[${node.host}]` : node.host;
+  const defaultPort = upstream.scheme === "https" ? 443 : 80;
+  return node.port === defaultPort ? host : `${host}:${node.port}`;
+}
+
+function buildHeaders(request: ForwardRequest, node: UpstreamNode): string[] {
+  const { req } = request;
+  const raw = req.rawHeaders;
+  const out: string[] = ["host", upstreamHostHeader(request, node)];
+  let connectionTokens: Set<string> | undefined;
+  const connection = req.headers.connection;
+  if (connection && connection.includes(",")) {
+    connectionTokens = new Set(connection.split(",").map((t) => t.trim().toLowerCase()));
+  } else if (connection) {
+    connectionTokens = new Set([connection.trim().toLowerCase()]);
+  }
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (HOP_BY_HOP.has(name) || connectionTokens?.has(name)) continue;
+    if (request.body !== undefined && name === "content-length") continue;
+    out.push(raw[i], raw[i + 1]);
+  }
+  if (request.body !== undefined) out.push("content-length", String(request.body.length));
+  const prior = req.headers["x-forwarded-for"];
+  out.push("x-real-ip", request.remoteAddr);
+  out.push("x-forwarded-for", prior ? `${prior}, ${request.remoteAddr}` : request.remoteAddr);
+  out.push("x-forwarded-proto", firstHeader(req.headers["x-forwarded-proto"]) ?? request.clientScheme);
+  const fwdHost = firstHeader(req.headers["x-forwarded-host"]) ?? request.host;
+  if (fwdHost) out.push("x-forwarded-host", fwdHost);
+  const port = firstHeader(req.headers["x-forwarded-port"]) ?? (req.socket?.localPort !== undefined ? String(req.socket.localPort) : undefined);
+  if (port) out.push("x-forwarded-port", port);
+  return out;
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function responseHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  extra: Readonly<Record<string, string>> | undefined,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const connection = headers.connection;
+  const tokens = typeof connection === "string" ? connection.split(",").map((t) => t.trim().toLowerCase()) : [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || RESPONSE_DROP.has(name) || tokens.includes(name)) continue;
+    out[name] = value;
+  }
+  out.server = "APISIX";
+  if (extra) Object.assign(out, extra);
+  return out;
+}
