@@ -1,5 +1,32 @@
-/** STUB: replaced by the hook work. */
-export async function runHookCommand(_args: readonly string[]): Promise<number> {
-  process.stderr.write("bluegreen hook: not implemented yet\n");
-  return 1;
+/**
+ * `bluegreen hook <apply|destroy|sweep>`: what Terraform's local-exec provisioners run. Reads the request from
+ * `BLUEGREEN_REQUEST` and the admin key from the variable the request names. Exit code 0 on success, 1 on failure,
+ * 2 on a usage error. The implementation is loaded lazily to keep `bluegreen gateway` and `--help` fast.
+ */
+
+const USAGE = `usage: bluegreen hook <apply|destroy|sweep>
+
+  apply     PUT the object in BLUEGREEN_REQUEST, refusing objects not managed by cdktf-apisix-bluegreen
+            (unless adopt), then read it back and verify it
+  destroy   DELETE the object in BLUEGREEN_REQUEST if it is ours (a missing object is fine)
+  sweep     delete the owner's objects that are no longer declared (routes, then services, then upstreams)
+
+Run by Terraform; the admin key is read from the environment variable named by gateway.admin_key_env
+(GATEWAY_ADMIN_KEY by default).
+`;
+
+/** Runs the hook subcommand with `args` (after `hook`); resolves to the exit code. */
+export async function runHookCommand(args: readonly string[]): Promise<number> {
+  const [action, ...extra] = args;
+  if (action === "-h" || action === "--help" || action === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if ((action !== "apply" && action !== "destroy" && action !== "sweep") || extra.length > 0) {
+    const got = action === undefined ? "no action" : `"${args.join(" ")}"`;
+    process.stderr.write(`bluegreen hook: expected one of apply, destroy, sweep, got ${got}\n\n${USAGE}`);
+    return 2;
+  }
+  const { runHook } = await import("../hook/run-hook");
+  return runHook(action);
 }

@@ -1,0 +1,22 @@
+/**
+ * Finds the cdktf project directory, against which a relative `tls_ca_file` is resolved. Terraform runs the hook
+ * in `cdktf.out/stacks/<stack>`, so the nearest ancestor holding `cdktf.json` is the project.
+ */
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+
+/** The nearest ancestor of `cwd` (inclusive) that contains `cdktf.json`, or `cwd` itself when there is none. */
+export function findProjectRoot(cwd: string): string {
+  let dir = resolve(cwd);
+  for (;;) {
+    if (existsSync(join(dir, "cdktf.json"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(cwd);
+    dir = parent;
+  }
+}
+
+/** `file` if absolute, else `file` resolved against the project root found from `cwd`. */
+export function resolveProjectFile(file: string, cwd: string): string {
+  return isAbsolute(file) ? file : resolve(findProjectRoot(cwd), file);
+}

@@ -1,0 +1,46 @@
+/**
+ * Reads and validates the hook's input: `jsonencode(self.input)` that Terraform passes in `BLUEGREEN_REQUEST`.
+ */
+import { type GatewayRequest, gatewayRequestSchema, REQUEST_ENV } from "../model/gateway-request";
+import { HookError } from "./hook-error";
+
+/** Parses `env[BLUEGREEN_REQUEST]`; throws `HookError` naming the variable when it is missing or invalid. */
+export function readHookRequest(env: NodeJS.ProcessEnv): GatewayRequest {
+  const raw = env[REQUEST_ENV];
+  if (raw === undefined || raw.trim() === "") {
+    throw new HookError(
+      `${REQUEST_ENV} is not set: 'bluegreen hook' is run by Terraform's local-exec provisioners, which pass the ` +
+        `request (jsonencode(self.input)) in that environment variable`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new HookError(
+      `${REQUEST_ENV} is not valid JSON (${error instanceof Error ? error.message : String(error)}); ` +
+        `it starts with: ${raw.slice(0, 80)}`,
+    );
+  }
+  const parsed = gatewayRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`)
+      .join("; ");
+    const where = constructPathOf(json);
+    throw new HookError(
+      `${REQUEST_ENV} does not match the hook input schema (${issues})` +
+        `${where ? ` (construct ${where})` : ""}; was the stack synthesized by a different version of cdktf-apisix-bluegreen?`,
+    );
+  }
+  return parsed.data;
+}
+
+function constructPathOf(json: unknown): string | undefined {
+  if (json && typeof json === "object" && "construct_path" in json) {
+    const value = (json as { construct_path: unknown }).construct_path;
+    return typeof value === "string" ? value : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,148 @@
+/**
+ * The hook Terraform runs: `apply` (PUT + verify one object), `destroy` (DELETE one object) or `sweep` (delete an
+ * owner's undeclared objects). Prints one line per action to stdout, errors to stderr, returns the exit code.
+ * Never prints the admin key.
+ */
+import { AdminClient } from "../client/admin-client";
+import { AdminApiError, redact } from "../client/errors";
+import { applyObject, deleteObject, describeSwept, sweep } from "../client/object-sync";
+import type { GatewayRequest, GatewayTarget } from "../model/gateway-request";
+import { HookError } from "./hook-error";
+import { resolveProjectFile } from "./project-root";
+import { readHookRequest } from "./read-request";
+
+/** The actions Terraform's provisioners ask for. */
+export const HOOK_ACTIONS = ["apply", "destroy", "sweep"] as const;
+export type HookAction = (typeof HOOK_ACTIONS)[number];
+
+/** Where the hook reads from and writes to; defaults to the process. */
+export interface HookIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly stdout: (line: string) => void;
+  readonly stderr: (line: string) => void;
+}
+
+const PREFIX = "bluegreen:";
+
+/** Runs one hook action; resolves to the exit code (0 success, 1 failure). Never throws. */
+export async function runHook(action: HookAction, io: HookIo = processIo()): Promise<number> {
+  let adminKey: string | undefined;
+  let client: AdminClient | undefined;
+  try {
+    const request = readHookRequest(io.env);
+    checkActionMatchesKind(action, request);
+    if (action === "destroy" && request.kind === "sweep") {
+      // Nothing to sweep on destroy: every object's own destroy hook deletes it.
+      io.stdout(`${PREFIX} sweep owner=${request.owner}: nothing to do on destroy`);
+      return 0;
+    }
+    adminKey = readAdminKey(request, io.env);
+    client = createClient(request.gateway, adminKey, io);
+
+    if (request.kind === "sweep") {
+      const result = await sweep(client, {
+        owner: request.owner,
+        keep: request.keep,
+        constructPath: request.construct_path,
+      });
+      const deleted = result.removed.filter((o) => o.outcome === "deleted");
+      const gone = result.removed.length - deleted.length;
+      io.stdout(
+        `${PREFIX} sweep owner=${request.owner} deleted ${deleted.length}` +
+          `${deleted.length > 0 ? `: ${describeSwept(deleted)}` : ""}` +
+          `${gone > 0 ? ` (${gone} already gone: ${describeSwept(result.removed.filter((o) => o.outcome !== "deleted"))})` : ""}`,
+      );
+      return 0;
+    }
+
+    if (action === "apply") {
+      const result = await applyObject(client, {
+        path: request.path,
+        body: request.body,
+        adopt: request.adopt,
+        constructPath: request.construct_path,
+      });
+      if (result.warning) io.stderr(`${PREFIX} warning from the gateway for PUT ${request.path}: ${result.warning}`);
+      io.stdout(`${PREFIX} PUT ${request.path} -> ${result.status} (verified${result.adopted ? ", adopted" : ""})`);
+      return 0;
+    }
+
+    const result = await deleteObject(client, { path: request.path, constructPath: request.construct_path });
+    switch (result.outcome) {
+      case "deleted":
+        io.stdout(`${PREFIX} DELETE ${request.path} -> deleted`);
+        break;
+      case "already-gone":
+        io.stdout(`${PREFIX} DELETE ${request.path} -> already gone`);
+        break;
+      case "skipped-unmanaged":
+        io.stdout(
+          `${PREFIX} DELETE ${request.path} -> skipped: not managed by cdktf-apisix-bluegreen ` +
+            `(labels: ${JSON.stringify(result.labels ?? {})}), left in place`,
+        );
+        break;
+    }
+    return 0;
+  } catch (error) {
+    io.stderr(`${PREFIX} ${redact(messageOf(error), adminKey)}`);
+    return 1;
+  } finally {
+    await client?.close().catch(() => undefined);
+  }
+}
+
+function checkActionMatchesKind(action: HookAction, request: GatewayRequest): void {
+  if (action === "sweep" && request.kind !== "sweep") {
+    throw new HookError(
+      `'hook sweep' needs a sweep request but ${"BLUEGREEN_REQUEST"} holds an object request for ${request.path} ` +
+        `(construct ${request.construct_path}); use 'hook apply' or 'hook destroy'`,
+    );
+  }
+}
+
+/** The admin key from the variable the request names; a missing variable is an error, an empty one sends no key. */
+function readAdminKey(request: GatewayRequest, env: NodeJS.ProcessEnv): string {
+  const name = request.gateway.admin_key_env;
+  const key = env[name];
+  if (key === undefined) {
+    throw new HookError(
+      `the admin key is missing: set the ${name} environment variable before running cdktf deploy ` +
+        `(needed by ${request.construct_path})`,
+    );
+  }
+  return key;
+}
+
+function createClient(gateway: GatewayTarget, adminKey: string, io: HookIo): AdminClient {
+  return new AdminClient({
+    adminUrl: gateway.admin_url,
+    flavor: gateway.flavor,
+    gatewayGroupId: gateway.gateway_group_id,
+    adminKey,
+    adminKeyEnv: gateway.admin_key_env,
+    tls: {
+      insecureSkipVerify: gateway.tls_insecure_skip_verify,
+      caFile: gateway.tls_ca_file === undefined ? undefined : resolveProjectFile(gateway.tls_ca_file, io.cwd),
+    },
+    requestTimeoutMs: gateway.request_timeout_ms,
+    retryBudgetMs: gateway.retry_budget_ms,
+    onRetry: (e) =>
+      io.stderr(`${PREFIX} ${e.method} ${e.path} attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`),
+  });
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof AdminApiError || error instanceof HookError) return error.message;
+  if (error instanceof Error) return `unexpected error: ${error.message}`;
+  return `unexpected error: ${String(error)}`;
+}
+
+function processIo(): HookIo {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (line) => process.stdout.write(`${line}\n`),
+    stderr: (line) => process.stderr.write(`${line}\n`),
+  };
+}
