@@ -25,6 +25,12 @@ export const duplicateOwner = (constructPath: string, owner: string, adminUrl: s
 export const notAConstruct = (constructPath: string, prop: string, expected: string, got: unknown) =>
   new Error(`invalid props at ${constructPath}: ${prop} must be a ${expected}, got ${describe(got)}`);
 
+/** Objects must live in their gateway connection's stack (the sweep depends on them). */
+export const otherStack = (constructPath: string, gatewayPath: string) =>
+  new Error(
+    `invalid props at ${constructPath}: must be defined in the same stack as its gateway ${gatewayPath} (the gateway's sweep depends on it)`,
+  );
+
 /** A built Admin API body would be rejected by the gateway's own schema. */
 export const gatewayWouldReject = (constructPath: string, method: string, path: string, errorMsg: string) =>
   new Error(`invalid props at ${constructPath}: the gateway would reject ${method} ${path}: ${errorMsg}`);

@@ -1,6 +1,6 @@
 import { Construct, type IConstruct } from "constructs";
 import { Annotations, DataResource, Lazy, TerraformStack, Token } from "../cdk";
-import { describe, duplicateObjectId, duplicateOwner, invalidProps } from "../errors";
+import { describe, duplicateObjectId, duplicateOwner, invalidProps, otherStack } from "../errors";
 import type { GatewayScope } from "../model/blue-green";
 import type { Flavor, GatewayTarget, SweepRequest } from "../model/gateway-request";
 import { DEFAULT_ADMIN_KEY_ENV, gatewayTarget, requestSha256, sweepRequest } from "../model/hook-input";
@@ -186,6 +186,7 @@ export class GatewayConnection extends Construct {
    * @internal
    */
   public _registerObject(object: GatewayObject): void {
+    if (TerraformStack.of(object) !== TerraformStack.of(this)) throw otherStack(object.node.scope!.node.path, this.node.path);
     this.objects.push(object);
   }
 

@@ -1,9 +1,10 @@
 import "cdktf/lib/testing/adapters/jest";
-import { DataResource } from "cdktf";
+import { App, DataResource, TerraformStack } from "cdktf";
+import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { Testing } from "../../lib/cdk";
-import { HOOK_APPLY_COMMAND, HOOK_DESTROY_COMMAND, HOOK_SWEEP_COMMAND, containsTokens } from "../../lib/constructs/gateway-object";
+import { GatewayObject, HOOK_APPLY_COMMAND, HOOK_DESTROY_COMMAND, HOOK_SWEEP_COMMAND, containsTokens } from "../../lib/constructs/gateway-object";
 import { requestSha256 } from "../../lib/model/hook-input";
-import { build, resources } from "./fixtures";
+import { build, resources, serviceProps } from "./fixtures";
 
 describe("GatewayObject", () => {
   test("hook commands resolve the package, carry no absolute path and no value", () => {
@@ -47,8 +48,19 @@ describe("GatewayObject", () => {
   });
 
   test("fails when the gateway would reject the body", () => {
-    // a name longer than APISIX allows passes the props schema only if it is <= 256; force it past the model instead.
-    expect(() => build("apisix", { name: "n".repeat(257) })).toThrow(/stack\/service/);
+    const { stack, gateway } = build("apisix");
+    const request = { method: "PUT" as const, path: "/apisix/admin/routes/bad", body: { name: "bad", uris: ["/x"] } };
+    expect(() => new GatewayObject(stack, "bad", { gateway, kind: "routes", request })).toThrow(
+      /^invalid props at stack: the gateway would reject PUT \/apisix\/admin\/routes\/bad: /,
+    );
+  });
+
+  test("fails when a service is defined in another stack than its gateway", () => {
+    const { stack, gateway } = build("apisix");
+    const other = new TerraformStack(stack.node.scope as App, "other");
+    expect(() => new BlueGreenService(other, "svc", serviceProps(gateway, { serviceId: "other-svc" }))).toThrow(
+      "invalid props at other/svc: must be defined in the same stack as its gateway stack/gateway",
+    );
   });
 
   test("containsTokens", () => {
