@@ -1,0 +1,130 @@
+/**
+ * TLS options end to end (in-process): self-signed gateway certificate rejected without a CA (not retried),
+ * accepted with `tls_ca_file` (relative paths resolved against the cdktf project) or `tls_insecure_skip_verify`.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as https from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AdminClient } from "../../lib/client/admin-client";
+import { AdminApiError } from "../../lib/client/errors";
+import { findProjectRoot, resolveProjectFile } from "../../lib/hook/project-root";
+import { runHook } from "../../lib/hook/run-hook";
+
+const KEY = "sk-TLS-SECRET-0a1b2c3d";
+let dir: string;
+let server: https.Server;
+let url: string;
+let hits = 0;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "bluegreen-tls-"));
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "ca.pem", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+    { cwd: dir, stdio: "pipe" },
+  );
+  server = https.createServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "ca.pem")) }, (req, res) => {
+    hits++;
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ key: "/apisix/routes/r1", value: { id: "r1", uri: "/" } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  hits = 0;
+});
+
+test("self-signed certificate without a CA: clear error, not retried", async () => {
+  const client = new AdminClient({ adminUrl: url, flavor: "apisix", adminKey: KEY, retryBudgetMs: 5_000 });
+  const err = (await client.get("/apisix/admin/routes/r1").catch((e: unknown) => e)) as AdminApiError;
+  await client.close();
+  expect(err).toBeInstanceOf(AdminApiError);
+  expect(err.kind).toBe("tls");
+  expect(err.attempts).toBe(1);
+  expect(err.message).toMatch(new RegExp(`^TLS verification of the gateway at ${url.replace(/\./g, "\\.")} failed: .*self.signed`));
+  expect(err.message).toContain("set tls_ca_file");
+});
+
+test("tls_ca_file and tls_insecure_skip_verify both work", async () => {
+  const withCa = new AdminClient({ adminUrl: url, flavor: "apisix", adminKey: KEY, tls: { caFile: join(dir, "ca.pem") } });
+  expect(await withCa.get("/apisix/admin/routes/r1")).toMatchObject({ id: "r1" });
+  await withCa.close();
+  const insecure = new AdminClient({ adminUrl: url, flavor: "apisix", adminKey: KEY, tls: { insecureSkipVerify: true } });
+  expect(await insecure.get("/apisix/admin/routes/r1")).toMatchObject({ id: "r1" });
+  await insecure.close();
+});
+
+test("project root: nearest ancestor with cdktf.json, else cwd", () => {
+  const project = join(dir, "proj");
+  const stackDir = join(project, "cdktf.out", "stacks", "dev");
+  mkdirSync(stackDir, { recursive: true });
+  writeFileSync(join(project, "cdktf.json"), "{}");
+  expect(findProjectRoot(stackDir)).toBe(project);
+  expect(resolveProjectFile("certs/ca.pem", stackDir)).toBe(join(project, "certs/ca.pem"));
+  expect(resolveProjectFile("/abs/ca.pem", stackDir)).toBe("/abs/ca.pem");
+  const lonely = mkdtempSync(join(tmpdir(), "bluegreen-noproj-"));
+  try {
+    expect(findProjectRoot(lonely)).toBe(lonely);
+  } finally {
+    rmSync(lonely, { recursive: true, force: true });
+  }
+});
+
+describe("hook with tls_ca_file", () => {
+  const project = () => join(dir, "hookproj");
+  const stackDir = () => join(project(), "cdktf.out", "stacks", "dev");
+  beforeAll(() => {
+    mkdirSync(join(project(), "certs"), { recursive: true });
+    mkdirSync(stackDir(), { recursive: true });
+    writeFileSync(join(project(), "cdktf.json"), "{}");
+    writeFileSync(join(project(), "certs", "ca.pem"), readFileSync(join(dir, "ca.pem")));
+  });
+
+  function run(caFile: string) {
+    const out: string[] = [];
+    const errs: string[] = [];
+    const request = {
+      kind: "sweep",
+      owner: "conn",
+      keep: [],
+      gateway: { admin_url: url, flavor: "apisix", admin_key_env: "TLS_KEY", tls_ca_file: caFile, retry_budget_ms: 0 },
+      construct_path: "stack/conn",
+    };
+    return runHook("sweep", {
+      env: { BLUEGREEN_REQUEST: JSON.stringify(request), TLS_KEY: KEY },
+      cwd: stackDir(),
+      stdout: (l) => out.push(l),
+      stderr: (l) => errs.push(l),
+    }).then((code) => ({ code, out, errs }));
+  }
+
+  test("a relative CA path is resolved against the project (cwd is cdktf.out/stacks/<stack>)", async () => {
+    // The fake answers every GET with a single object, which is not a list: the sweep reaches the gateway over TLS
+    // and then fails on the envelope. Reaching it proves the CA was found and trusted.
+    const res = await run("certs/ca.pem");
+    expect(hits).toBeGreaterThan(0);
+    expect(res.code).toBe(1);
+    expect(res.errs.join("\n")).toMatch(/unexpected body/);
+    expect(res.errs.join("\n")).not.toMatch(/TLS verification/);
+  });
+
+  test("a missing CA file names the resolved path", async () => {
+    const res = await run("certs/missing.pem");
+    expect(res.code).toBe(1);
+    expect(res.errs).toEqual([
+      expect.stringContaining(`bluegreen: cannot read the gateway CA file ${join(project(), "certs/missing.pem")} (tls_ca_file)`),
+    ]);
+    expect(hits).toBe(0);
+  });
+});
