@@ -1,5 +1,148 @@
-/** STUB: replaced by the gateway work. */
-export async function runGatewayCommand(_args: readonly string[]): Promise<number> {
-  process.stderr.write("bluegreen gateway: not implemented yet\n");
-  return 1;
+/**
+ * `bluegreen gateway`: runs the embedded APISIX-compatible gateway (Admin API + proxy) until SIGINT/SIGTERM.
+ * Prints one `bluegreen gateway ready: ...` line once both listeners accept connections.
+ */
+import { randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import { isLoopbackHost, startGateway, type GatewayOptions } from "../gateway/gateway";
+import type { Flavor } from "../model/gateway-request";
+
+/** Environment variable read for the admin key when `--admin-key` is not given. */
+export const ADMIN_KEY_ENV = "GATEWAY_ADMIN_KEY";
+
+const USAGE = `usage: bluegreen gateway [options]
+
+Runs an APISIX-compatible gateway: the Admin API (/apisix/admin/...) and a proxy that applies traffic-split.
+
+options:
+  --admin-port N       Admin API port, 0 picks a free one (default 9180)
+  --proxy-port N       proxy port, 0 picks a free one (default 9080)
+  --host ADDR          listen address (default 127.0.0.1); a non-loopback address needs an explicit admin key
+  --admin-key KEY      admin key (default: $${ADMIN_KEY_ENV}, else a random key printed once)
+  --flavor F           apisix | api7-ee (default apisix)
+  --state-file PATH    persist every write to PATH and restore it at start-up
+  --verbose            log every Admin API request to stderr (never the key)
+  -h, --help           show this help
+`;
+
+/** A flag error: names the flag, the value and what is allowed. */
+class UsageError extends Error {}
+
+function parsePort(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new UsageError(`invalid ${flag} ${JSON.stringify(value)}: expected an integer from 0 to 65535 (0 picks a free port)`);
+  }
+  return port;
+}
+
+function parseFlavor(value: string | undefined): Flavor {
+  if (value === undefined) return "apisix";
+  if (value === "apisix" || value === "api7-ee") return value;
+  throw new UsageError(`invalid --flavor ${JSON.stringify(value)}: expected "apisix" or "api7-ee"`);
+}
+
+interface Parsed {
+  help: boolean;
+  verbose: boolean;
+  options: GatewayOptions;
+  /** True when the key was generated here and must be shown once. */
+  generatedKey: boolean;
+}
+
+function parse(args: readonly string[], env: NodeJS.ProcessEnv): Parsed {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "admin-port": { type: "string" },
+        "proxy-port": { type: "string" },
+        host: { type: "string" },
+        "admin-key": { type: "string" },
+        flavor: { type: "string" },
+        "state-file": { type: "string" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const host = values.host ?? "127.0.0.1";
+  if (host === "") throw new UsageError('invalid --host "": expected an IP address or host name');
+  if (values["state-file"] === "") throw new UsageError('invalid --state-file "": expected a file path');
+  if (values["admin-key"] === "") throw new UsageError('invalid --admin-key "": must not be empty');
+  const explicitKey = values["admin-key"] ?? (env[ADMIN_KEY_ENV] || undefined);
+  return {
+    help: values.help === true,
+    verbose: values.verbose === true,
+    generatedKey: explicitKey === undefined,
+    options: {
+      adminPort: parsePort("--admin-port", values["admin-port"], 9180),
+      proxyPort: parsePort("--proxy-port", values["proxy-port"], 9080),
+      host,
+      adminKey: explicitKey,
+      flavor: parseFlavor(values.flavor),
+      stateFile: values["state-file"],
+    },
+  };
+}
+
+/** Resolves when the process receives SIGINT or SIGTERM. */
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+/** Runs `bluegreen gateway`; resolves 0 after a clean shutdown, 2 on bad flags, 1 when start-up fails. */
+export async function runGatewayCommand(args: readonly string[]): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = parse(args, process.env);
+  } catch (err) {
+    process.stderr.write(`bluegreen gateway: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const { options } = parsed;
+  if (parsed.generatedKey && options.host !== undefined && !isLoopbackHost(options.host)) {
+    process.stderr.write(
+      `bluegreen gateway: refusing to listen on non-loopback host ${options.host} without an explicit admin key (--admin-key or $${ADMIN_KEY_ENV})\n`,
+    );
+    return 2;
+  }
+  const adminKey = options.adminKey ?? randomBytes(24).toString("base64url");
+  const log = parsed.verbose ? (line: string) => process.stderr.write(`bluegreen gateway: ${line}\n`) : undefined;
+  let gateway;
+  try {
+    gateway = await startGateway({ ...options, adminKey, log });
+  } catch (err) {
+    process.stderr.write(`bluegreen gateway: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const signal = waitForSignal();
+  if (parsed.generatedKey) {
+    process.stdout.write(`bluegreen gateway: generated admin key (shown once, set --admin-key or $${ADMIN_KEY_ENV} to choose one): ${adminKey}\n`);
+  }
+  process.stdout.write(
+    `bluegreen gateway ready: admin ${gateway.adminUrl} proxy ${gateway.proxyUrl} (flavor ${gateway.flavor})\n`,
+  );
+  const received = await signal;
+  process.stderr.write(`bluegreen gateway: ${received} received, shutting down\n`);
+  await gateway.close();
+  return 0;
 }

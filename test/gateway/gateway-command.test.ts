@@ -1,0 +1,128 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(__dirname, "../..");
+const CLI = join(ROOT, "dist/lib/cli/bluegreen.js");
+const READY = /^bluegreen gateway ready: admin (http:\/\/\S+) proxy (http:\/\/\S+) \(flavor (\S+)\)$/m;
+
+beforeAll(() => {
+  const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+}, 120_000);
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(process.execPath, [CLI, "gateway", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, GATEWAY_ADMIN_KEY: "", ...env },
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function waitReady(r: Running): Promise<RegExpExecArray> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const m = READY.exec(r.stdout());
+    if (m) return m;
+    if (Date.now() > deadline || r.child.exitCode !== null) {
+      throw new Error(`no ready line; stdout:\n${r.stdout()}\nstderr:\n${r.stderr()}`);
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+describe("bluegreen gateway", () => {
+  it("starts on free ports, prints one ready line, serves the Admin API and stops on SIGTERM", async () => {
+    const r = run(["--admin-port", "0", "--proxy-port", "0", "--admin-key", "cli-key"]);
+    const [, adminUrl, proxyUrl, flavor] = await waitReady(r);
+    expect(flavor).toBe("apisix");
+    expect(r.stdout().match(/ready/g)).toHaveLength(1);
+    expect(r.stdout()).not.toContain("cli-key");
+
+    const put = await fetch(`${adminUrl}/apisix/admin/upstreams/u1`, {
+      method: "PUT",
+      headers: { "x-api-key": "cli-key" },
+      body: JSON.stringify({ nodes: { "127.0.0.1:1980": 1 } }),
+    });
+    expect(put.status).toBe(201);
+    const denied = await fetch(`${adminUrl}/apisix/admin/upstreams`);
+    expect(denied.status).toBe(401);
+    const proxied = await fetch(`${proxyUrl}/nothing-here`);
+    expect(proxied.status).toBe(404);
+    await proxied.text();
+
+    r.child.kill("SIGTERM");
+    expect(await r.exited).toBe(0);
+  });
+
+  it("generates and prints a key once when none is given, and uses GATEWAY_ADMIN_KEY otherwise", async () => {
+    const gen = run(["--admin-port", "0", "--proxy-port", "0"]);
+    const [, adminUrl] = await waitReady(gen);
+    const key = /generated admin key[^:]*: (\S+)/.exec(gen.stdout())?.[1];
+    expect(key).toBeDefined();
+    const ok = await fetch(`${adminUrl}/apisix/admin/routes`, { headers: { "x-api-key": key! } });
+    expect(ok.status).toBe(200);
+    gen.child.kill("SIGINT");
+    expect(await gen.exited).toBe(0);
+
+    const env = run(["--admin-port", "0", "--proxy-port", "0", "--flavor", "api7-ee"], { GATEWAY_ADMIN_KEY: "env-key" });
+    const [, eeUrl, , flavor] = await waitReady(env);
+    expect(flavor).toBe("api7-ee");
+    expect(env.stdout()).not.toContain("generated");
+    const res = await fetch(`${eeUrl}/apisix/admin/routes?gateway_group_id=default`, { headers: { "x-api-key": "env-key" } });
+    expect(res.status).toBe(200);
+    env.child.kill("SIGTERM");
+    expect(await env.exited).toBe(0);
+  });
+
+  it("persists to --state-file", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "bluegreen-cli-")), "state.json");
+    const r = run(["--admin-port", "0", "--proxy-port", "0", "--admin-key", "k", "--state-file", file]);
+    const [, adminUrl] = await waitReady(r);
+    const put = await fetch(`${adminUrl}/apisix/admin/services/s1`, { method: "PUT", headers: { "x-api-key": "k" }, body: "{}" });
+    expect(put.status).toBe(201);
+    expect(JSON.parse(readFileSync(file, "utf8")).services.s1.value.id).toBe("s1");
+    r.child.kill("SIGTERM");
+    expect(await r.exited).toBe(0);
+  });
+
+  it.each([
+    [["--flavor", "kong"], /invalid --flavor "kong": expected "apisix" or "api7-ee"/],
+    [["--admin-port", "99999"], /invalid --admin-port "99999": expected an integer from 0 to 65535/],
+    [["--proxy-port", "abc"], /invalid --proxy-port "abc"/],
+    [["--nope"], /Unknown option '--nope'/],
+    [["--host", "0.0.0.0"], /refusing to listen on non-loopback host 0\.0\.0\.0 without an explicit admin key/],
+  ])("refuses bad flags %j", async (args, message) => {
+    const r = run(args as string[]);
+    expect(await r.exited).toBe(2);
+    expect(r.stderr()).toMatch(message as RegExp);
+  });
+
+  it("exits 1 with a clear error on a corrupt state file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bluegreen-cli-"));
+    const file = join(dir, "state.json");
+    writeFileSync(file, "garbage");
+    const r = run(["--admin-port", "0", "--proxy-port", "0", "--admin-key", "k", "--state-file", file]);
+    expect(await r.exited).toBe(1);
+    expect(r.stderr()).toContain(`gateway state file ${file} is corrupt`);
+  });
+
+  it("prints help", async () => {
+    const r = run(["--help"]);
+    expect(await r.exited).toBe(0);
+    expect(r.stdout()).toContain("--state-file PATH");
+  });
+});
