@@ -357,3 +357,87 @@ describe("config changes and robustness", () => {
     hang.close();
   });
 });
+
+describe("post_arg_* through the data plane", () => {
+  test("form bodies are buffered for matching and still reach the backend", async () => {
+    gw.source.set({
+      routes: {
+        r: {
+          uri: "/form",
+          upstream: inline(blue),
+          plugins: {
+            "traffic-split": {
+              rules: [{ match: [{ vars: [["post_arg_env", "==", "green"]] }], weighted_upstreams: [{ upstream: inline(green) }] }],
+            },
+          },
+        },
+      },
+    });
+    const form = { "content-type": "application/x-www-form-urlencoded; charset=utf-8" };
+    const a = await gw.send("/form", { method: "POST", headers: form, body: "env=green&x=1" });
+    expect(a.json?.backend).toBe("green");
+    expect(a.json?.headers?.["content-length"]).toBe("13");
+    expect((await gw.send("/form", { method: "POST", headers: form, body: "env=blue" })).json?.backend).toBe("blue");
+    const json = { "content-type": "application/json" };
+    expect((await gw.send("/form", { method: "POST", headers: json, body: '{"env":"green"}' })).json?.backend).toBe("blue");
+  });
+});
+
+describe("API7 EE flavour", () => {
+  let ee: Gateway;
+  beforeEach(async () => {
+    ee = await new Gateway("api7-ee").start();
+  });
+  afterEach(async () => {
+    await ee.stop();
+  });
+
+  test("canary guide: inline upstream weight 10 + weight-only 90 on a service upstream, path_prefix stripped", async () => {
+    ee.source.set({
+      services: { "canary-service": { name: "canary", hosts: ["shop.example"], path_prefix: "/api", upstream: inline(blue) } },
+      routes: {
+        "canary-route": {
+          name: "r",
+          paths: ["/headers"],
+          service_id: "canary-service",
+          plugins: {
+            "traffic-split": { rules: [{ weighted_upstreams: [{ upstream: inline(green), weight: 10 }, { weight: 90 }] }] },
+          },
+        },
+      },
+    });
+    const counts = await (async () => {
+      const c: Record<string, number> = {};
+      for (let i = 0; i < 20; i++) {
+        const a = await ee.send("/api/headers?q=1", { headers: { host: "shop.example" } });
+        expect(a.json?.path).toBe("/headers?q=1");
+        c[a.json?.backend ?? "x"] = (c[a.json?.backend ?? "x"] ?? 0) + 1;
+      }
+      return c;
+    })();
+    expect(counts).toEqual({ green: 2, blue: 18 });
+    expect((await ee.send("/headers", { headers: { host: "shop.example" } })).status).toBe(404);
+  });
+
+  test("traffic-split upstream_id resolves service-scoped upstreams", async () => {
+    ee.source.set({
+      services: { s: { upstream: inline(blue) } },
+      upstreams: { "s/green": inline(green) },
+      routes: {
+        r: {
+          paths: ["/p"],
+          service_id: "s",
+          plugins: {
+            "traffic-split": {
+              rules: [{ match: [{ vars: [["http_x_env", "==", "green"]] }], weighted_upstreams: [{ upstream_id: "green" }] }],
+            },
+          },
+        },
+      },
+    });
+    const a = await ee.send("/p", { headers: { "x-env": "green" } });
+    expect(a.json?.backend).toBe("green");
+    expect(a.headers["x-bluegreen-upstream"]).toBe("green");
+    expect((await ee.send("/p")).json?.backend).toBe("blue");
+  });
+});
