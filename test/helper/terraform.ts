@@ -1,0 +1,113 @@
+/**
+ * Real Terraform for end-to-end tests: synthesizes a stack into `.e2e/<name>-<n>/` inside the repository (the hook
+ * command resolves `cdktf-apisix-bluegreen/cli` from its working directory, so it must run inside the project) and
+ * runs `terraform init/plan/apply/destroy` there with the admin key only in the process environment.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { App, TerraformStack } from "cdktf";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout + stderr, for assertions and failure messages. */
+  readonly output: string;
+}
+
+let counter = 0;
+
+export class TerraformWorkspace {
+  /** `.e2e/<name>-<pid>-<n>`: the cdktf outdir. */
+  readonly dir: string;
+  /** Where Terraform runs: `<dir>/stacks/e2e`. */
+  readonly stackDir: string;
+  private initialized = false;
+
+  constructor(name: string, private readonly env: Record<string, string>) {
+    this.dir = path.join(REPO_ROOT, ".e2e", `${name}-${process.pid}-${++counter}`);
+    this.stackDir = path.join(this.dir, "stacks", "e2e");
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(path.join(this.dir, "terraformrc"), "");
+  }
+
+  /** Synthesizes a fresh app whose single stack `e2e` is built by `build`. */
+  synth(build: (stack: TerraformStack) => void): void {
+    const app = new App({ outdir: this.dir, stackTraces: false });
+    const stack = new TerraformStack(app, "e2e");
+    build(stack);
+    app.synth();
+  }
+
+  async init(): Promise<RunResult> {
+    const result = await this.terraform(["init", "-input=false", "-no-color"]);
+    if (result.code !== 0) throw new Error(`terraform init failed:\n${result.output}`);
+    this.initialized = true;
+    return result;
+  }
+
+  async plan(): Promise<RunResult> {
+    if (!this.initialized) await this.init();
+    return this.terraform(["plan", "-input=false", "-no-color", "-lock=false"]);
+  }
+
+  async apply(extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    if (!this.initialized) await this.init();
+    return this.terraform(["apply", "-auto-approve", "-input=false", "-no-color"], extraEnv);
+  }
+
+  async destroy(): Promise<RunResult> {
+    if (!this.initialized) await this.init();
+    return this.terraform(["destroy", "-auto-approve", "-input=false", "-no-color"]);
+  }
+
+  /** Text of every file below the workspace (synth output, state, backups), for secret scans. */
+  allText(): string {
+    const parts: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir)) {
+        const p = path.join(dir, entry);
+        if (entry === ".terraform") continue; // provider-free; holds only Terraform's own metadata
+        const st = statSync(p);
+        if (st.isDirectory()) walk(p);
+        else if (st.size < 20_000_000) parts.push(readFileSync(p, "utf8"));
+      }
+    };
+    walk(this.dir);
+    return parts.join("\n");
+  }
+
+  state(): string {
+    return readFileSync(path.join(this.stackDir, "terraform.tfstate"), "utf8");
+  }
+
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  terraform(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("terraform", args, {
+        cwd: this.stackDir,
+        env: {
+          ...process.env,
+          TF_IN_AUTOMATION: "1",
+          CHECKPOINT_DISABLE: "1",
+          TF_CLI_CONFIG_FILE: path.join(this.dir, "terraformrc"),
+          ...this.env,
+          ...extraEnv,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr, output: stdout + stderr }));
+    });
+  }
+}
