@@ -7,15 +7,14 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { startBackend, type Backend } from "./lib/backend";
-import { startBenchGateway, type RunningGateway } from "./lib/gateway";
+import { ADMIN_KEY, startBenchGateway, type RunningGateway } from "./lib/gateway";
 import { loadLibrary, routePath, serviceCount, synthStack, type Color, type LibraryApi } from "./lib/library";
 import { REPO_ROOT, runCommand } from "./lib/proc";
 import { type BenchContext, Section } from "./lib/report";
 import { median, nowMs } from "./lib/stats";
-import { bareDataConfig, Workspace } from "./lib/terraform";
+import { applySummary, bareDataConfig, Workspace } from "./lib/terraform";
 import { ColorWatcher, type WatchResult } from "./lib/watch";
 
-export const ADMIN_KEY = "bench-admin-key-0c4f1e";
 const SIZES = [1, 10, 50];
 const NODE_NOOP = 'node -e ""';
 export const HOOK_COMMAND = `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','apply'])"`;
@@ -26,12 +25,6 @@ interface Env {
   green?: Backend;
   lib?: LibraryApi;
   unavailable?: string;
-}
-
-/** `Apply complete! Resources: 1 added, 0 changed, 1 destroyed.` -> "1 added, 0 changed, 1 destroyed" */
-export function applySummary(output: string): string {
-  const m = output.match(/Resources: (\d+ added, \d+ changed, \d+ destroyed)/);
-  return m ? m[1] : "?";
 }
 
 class BareFlip {

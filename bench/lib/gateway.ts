@@ -8,6 +8,9 @@ import { REPO_ROOT, rssOf, startServer, type Server } from "./proc";
 
 export type Flavor = "apisix" | "api7-ee";
 
+/** The admin key every bench gateway uses (loopback only; passed to hooks as GATEWAY_ADMIN_KEY). */
+export const ADMIN_KEY = "bench-admin-key-0c4f1e";
+
 export interface RunningGateway {
   readonly adminUrl: string;
   readonly proxyUrl: string;

@@ -69,8 +69,8 @@ export function buildStack(lib: LibraryApi, stack: TerraformStack, spec: StackSp
     const service = new lib.BlueGreenService(stack, `svc${s}`, {
       gateway,
       serviceId: `bench-svc-${s}`,
-      blue: { nodes: [spec.blue], scheme: "http", passHost: "node" },
-      green: { nodes: [spec.green], scheme: "http", passHost: "node" },
+      blue: { nodes: [{ host: spec.blue.host, port: spec.blue.port }], scheme: "http", passHost: "node" },
+      green: { nodes: [{ host: spec.green.host, port: spec.green.port }], scheme: "http", passHost: "node" },
       active: spec.active,
     });
     for (let i = 0; i < per && route < spec.routes; i++, route++) {

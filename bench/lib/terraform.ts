@@ -98,3 +98,9 @@ export async function terraformVersion(): Promise<string> {
     return "unavailable";
   }
 }
+
+/** `Apply complete! Resources: 1 added, 0 changed, 1 destroyed.` -> "1 added, 0 changed, 1 destroyed" */
+export function applySummary(output: string): string {
+  const m = output.match(/Resources: (\d+ added, \d+ changed, \d+ destroyed)/);
+  return m ? m[1] : "?";
+}

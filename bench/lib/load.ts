@@ -1,0 +1,100 @@
+/**
+ * Load generation with autocannon's programmatic API, recording every response (arrival time, status, the backend
+ * from `X-Backend`) and exact per-request latencies (autocannon's own histogram has 1 ms resolution).
+ */
+import autocannon from "autocannon";
+import { nowMs } from "./stats";
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly connections: number;
+  /** Total requests per second over all connections; unlimited when omitted. */
+  readonly overallRate?: number;
+  /** Upper bound on the run; `stop()` ends it earlier. */
+  readonly durationSec: number;
+  /** Record every response's arrival time, status and backend. */
+  readonly track?: boolean;
+  /** Per-request timeout, seconds. @default 10 */
+  readonly timeoutSec?: number;
+}
+
+export interface ResponseRecord {
+  /** `nowMs()` when the response headers arrived. */
+  readonly t: number;
+  readonly status: number;
+  readonly backend?: string;
+}
+
+export interface LoadResult {
+  readonly result: autocannon.Result;
+  /** Responses, if `track`. */
+  readonly records: ResponseRecord[];
+  /** Connection errors and timeouts seen by clients, with times. */
+  readonly errorTimes: number[];
+  /** Exact latency of every completed request, ms. */
+  readonly latencies: number[];
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+export interface RunningLoad {
+  readonly startedAt: number;
+  stop(): void;
+  readonly done: Promise<LoadResult>;
+}
+
+export function startLoad(opts: LoadOptions): RunningLoad {
+  const records: ResponseRecord[] = [];
+  const errorTimes: number[] = [];
+  const latencies: number[] = [];
+  const startedAt = nowMs();
+  let instance: autocannon.Instance;
+  const done = new Promise<LoadResult>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: opts.url,
+        connections: opts.connections,
+        overallRate: opts.overallRate,
+        duration: opts.durationSec,
+        timeout: opts.timeoutSec ?? 10,
+        pipelining: 1,
+        setupClient: (client: autocannon.Client) => {
+          const c = client as unknown as NodeJS.EventEmitter;
+          if (opts.track) {
+            c.on("headers", (info: { statusCode: number; headers: string[] }) => {
+              let backend: string | undefined;
+              const h = info.headers;
+              for (let i = 0; i < h.length; i += 2) {
+                if (h[i].length === 9 && h[i].toLowerCase() === "x-backend") {
+                  backend = h[i + 1];
+                  break;
+                }
+              }
+              records.push({ t: nowMs(), status: info.statusCode, backend });
+            });
+          }
+          c.on("response", (_status: number, _bytes: number, responseTime: number) => {
+            if (latencies.length < 2_000_000) latencies.push(responseTime);
+          });
+          c.on("connError", () => errorTimes.push(nowMs()));
+          c.on("timeout", () => errorTimes.push(nowMs()));
+        },
+      },
+      (err: unknown, result: autocannon.Result) => {
+        if (err) reject(err);
+        else resolve({ result, records, errorTimes, latencies, startedAt, endedAt: nowMs() });
+      },
+    );
+  });
+  return { startedAt, stop: () => instance.stop(), done };
+}
+
+/** Runs a load to completion. */
+export function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  return startLoad(opts).done;
+}
+
+/** Failed requests as autocannon counts them: non-2xx answers plus errors (which include timeouts). */
+export function failedCount(r: autocannon.Result): number {
+  return r.non2xx + r.errors;
+}
