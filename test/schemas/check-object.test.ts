@@ -213,3 +213,20 @@ describe("API7 EE flavour", () => {
     );
   });
 });
+
+describe("vars expressions (compiled with lib/expr/vars.ts)", () => {
+  it("reports lua-resty-expr's message for route vars and traffic-split match vars", () => {
+    expect(err(checkObject("routes", { uri: "/a", upstream: up, vars: [["arg_a", "=", "1"]] }, "apisix"))).toBe(
+      "failed to validate the 'vars' expression: invalid operator '='",
+    );
+    const ts = { rules: [{ match: [{ vars: [["arg_a", "123", "1"]] }] }] };
+    expect(err(checkObject("routes", { uri: "/a", upstream: up, plugins: { "traffic-split": ts } }, "apisix"))).toBe(
+      "failed to check the configuration of plugin traffic-split err: failed to validate the 'vars' expression: invalid operator '123'",
+    );
+  });
+
+  it("accepts empty vars in a match", () => {
+    const ts = { rules: [{ match: [{ vars: [] }] }] };
+    expect(checkObject("routes", { uri: "/a", upstream: up, plugins: { "traffic-split": ts } }, "apisix").ok).toBe(true);
+  });
+});
