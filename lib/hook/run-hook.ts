@@ -6,7 +6,7 @@
 import { AdminClient } from "../client/admin-client";
 import { AdminApiError, redact } from "../client/errors";
 import { applyObject, deleteObject, describeSwept, sweep } from "../client/object-sync";
-import type { GatewayRequest, GatewayTarget } from "../model/gateway-request";
+import { type GatewayRequest, type GatewayTarget, REQUEST_ENV } from "../model/gateway-request";
 import { HookError } from "./hook-error";
 import { resolveProjectFile } from "./project-root";
 import { readHookRequest } from "./read-request";
@@ -95,7 +95,7 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
 function checkActionMatchesKind(action: HookAction, request: GatewayRequest): void {
   if (action === "sweep" && request.kind !== "sweep") {
     throw new HookError(
-      `'hook sweep' needs a sweep request but ${"BLUEGREEN_REQUEST"} holds an object request for ${request.path} ` +
+      `'hook sweep' needs a sweep request but ${REQUEST_ENV} holds an object request for ${request.path} ` +
         `(construct ${request.construct_path}); use 'hook apply' or 'hook destroy'`,
     );
   }
