@@ -11,7 +11,12 @@
  */
 import type { Dispatcher } from "undici";
 import type { z } from "zod";
-import type { Flavor } from "../model/gateway-request";
+import {
+  DEFAULT_ADMIN_KEY_ENV,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RETRY_BUDGET_MS,
+  type Flavor,
+} from "../model/gateway-request";
 import {
   apisixListSchema,
   apisixSingleSchema,
@@ -23,17 +28,11 @@ import {
   type StoredObject,
 } from "./envelopes";
 import { AdminApiError, constructSuffix, redact } from "./errors";
-import { type AdminResource, GATEWAY_GROUP_PARAM, objectPath, withQueryParam } from "./paths";
+import { type AdminResource, GATEWAY_GROUP_PARAM, objectPath, withQueryParam } from "../model/admin-paths";
 import { loadUndici } from "./undici-lite";
 
 export type { StoredObject } from "./envelopes";
 
-/** Default per-request timeout. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-/** Default total time spent retrying before giving up. */
-export const DEFAULT_RETRY_BUDGET_MS = 30_000;
-/** Default name of the environment variable holding the admin key (used in messages only). */
-export const DEFAULT_ADMIN_KEY_ENV = "GATEWAY_ADMIN_KEY";
 
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 2_000;

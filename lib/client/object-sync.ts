@@ -7,9 +7,9 @@
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "../model/gateway-request";
 import type { AdminClient, ListedObject, StoredObject } from "./admin-client";
 import { AdminApiError, constructSuffix } from "./errors";
-import { type AdminResource, canonicalPath } from "./paths";
+import { type AdminResource, canonicalPath } from "../model/admin-paths";
 
-export { objectPath, canonicalPath, type AdminResource } from "./paths";
+export { objectPath, canonicalPath, type AdminResource } from "../model/admin-paths";
 
 /** Fields the gateway sets itself; never compared by the read-after-write check. */
 const SERVER_FIELDS = new Set(["id", "create_time", "update_time"]);

@@ -3,7 +3,8 @@ import { Annotations, DataResource, Lazy, TerraformStack, Token } from "../cdk";
 import { describe, duplicateObjectId, duplicateOwner, invalidProps, otherStack } from "../errors";
 import type { GatewayScope } from "../model/blue-green";
 import type { Flavor, GatewayTarget, SweepRequest } from "../model/gateway-request";
-import { DEFAULT_ADMIN_KEY_ENV, gatewayTarget, requestSha256, sweepRequest } from "../model/hook-input";
+import { DEFAULT_ADMIN_KEY_ENV } from "../model/gateway-request";
+import { gatewayTarget, requestSha256, sweepRequest } from "../model/hook-input";
 import { checkProps, formatIssues, gatewayConnectionPropsSchema } from "../model/props-schemas";
 import { HOOK_SWEEP_COMMAND, hookEnvironment, type GatewayObject } from "./gateway-object";
 

@@ -5,6 +5,7 @@
  * lives on the service, so a flip (or a canary step) is one write and every route of the service moves together;
  * flipping `active` changes only `weight` values.
  */
+import { objectPath, type AdminResource } from "./admin-paths";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL, type Flavor } from "./gateway-request";
 
 /** The two colors. */
@@ -26,7 +27,7 @@ export interface AdminRequest {
 }
 
 /** The Admin API collections this library writes. */
-export type ObjectKind = "routes" | "services" | "upstreams";
+export type ObjectKind = AdminResource;
 
 /** One backend node. */
 export interface NodeSpec {
@@ -109,16 +110,12 @@ export function managedLabels(owner: string): Record<string, string> {
   return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [OWNER_LABEL]: owner };
 }
 
-/** Admin API path of one object, with `?gateway_group_id=` on API7 EE. */
-export function objectPath(kind: ObjectKind, id: string, scope: GatewayScope): string {
-  const base = `/apisix/admin/${kind}/${encodeURIComponent(id)}`;
-  if (scope.flavor === "api7-ee") {
-    if (scope.gatewayGroupId === undefined || scope.gatewayGroupId === "") {
-      throw new Error(`api7-ee paths need a gateway group id, got ${JSON.stringify(scope.gatewayGroupId)}`);
-    }
-    return `${base}?gateway_group_id=${encodeURIComponent(scope.gatewayGroupId)}`;
+/** Admin API path of one object in `scope`; API7 EE paths must carry the gateway group. */
+export function scopedPath(kind: ObjectKind, id: string, scope: GatewayScope): string {
+  if (scope.flavor === "api7-ee" && (scope.gatewayGroupId === undefined || scope.gatewayGroupId === "")) {
+    throw new Error(`api7-ee paths need a gateway group id, got ${JSON.stringify(scope.gatewayGroupId)}`);
   }
-  return base;
+  return objectPath(scope.flavor, kind, id, scope.gatewayGroupId);
 }
 
 /** Id of a color's standalone upstream on APISIX: `<serviceId>-<color>`. */
@@ -172,7 +169,7 @@ export function buildUpstreamRequest(spec: ServiceSpec, color: Color): AdminRequ
   const fields = upstreamFields(spec[color]);
   return {
     method: "PUT",
-    path: objectPath("upstreams", id, spec.scope),
+    path: scopedPath("upstreams", id, spec.scope),
     body: { name: id, ...fields, labels: managedLabels(spec.owner) },
   };
 }
@@ -211,7 +208,7 @@ export function buildServiceRequests(spec: ServiceSpec): ServiceRequests {
   const retire = spec.retireIdle === true;
   const name = spec.name ?? spec.serviceId;
   const labels = managedLabels(spec.owner);
-  const path = objectPath("services", spec.serviceId, spec.scope);
+  const path = scopedPath("services", spec.serviceId, spec.scope);
 
   if (spec.scope.flavor === "apisix") {
     const colors = retire ? [active] : (["blue", "green"] as const);
@@ -254,5 +251,5 @@ export function buildRouteRequest(spec: RouteSpec): AdminRequest {
   }
   if (spec.priority !== undefined) body.priority = spec.priority;
   body.service_id = spec.serviceId;
-  return { method: "PUT", path: objectPath("routes", spec.routeId, spec.scope), body };
+  return { method: "PUT", path: scopedPath("routes", spec.routeId, spec.scope), body };
 }

@@ -20,6 +20,13 @@ export const MANAGED_BY_VALUE = "cdktf-apisix-bluegreen";
 /** Label naming the owner (one GatewayConnection) so that a sweep only ever deletes its own objects. */
 export const OWNER_LABEL = "bluegreen-owner";
 
+/** Name of the environment variable holding the admin key, unless the connection names another. */
+export const DEFAULT_ADMIN_KEY_ENV = "GATEWAY_ADMIN_KEY";
+/** Per-request timeout of the hook's Admin API calls. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Total time the hook spends retrying before it gives up. */
+export const DEFAULT_RETRY_BUDGET_MS = 30_000;
+
 /** Where and how the hook reaches the Admin API. */
 export const gatewayTargetSchema = z.object({
   /** Base URL of the Admin API, e.g. `http://127.0.0.1:9180` (no trailing slash, no path). */
@@ -34,9 +41,9 @@ export const gatewayTargetSchema = z.object({
   /** PEM file with the CA that signed the gateway's certificate; a relative path is resolved against the project. */
   tls_ca_file: z.string().min(1).optional(),
   /** Per-request timeout. */
-  request_timeout_ms: z.number().int().positive().default(10_000),
+  request_timeout_ms: z.number().int().positive().default(DEFAULT_REQUEST_TIMEOUT_MS),
   /** Total time the hook may spend retrying connection errors, 5xx and 429 before it gives up. */
-  retry_budget_ms: z.number().int().nonnegative().default(30_000),
+  retry_budget_ms: z.number().int().nonnegative().default(DEFAULT_RETRY_BUDGET_MS),
 });
 export type GatewayTarget = z.infer<typeof gatewayTargetSchema>;
 

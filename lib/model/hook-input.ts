@@ -4,12 +4,15 @@
  */
 import { createHash } from "node:crypto";
 import type { AdminRequest } from "./blue-green";
-import type { Flavor, GatewayTarget, ObjectRequest, SweepRequest } from "./gateway-request";
-
-/** Defaults of the connection settings (the values `gatewayTargetSchema` would apply). */
-export const DEFAULT_ADMIN_KEY_ENV = "GATEWAY_ADMIN_KEY";
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-export const DEFAULT_RETRY_BUDGET_MS = 30_000;
+import {
+  DEFAULT_ADMIN_KEY_ENV,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RETRY_BUDGET_MS,
+  type Flavor,
+  type GatewayTarget,
+  type ObjectRequest,
+  type SweepRequest,
+} from "./gateway-request";
 
 /** Connection settings in the props' camelCase. */
 export interface GatewaySettings {

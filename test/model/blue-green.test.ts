@@ -3,10 +3,10 @@ import {
   buildServiceRequests,
   colorWeights,
   headerVar,
-  objectPath,
+  scopedPath,
   type ServiceSpec,
 } from "../../lib/model/blue-green";
-import { canonicalPath } from "../../lib/client/paths";
+import { canonicalPath } from "../../lib/model/admin-paths";
 import { checkObject } from "../../lib/schemas";
 
 const LABELS = { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "o" };
@@ -26,14 +26,14 @@ const apisix = (extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
 });
 const ee = (extra: Partial<ServiceSpec> = {}): ServiceSpec => apisix({ scope: { flavor: "api7-ee", gatewayGroupId: "g" }, ...extra });
 
-describe("objectPath", () => {
+describe("scopedPath", () => {
   test("apisix and api7-ee paths", () => {
-    expect(objectPath("routes", "r", { flavor: "apisix" })).toBe("/apisix/admin/routes/r");
-    expect(objectPath("services", "s", { flavor: "api7-ee", gatewayGroupId: "g" })).toBe("/apisix/admin/services/s?gateway_group_id=g");
-    expect(() => objectPath("services", "s", { flavor: "api7-ee" })).toThrow(/gateway group/);
+    expect(scopedPath("routes", "r", { flavor: "apisix" })).toBe("/apisix/admin/routes/r");
+    expect(scopedPath("services", "s", { flavor: "api7-ee", gatewayGroupId: "g" })).toBe("/apisix/admin/services/s?gateway_group_id=g");
+    expect(() => scopedPath("services", "s", { flavor: "api7-ee" })).toThrow(/gateway group/);
   });
   test("agrees with the client's canonical form", () => {
-    const p = objectPath("routes", "a.b_c-d", { flavor: "api7-ee", gatewayGroupId: "default" });
+    const p = scopedPath("routes", "a.b_c-d", { flavor: "api7-ee", gatewayGroupId: "default" });
     expect(canonicalPath(p)).toBe(p);
   });
 });

@@ -1,11 +1,11 @@
 /**
- * Admin API path conventions shared by the client, the sweep and the model.
+ * Admin API path conventions: the one place that says where an object lives, for the model, the client and the sweep.
  *
  * APISIX:  `/apisix/admin/<resource>/<id>`
  * API7 EE: `/apisix/admin/<resource>/<id>?gateway_group_id=<g>`; upstreams are service-scoped:
  *          `/apisix/admin/services/<service id>/upstreams/<id>?gateway_group_id=<g>`.
  */
-import type { Flavor } from "../model/gateway-request";
+import type { Flavor } from "./gateway-request";
 
 /** The gateway resources this project writes. */
 export type AdminResource = "routes" | "services" | "upstreams";
