@@ -4,8 +4,8 @@
  * connect/read timeouts, retries on connection failures, and nginx-like 502/504 pages. Never throws.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { pipeline } from "node:stream";
-import { Pool } from "undici";
+import type { Readable } from "node:stream";
+import { Pool, type Dispatcher } from "undici";
 import type { CompiledUpstream, Timeouts, UpstreamNode } from "./upstream-resolver";
 
 /** Everything needed to forward one request. */
@@ -152,41 +152,58 @@ export class Proxy {
   ): Promise<"done" | { status: number; retryable: boolean }> {
     const { req, res, upstream, timeout } = request;
     const pool = this.poolFor(upstream, node, timeout);
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.once("close", onClose);
     const streamBody = request.body === undefined && hasBody(req);
+    let answer: Dispatcher.ResponseData;
     try {
-      const answer = await pool.request({
+      answer = await pool.request({
         path: request.path,
-        method: req.method ?? "GET",
+        method: (req.method ?? "GET") as Dispatcher.HttpMethod,
         headers: buildHeaders(request, node),
         body: request.body ?? (streamBody ? req : null),
         headersTimeout: timeout.read,
         bodyTimeout: timeout.read,
-        signal: abort.signal,
       });
-      if (res.destroyed || res.writableEnded) {
-        answer.body.destroy();
-        return "done";
-      }
-      res.writeHead(answer.statusCode, responseHeaders(answer.headers, request.responseHeaders));
-      await new Promise<void>((resolve) => {
-        pipeline(answer.body, res, () => resolve());
-      });
-      return "done";
     } catch (err) {
-      if (abort.signal.aborted || res.destroyed) return "done";
+      if (res.destroyed || res.writableEnded) return "done";
       const code = (err as { code?: string }).code ?? "";
       const status = TIMEOUT_ERRORS.has(code) ? 504 : 502;
       // A streamed request body is consumed by the first attempt; only body-less requests are retried.
       return { status, retryable: CONNECT_ERRORS.has(code) && !streamBody };
-    } finally {
-      res.off("close", onClose);
     }
+    const body = answer.body;
+    if (res.destroyed || res.writableEnded) {
+      body.on("error", noop);
+      body.destroy();
+      return "done";
+    }
+    res.writeHead(answer.statusCode, responseHeaders(answer.headers, request.responseHeaders));
+    await relay(body, res);
+    return "done";
   }
+}
+
+const noop = (): void => undefined;
+
+/** Pipes the upstream body to the client; a failure on either side tears down the other. Never rejects. */
+function relay(body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      resolve();
+    };
+    body.on("error", () => {
+      res.destroy(); // headers are out: cut the connection like nginx does on a broken upstream
+      settle();
+    });
+    res.on("close", () => {
+      if (!res.writableFinished) body.destroy();
+      settle();
+    });
+    res.on("finish", settle);
+    body.pipe(res);
+  });
 }
 
 /** `http://host:port` with IPv6 brackets. */
