@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { Annotations, Token } from "../cdk";
 import { describe, invalidProps, notAConstruct } from "../errors";
-import { buildServiceRequests, type Color, type ServiceSpec } from "../model/blue-green";
+import { buildServiceRequests, type Color, type NodeSpec, type PreviewSpec, type ServiceSpec, type UpstreamSpec } from "../model/blue-green";
 import { blueGreenServicePropsSchema, checkProps, formatIssues } from "../model/props-schemas";
 import { GatewayConnection } from "./gateway-connection";
 import { GatewayObject } from "./gateway-object";
@@ -9,84 +9,13 @@ import { GatewayObject } from "./gateway-object";
 const BLUE_GREEN_SERVICE_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/BlueGreenService");
 
 /** One backend node of a color. */
-export interface BlueGreenNodeProps {
-  /** Hostname or IP address. */
-  readonly host: string;
-  /** TCP port, 1..65535. */
-  readonly port: number;
-  /**
-   * Load-balancing weight among the nodes of the same color.
-   *
-   * @default 1
-   */
-  readonly weight?: number;
-}
+export interface BlueGreenNodeProps extends NodeSpec {}
 
 /** One color (blue or green) of a service: its nodes and how to reach them. */
-export interface BlueGreenUpstreamProps {
-  /** The backend nodes; at least one. */
-  readonly nodes: readonly BlueGreenNodeProps[];
-  /**
-   * Protocol used to talk to the nodes.
-   *
-   * @default - the gateway's default (http)
-   */
-  readonly scheme?: "http" | "https" | "grpc" | "grpcs";
-  /**
-   * Host header sent to the nodes: the client's (`pass`), the node's (`node`) or `upstreamHost` (`rewrite`).
-   *
-   * @default - the gateway's default (pass)
-   */
-  readonly passHost?: "pass" | "node" | "rewrite";
-  /**
-   * Host header sent when `passHost` is `rewrite`.
-   *
-   * @default - none
-   */
-  readonly upstreamHost?: string;
-  /**
-   * Connect timeout in seconds.
-   *
-   * @default - 60 when another timeout is set, else the gateway's default
-   */
-  readonly connectTimeoutSec?: number;
-  /**
-   * Send timeout in seconds.
-   *
-   * @default - 60 when another timeout is set, else the gateway's default
-   */
-  readonly sendTimeoutSec?: number;
-  /**
-   * Read timeout in seconds.
-   *
-   * @default - 60 when another timeout is set, else the gateway's default
-   */
-  readonly readTimeoutSec?: number;
-  /**
-   * Number of retries on another node (APISIX standalone upstreams; ignored for inline traffic-split upstreams).
-   *
-   * @default - the gateway's default (number of nodes - 1)
-   */
-  readonly retries?: number;
-}
+export interface BlueGreenUpstreamProps extends UpstreamSpec {}
 
 /** Header-based preview: lets testers reach either color whatever is active. */
-export interface BlueGreenPreviewProps {
-  /** Request header that selects a color, e.g. `X-Env`. */
-  readonly header: string;
-  /**
-   * Header value that reaches green.
-   *
-   * @default "green"
-   */
-  readonly greenValue?: string;
-  /**
-   * Header value that reaches blue.
-   *
-   * @default "blue"
-   */
-  readonly blueValue?: string;
-}
+export interface BlueGreenPreviewProps extends PreviewSpec {}
 
 /** Properties of a BlueGreenService. */
 export interface BlueGreenServiceProps {

@@ -29,33 +29,83 @@ export interface AdminRequest {
 /** The Admin API collections this library writes. */
 export type ObjectKind = AdminResource;
 
-/** One backend node. */
+/** One backend node of a color. */
 export interface NodeSpec {
+  /** Hostname or IP address. */
   readonly host: string;
+  /** TCP port, 1..65535. */
   readonly port: number;
-  /** @default 1 */
+  /**
+   * Load-balancing weight among the nodes of the same color.
+   *
+   * @default 1
+   */
   readonly weight?: number;
 }
 
-/** One color's backend. Optional fields are only sent when set. */
+/** One color (blue or green) of a service: its nodes and how to reach them. */
 export interface UpstreamSpec {
+  /** The backend nodes; at least one. */
   readonly nodes: readonly NodeSpec[];
+  /**
+   * Protocol used to talk to the nodes.
+   *
+   * @default - the gateway's default (http)
+   */
   readonly scheme?: "http" | "https" | "grpc" | "grpcs";
+  /**
+   * Host header sent to the nodes: the client's (`pass`), the node's (`node`) or `upstreamHost` (`rewrite`).
+   *
+   * @default - the gateway's default (pass)
+   */
   readonly passHost?: "pass" | "node" | "rewrite";
+  /**
+   * Host header sent when `passHost` is `rewrite`.
+   *
+   * @default - none
+   */
   readonly upstreamHost?: string;
-  /** Timeouts in seconds; when any is set, the others default to APISIX's 60. */
+  /**
+   * Connect timeout in seconds.
+   *
+   * @default - 60 when another timeout is set, else the gateway's default
+   */
   readonly connectTimeoutSec?: number;
+  /**
+   * Send timeout in seconds.
+   *
+   * @default - 60 when another timeout is set, else the gateway's default
+   */
   readonly sendTimeoutSec?: number;
+  /**
+   * Read timeout in seconds.
+   *
+   * @default - 60 when another timeout is set, else the gateway's default
+   */
   readonly readTimeoutSec?: number;
+  /**
+   * Number of retries on another node (APISIX standalone upstreams; ignored for inline traffic-split upstreams).
+   *
+   * @default - the gateway's default (number of nodes - 1)
+   */
   readonly retries?: number;
 }
 
-/** Header-based preview: `<header>: <greenValue>` reaches green, `<header>: <blueValue>` blue. */
+/** Header-based preview: lets testers reach either color whatever is active. */
 export interface PreviewSpec {
+  /** Request header that selects a color, e.g. `X-Env`. */
   readonly header: string;
-  /** @default "green" */
+  /**
+   * Header value that reaches green.
+   *
+   * @default "green"
+   */
   readonly greenValue?: string;
-  /** @default "blue" */
+  /**
+   * Header value that reaches blue.
+   *
+   * @default "blue"
+   */
   readonly blueValue?: string;
 }
 
