@@ -9,6 +9,7 @@ import type { Flavor } from "../model/gateway-request";
 import { checkObject } from "../schemas/check-object";
 import { MAX_BODY_BYTES, keysEqual, presentedKey, readBody, sendError, sendJson } from "./admin-http";
 import { filterList } from "./admin-list";
+import type { AdminFaults } from "./faults";
 import type { StoredObject } from "./config-snapshot";
 import { isPlainObject } from "./deep-merge";
 import { GatewayStore, idOf, type DeleteOutcome, type Kind, type StoreEntry, type WriteOutcome } from "./store";
@@ -20,6 +21,8 @@ export interface AdminApiOptions {
   readonly adminKey?: string;
   /** Receives one line per request (method, path without query, status); never the key. */
   readonly log?: (line: string) => void;
+  /** TEST-ONLY fault switch (see faults.ts); absent in normal operation. */
+  readonly faults?: AdminFaults;
 }
 
 /** The Admin API request handler. */
@@ -52,6 +55,7 @@ export function createAdminHandler(options: AdminApiOptions): AdminHandler {
       const path = (req.url ?? "/").split("?")[0];
       options.log?.(`admin ${req.method} ${path} ${res.statusCode} ${Date.now() - started}ms`);
     });
+    if (options.faults?.intercept(req, res)) return;
     dispatch(options, req, res).catch((err: unknown) => {
       const msg = err instanceof Error ? err.message : String(err);
       if (!res.headersSent) sendError(res, 500, `internal error in the embedded gateway: ${msg}`);

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { Flavor } from "../model/gateway-request";
 import { createAdminHandler } from "./admin-api";
 import { createDataPlane } from "./data-plane";
+import type { AdminFaults } from "./faults";
 import { checkStateFileWritable, loadStateFile, saveStateFile } from "./state-file";
 import { GatewayStore } from "./store";
 
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   readonly stateFile?: string;
   /** Receives log lines (never the admin key). */
   readonly log?: (line: string) => void;
+  /** TEST-ONLY: a fault switch (lib/gateway/faults.ts) consulted before every Admin API request. Off by default. */
+  readonly faults?: AdminFaults;
 }
 
 /** A running gateway. */
@@ -121,7 +124,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const log = options.log;
   const store = await createStore(flavor, options.stateFile);
 
-  const admin = createServer(createAdminHandler({ store, flavor, adminKey, log }));
+  const admin = createServer(createAdminHandler({ store, flavor, adminKey, log, faults: options.faults }));
   const dataPlane = createDataPlane(store);
   const proxy = createServer((req, res) => dataPlane.handle(req, res));
   const adminSockets = trackSockets(admin);
