@@ -105,6 +105,7 @@ export function createDataPlane(source: ConfigSource, options: DataPlaneOptions 
       clientScheme: (req.socket as TLSSocket | undefined)?.encrypted ? "https" : "http",
       host,
       body,
+      vars,
       retries: upstream.retries,
       responseHeaders: debug ? { "x-bluegreen-upstream": upstream.label } : undefined,
     });

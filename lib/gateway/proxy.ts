@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { Pool, type Dispatcher } from "undici";
+import type { VarLookup } from "../expr/vars";
 import type { CompiledUpstream, Timeouts, UpstreamNode } from "./upstream-resolver";
 
 /** Everything needed to forward one request. */
@@ -24,6 +25,8 @@ export interface ForwardRequest {
   readonly body?: Buffer;
   /** Extra response headers (e.g. debugging). */
   readonly responseHeaders?: Readonly<Record<string, string>>;
+  /** The request's variables (chash keys). */
+  readonly vars: VarLookup;
   /** How many other nodes to try after a connection failure. */
   readonly retries: number;
 }
@@ -92,8 +95,9 @@ export class Proxy {
     const { upstream, res } = request;
     const tried = new Set<UpstreamNode>();
     for (let attempt = 0; ; attempt++) {
-      let node = upstream.pick();
-      for (let i = 0; node && tried.has(node) && i < upstream.nodes.length; i++) node = upstream.pick();
+      let node = upstream.pick(request.vars);
+      for (let i = 0; node && tried.has(node) && i < upstream.nodes.length; i++) node = upstream.pick(request.vars);
+      if (node && tried.has(node)) node = upstream.nodes.find((n) => !tried.has(n)) ?? node;
       if (!node) {
         sendError(res, 503, { headers: { "x-bluegreen-error": "no valid upstream node" } });
         return;

@@ -5,6 +5,8 @@
  * (normalized nodes + node balancer) are cached per config version by object identity.
  */
 import { createRoundRobin, type RoundRobin } from "./balancer";
+import { chashKey, createHashRing } from "./chash";
+import type { VarLookup } from "../expr/vars";
 import type { GatewayConfig } from "./config-snapshot";
 import { asArray, asId, asNumber, asObject, asString, type Obj } from "./data-plane-values";
 import type { MatchedRoute } from "./router";
@@ -37,8 +39,8 @@ export interface CompiledUpstream {
   readonly nodes: readonly UpstreamNode[];
   /** How many other nodes to try after a connection failure: `retries`, else nodes - 1. */
   readonly retries: number;
-  /** Picks a node; undefined when there are no nodes. */
-  pick(): UpstreamNode | undefined;
+  /** Picks a node (chash upstreams hash on the request's variables); undefined when there are no nodes. */
+  pick(vars: VarLookup): UpstreamNode | undefined;
 }
 
 /** The outcome of resolution: an upstream and the timeouts to use, or an error answer. */
@@ -119,7 +121,10 @@ function compileUpstream(upstream: Obj, label: string): CompiledUpstream {
   const passHostRaw = asString(upstream.pass_host);
   const passHost = passHostRaw === "node" || passHostRaw === "rewrite" ? passHostRaw : "pass";
   const nodes = normalizeNodes(upstream.nodes, scheme === "https" ? 443 : 80);
-  const pick = nodePicker(nodes);
+  const pick =
+    asString(upstream.type) === "chash" && nodes.length > 1
+      ? chashPicker(nodes, asString(upstream.hash_on), asString(upstream.key))
+      : nodePicker(nodes);
   return {
     label,
     scheme,
@@ -167,7 +172,13 @@ function retriesOf(value: unknown, nodeCount: number): number {
   return typeof value === "number" && value >= 0 ? Math.min(Math.floor(value), max) : max;
 }
 
-function nodePicker(nodes: readonly UpstreamNode[]): () => UpstreamNode | undefined {
+function chashPicker(nodes: readonly UpstreamNode[], hashOn: string | undefined, key: string | undefined) {
+  const ring = createHashRing(nodes.map((n) => ({ key: n, id: `${n.host}:${n.port}`, weight: n.weight })));
+  return (vars: VarLookup): UpstreamNode | undefined => ring.find(chashKey(hashOn, key, vars));
+}
+
+/** roundrobin (and, without health data, least_conn/ewma): resty.roundrobin over the nodes. */
+function nodePicker(nodes: readonly UpstreamNode[]): (vars: VarLookup) => UpstreamNode | undefined {
   if (nodes.length === 0) return () => undefined;
   if (nodes.length === 1) {
     const only = nodes[0];

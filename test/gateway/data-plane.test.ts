@@ -441,3 +441,28 @@ describe("API7 EE flavour", () => {
     expect((await ee.send("/p")).json?.backend).toBe("blue");
   });
 });
+
+describe("chash upstreams", () => {
+  test("hash_on header is sticky per key and spreads keys over nodes", async () => {
+    gw.source.set({
+      routes: {
+        r: {
+          uri: "/c",
+          upstream: {
+            type: "chash",
+            hash_on: "header",
+            key: "x-user",
+            nodes: { ...nodesOf(blue.port), ...nodesOf(green.port), ...nodesOf(canary.port) },
+          },
+        },
+      },
+    });
+    const seen = new Set<string>();
+    for (let u = 0; u < 20; u++) {
+      const counts = await gw.count(3, "/c", { "x-user": `user-${u}` });
+      expect(Object.keys(counts)).toHaveLength(1);
+      seen.add(Object.keys(counts)[0]);
+    }
+    expect(seen.size).toBeGreaterThan(1);
+  });
+});
