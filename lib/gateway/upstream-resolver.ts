@@ -99,7 +99,7 @@ export function resolveUpstream(matched: MatchedRoute, decision: SplitDecision, 
   }
   const inline = routeUpstream ?? asObject(service?.upstream);
   if (!inline) return { ok: false, status: 503, reason: "missing upstream configuration in Route or Service" };
-  const label = asId(inline.id) ?? (routeUpstream ? "route" : `service:${serviceId ?? ""}`);
+  const label = asId(inline.id) ?? "inline";
   const upstream = cache.get(inline, label);
   return { ok: true, upstream, timeout: upstream.timeout ?? routeTimeout };
 }
