@@ -6,7 +6,7 @@
  * the demo both use this one stack.
  */
 import { Construct } from "constructs";
-import { TerraformStack } from "cdktf";
+import { LocalBackend, TerraformStack } from "cdktf";
 import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../lib";
 
 export type Color = "blue" | "green";
@@ -32,11 +32,14 @@ export interface SeedStackProps {
   readonly canaryPercent?: number;
   readonly blue: SeedEnvironment;
   readonly green: SeedEnvironment;
+  /** Terraform state file. @default - cdktf's default, terraform.<stack>.tfstate in the project folder */
+  readonly stateFile?: string;
 }
 
 export class SeedStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: SeedStackProps) {
     super(scope, id);
+    if (props.stateFile) new LocalBackend(this, { path: props.stateFile });
     const flavor = props.flavor ?? "apisix";
 
     const gateway = new GatewayConnection(this, "gateway", {
@@ -79,7 +82,7 @@ function parseHostPort(value: string | undefined, name: string): { host: string;
 /**
  * The seed's values, overridable from the environment (the demo points them at loopback backends):
  * ACTIVE_COLOR, CANARY_PERCENT, GATEWAY_ADMIN_URL, GATEWAY_FLAVOR, GATEWAY_GROUP_ID, BLUE_UPSTREAM, GREEN_UPSTREAM,
- * UPSTREAM_SCHEME.
+ * UPSTREAM_SCHEME, BLUEGREEN_TF_STATE.
  */
 export function seedStackPropsFromEnv(env: NodeJS.ProcessEnv): SeedStackProps {
   const active = env.ACTIVE_COLOR ?? "blue";
@@ -95,5 +98,6 @@ export function seedStackPropsFromEnv(env: NodeJS.ProcessEnv): SeedStackProps {
     canaryPercent: env.CANARY_PERCENT ? Number(env.CANARY_PERCENT) : undefined,
     blue: { ...blue, scheme },
     green: { ...green, scheme },
+    stateFile: env.BLUEGREEN_TF_STATE,
   };
 }

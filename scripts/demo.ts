@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     BLUE_UPSTREAM: blue.address,
     GREEN_UPSTREAM: green.address,
     UPSTREAM_SCHEME: "http",
+    BLUEGREEN_TF_STATE: path.join(workDir, "terraform.tfstate"),
     CHECKPOINT_DISABLE: "1",
     TF_IN_AUTOMATION: "1",
     TF_CLI_CONFIG_FILE: path.join(workDir, "terraformrc"),

@@ -117,7 +117,9 @@ describe.each<Flavor>(["apisix", "api7-ee"])("blue-green deploy with terraform (
     expect(renamed.status).toBe(200);
     expect(await landings()).toEqual({ headers: { blue: 10 }, api: { blue: 10 } });
 
-    // the key is nowhere in synth output or state
+    // the key is nowhere in synth output or state (and the state really is there, holding our objects)
+    expect(ws.state()).toContain("blue-green-service");
+    expect(ws.state()).not.toContain(ADMIN_KEY);
     expect(ws.allText()).not.toContain(ADMIN_KEY);
 
     const destroyed = await ws.destroy();

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { App, TerraformStack } from "cdktf";
+import { App, LocalBackend, TerraformStack } from "cdktf";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -38,6 +38,8 @@ export class TerraformWorkspace {
   synth(build: (stack: TerraformStack) => void): void {
     const app = new App({ outdir: this.dir, stackTraces: false });
     const stack = new TerraformStack(app, "e2e");
+    // state beside the stack (cdktf's default is <cwd>/terraform.<stack>.tfstate, shared by every workspace)
+    new LocalBackend(stack, { path: "terraform.tfstate" });
     build(stack);
     app.synth();
   }
@@ -80,6 +82,7 @@ export class TerraformWorkspace {
     return parts.join("\n");
   }
 
+  /** The Terraform state (fails if there is none: a scan of it must never pass vacuously). */
   state(): string {
     return readFileSync(path.join(this.stackDir, "terraform.tfstate"), "utf8");
   }
