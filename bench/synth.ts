@@ -8,6 +8,8 @@ import { type BenchContext, Section } from "./lib/report";
 import { median, nowMs } from "./lib/stats";
 
 const SIZES = [1, 100, 1000];
+/** Repetitions of one size stop once its samples have taken this long (the size keeps at least one sample). */
+const SIZE_BUDGET_MS = 25_000;
 const CHILD = path.join(__dirname, "lib", "synth-child.js");
 
 interface ChildResult {
@@ -35,14 +37,18 @@ export async function runSynth(ctx: BenchContext): Promise<Section> {
   const samples = new Map<number, ChildResult[]>([[0, []], ...SIZES.map((s) => [s, []] as [number, ChildResult[]])]);
   const failed = new Map<number, unknown>();
 
-  // Interleave sizes within each repetition so that drift affects every size alike.
+  // Interleave sizes within each repetition so that drift affects every size alike. A size stops repeating once
+  // its samples have used SIZE_BUDGET_MS (at least one sample each), so a slow size cannot blow the 10 min budget.
+  const spent = new Map<number, number>();
   for (let rep = 0; rep < reps; rep++) {
     if (rep >= 2 && nowMs() > ctx.deadline) break;
     for (const size of [0, ...SIZES]) {
       if (failed.has(size)) continue;
+      if (rep > 0 && (spent.get(size) ?? 0) > SIZE_BUDGET_MS) continue;
       try {
         const r = await child(size);
         samples.get(size)!.push(r);
+        spent.set(size, (spent.get(size) ?? 0) + r.wallMs);
         ctx.log(`synth ${size} routes: wall ${r.wallMs.toFixed(0)} ms, build+synth ${(r.buildMs + r.synthMs).toFixed(0)} ms, maxRSS ${(r.maxRssKB / 1024).toFixed(0)} MB`);
       } catch (err) {
         failed.set(size, err);
