@@ -12,12 +12,14 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function deepMerge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = structuredClone(base);
   for (const [key, value] of Object.entries(patch)) {
+    // own properties only, and defined rather than assigned: a `__proto__` key is data, never the prototype
+    const old = Object.hasOwn(out, key) ? out[key] : undefined;
     if (value === null) {
       delete out[key];
-    } else if (isPlainObject(value) && isPlainObject(out[key])) {
-      out[key] = deepMerge(out[key] as Record<string, unknown>, value);
+    } else if (isPlainObject(value) && isPlainObject(old)) {
+      setOwn(out, key, deepMerge(old, value));
     } else {
-      out[key] = structuredClone(value);
+      setOwn(out, key, structuredClone(value));
     }
   }
   return out;
@@ -37,14 +39,19 @@ export function patchSubPath(
   const out = structuredClone(base);
   let cursor: Record<string, unknown> = out;
   for (const seg of path.slice(0, -1)) {
-    const next = cursor[seg];
+    // own properties only: `__proto__` / `constructor` must never lead out of the object (prototype pollution)
+    const next = Object.hasOwn(cursor, seg) ? cursor[seg] : undefined;
     if (!isPlainObject(next)) return bad;
     cursor = next;
   }
   const last = path[path.length - 1]!;
   if (value === null) delete cursor[last];
-  else cursor[last] = structuredClone(value);
+  else setOwn(cursor, last, structuredClone(value));
   return { ok: true, value: out };
+}
+
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Freezes a JSON value and everything inside it; returns it. */
