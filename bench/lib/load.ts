@@ -3,6 +3,7 @@
  * from `X-Backend`) and exact per-request latencies (autocannon's own histogram has 1 ms resolution).
  */
 import autocannon from "autocannon";
+import { Pool } from "undici";
 import { nowMs } from "./stats";
 
 export interface LoadOptions {
@@ -97,4 +98,46 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
 /** Failed requests as autocannon counts them: non-2xx answers plus errors (which include timeouts). */
 export function failedCount(r: autocannon.Result): number {
   return r.non2xx + r.errors;
+}
+
+/**
+ * Paced load for latency at a fixed rate: `connections` workers on one keep-alive undici Pool, each sending one
+ * request every `connections / rate` seconds (so `rate` req/s in total, spread evenly, no bursts: autocannon's
+ * `overallRate` sends each second's quota back to back). Returns exact per-request latencies in ms.
+ */
+export async function pacedLatency(opts: {
+  url: string;
+  connections: number;
+  rate: number;
+  durationMs: number;
+}): Promise<{ latencies: number[]; failed: number; achievedRate: number }> {
+  const u = new URL(opts.url);
+  const pool = new Pool(u.origin, { connections: opts.connections, pipelining: 1 });
+  const latencies: number[] = [];
+  let failed = 0;
+  const interval = (opts.connections / opts.rate) * 1000;
+  const start = nowMs();
+  const end = start + opts.durationMs;
+  const worker = async (w: number) => {
+    // stagger the workers over one interval
+    let due = start + (interval * w) / opts.connections;
+    while (due < end) {
+      const wait = due - nowMs();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const t = nowMs();
+      try {
+        const res = await pool.request({ path: u.pathname + u.search, method: "GET" });
+        await res.body.dump();
+        if (res.statusCode >= 200 && res.statusCode < 300) latencies.push(nowMs() - t);
+        else failed++;
+      } catch {
+        failed++;
+      }
+      due += interval;
+    }
+  };
+  await Promise.all(Array.from({ length: opts.connections }, (_, w) => worker(w)));
+  const elapsed = nowMs() - start;
+  await pool.close();
+  return { latencies, failed, achievedRate: ((latencies.length + failed) / elapsed) * 1000 };
 }
