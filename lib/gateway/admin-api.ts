@@ -215,7 +215,10 @@ async function readJsonBody(req: IncomingMessage, res: ServerResponse, method: s
     return NO_BODY;
   }
   try {
-    return JSON.parse(read.text) as unknown;
+    const parsed = JSON.parse(read.text) as unknown;
+    const tooDeep = nestingLimitExceededAt(read.text);
+    if (tooDeep !== undefined) throw new Error(`Found too many nested data structures (${MAX_JSON_DEPTH + 1}) at character ${tooDeep}`);
+    return parsed;
   } catch (err) {
     sendJson(res, 400, {
       error_msg: `invalid request body: ${(err as Error).message}`,
@@ -223,6 +226,32 @@ async function readJsonBody(req: IncomingMessage, res: ServerResponse, method: s
     });
     return NO_BODY;
   }
+}
+
+/** lua-cjson's decode_max_depth, which APISIX's Admin API inherits: deeper bodies are refused with 400. */
+const MAX_JSON_DEPTH = 1000;
+
+/**
+ * 1-based character position where valid JSON `text` opens its (MAX_JSON_DEPTH + 1)-th nested array/object, or
+ * undefined. Iterative, so a hostile body cannot overflow the stack here or in the recursive code after it.
+ */
+function nestingLimitExceededAt(text: string): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return i + 1;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return undefined;
 }
 
 /** The object's own id in a body: `id`, or on API7 EE also `route_id` (routes) / `service_id` (services). */
