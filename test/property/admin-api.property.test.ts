@@ -297,7 +297,7 @@ describe("regressions found by the property above", () => {
 
   const patch = async (path: string, body: string) => {
     const res = await fetch(`${gateway.adminUrl}${path}`, { method: "PATCH", headers: { "x-api-key": KEY }, body });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as { error_msg?: string } };
   };
 
   test("a sub-path PATCH through __proto__ is refused and Object.prototype is untouched", async () => {

@@ -75,7 +75,7 @@ const scenario = fc
   .tuple(fc.constantFrom<Which>(...ORDER), fc.constantFrom("apisix", "api7-ee"))
   .chain(([which, flavor]) =>
     fc.array(fc.tuple(fc.constantFrom(...FIELDS[which]), value), { minLength: 1, maxLength: 3 }).map((edits) => {
-      const props = {
+      const props: Record<Which, Props> = {
         gateway: { ...BASE.gateway, flavor, ...(flavor === "api7-ee" ? { gatewayGroupId: "default" } : {}) },
         service: BASE.service,
         route: flavor === "api7-ee" ? { ...BASE.route, hosts: undefined } : BASE.route,
