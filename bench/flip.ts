@@ -155,8 +155,13 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
       workspaces.push(floorTrue.ws, floorNode.ws);
       let ours: OurFlip | undefined;
       let oursErr: unknown = env.unavailable ? new Error(env.unavailable) : undefined;
+      // Extra, for honesty: as many bare node resources as our flip replaces objects (1 per 10 routes).
+      const objects = serviceCount(size);
+      const sameCount = objects !== size ? new BareFlip(objects, NODE_NOOP) : undefined;
+      if (sameCount) workspaces.push(sameCount.ws);
       await floorTrue.setup();
       await floorNode.setup();
+      await sameCount?.setup();
       if (!oursErr) {
         try {
           ours = new OurFlip(size, env as Required<Env>);
@@ -172,6 +177,7 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
         if (rep >= 2 && nowMs() > ctx.deadline) break;
         const t = await floorTrue.flip();
         const n = await floorNode.flip();
+        await sameCount?.flip();
         let o = Number.NaN;
         if (ours) {
           try {
@@ -229,6 +235,16 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
         pass: tOurs <= 2.5 * tTrue,
         note: what,
       });
+      if (sameCount) {
+        section.add({
+          benchmark: 'flip apply vs same object count, node -e ""',
+          size: `${size} routes`,
+          measured: tOurs,
+          baseline: median(sameCount.times),
+          unit: "ms",
+          note: `info: ${objects} bare terraform_data (node -e "") replaced, i.e. as many as the service objects our flip replaces; median of ${sameCount.times.length}`,
+        });
+      }
       const first = median(ours.watches.map((w) => w.firstMs));
       const all = median(ours.watches.map((w) => w.allMs));
       section.add({
