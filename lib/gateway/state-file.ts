@@ -35,6 +35,7 @@ export class StateFileError extends Error {}
  * it exists but is unreadable, not JSON, or not a state file.
  */
 export async function loadStateFile(file: string): Promise<StoreState | undefined> {
+  await removeInterruptedWrites(file);
   let text: string;
   try {
     text = await fs.readFile(file, "utf8");
@@ -62,10 +63,35 @@ export async function loadStateFile(file: string): Promise<StoreState | undefine
   return { flavor, revision, routes, services, upstreams } as StoreState;
 }
 
+/** Temp file name of one write; a crash between its creation and the rename leaves it behind. */
+function tempFileName(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+}
+
+/**
+ * Deletes temp files of writes interrupted by a crash (never renamed, so never acknowledged). Runs at start-up,
+ * before this process writes anything; one gateway owns a state file.
+ */
+async function removeInterruptedWrites(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    entries
+      .filter((name) => name.startsWith(prefix) && name.endsWith(".tmp"))
+      .map((name) => fs.rm(path.join(dir, name), { force: true })),
+  );
+}
+
 /** Atomically replaces the state file with `state`; resolves only once the data and the rename are on disk. */
 export async function saveStateFile(file: string, state: StoreState): Promise<void> {
   const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = tempFileName(file);
   const text = JSON.stringify({ format: STATE_FILE_FORMAT, ...state }, null, 1) + "\n";
   const handle = await fs.open(tmp, "w", 0o600);
   try {

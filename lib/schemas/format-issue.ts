@@ -10,6 +10,7 @@ type Issue = z.core.$ZodIssue;
 export function jsonTypeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
+  if (typeof value === "number" && !Number.isFinite(value)) return "a number out of range";
   return typeof value === "object" ? "object" : typeof value;
 }
 

@@ -45,6 +45,24 @@ describe("state file", () => {
     }
   });
 
+  it("removes temp files of writes a crash interrupted, keeping the state", async () => {
+    const dir = tempDir();
+    const file = join(dir, "state.json");
+    const a = await startAdmin({ stateFile: file });
+    await a.call("PUT", "/apisix/admin/upstreams/u1", up);
+    await a.gw.close();
+    writeFileSync(join(dir, ".state.json.4242.1700000000000.tmp"), '{"format":');
+    writeFileSync(join(dir, "unrelated.tmp"), "keep me");
+
+    const b = await startAdmin({ stateFile: file });
+    try {
+      expect(readdirSync(dir).sort()).toEqual(["state.json", "unrelated.tmp"]);
+      expect((await b.call("GET", "/apisix/admin/upstreams/u1")).status).toBe(200);
+    } finally {
+      await b.gw.close();
+    }
+  });
+
   it("refuses to start on a corrupt file, naming it", async () => {
     const file = join(tempDir(), "state.json");
     writeFileSync(file, "{ this is not json");

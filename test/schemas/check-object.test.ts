@@ -230,3 +230,13 @@ describe("vars expressions (compiled with lib/expr/vars.ts)", () => {
     expect(checkObject("routes", { uri: "/a", upstream: up, plugins: { "traffic-split": ts } }, "apisix").ok).toBe(true);
   });
 });
+
+describe("numbers out of range", () => {
+  it("names a JSON number that overflowed (1e400 parses to Infinity) instead of 'expected number, got number'", () => {
+    const result = checkObject("upstreams", JSON.parse('{"nodes":{"a:1":1},"retries":1e400}'), "apisix");
+    expect(result).toEqual({
+      ok: false,
+      error_msg: 'invalid configuration: property "retries" validation failed: wrong type: expected number, got a number out of range',
+    });
+  });
+});
