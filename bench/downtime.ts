@@ -12,8 +12,10 @@ import { sleep } from "./lib/stats";
 import { applySummary, Workspace } from "./lib/terraform";
 
 const CONNECTIONS = 8;
-/** Fixed offered load, well under what the gateway serves on 2 cores, so Terraform and the hook get CPU too. */
-const RATE = 1500;
+/**
+ * No rate limit: autocannon's overallRate sends each second's quota in a burst and then idles, so a flip could fall
+ * into a quiet gap. Unlimited keeps all 8 connections busy for the whole apply (and competes with it for CPU).
+ */
 const ROUTES = 10;
 const LEAD_MS = 1500;
 const TAIL_MS = 1500;
@@ -64,7 +66,7 @@ export async function runDowntime(ctx: BenchContext): Promise<Section> {
     for (const phase of phases) {
       const old: Color = phase.to === "green" ? "blue" : "green";
       synth(phase.to);
-      const load = startLoad({ url, connections: CONNECTIONS, overallRate: RATE, durationSec: 60, track: true });
+      const load = startLoad({ url, connections: CONNECTIONS, durationSec: 60, track: true });
       await sleep(LEAD_MS);
       const apply = await ws.apply();
       await sleep(TAIL_MS);
@@ -80,8 +82,19 @@ export async function runDowntime(ctx: BenchContext): Promise<Section> {
       const firstNew = newTimes.length ? Math.min(...newTimes) - apply.startedAt : Number.NaN;
       const other = res.records.filter((x) => x.status < 200 || x.status >= 300).length;
       const rps = (res.records.length / (res.endedAt - res.startedAt)) * 1000;
+      // Longest stretch without any response during the apply (a stall would hide a failure window).
+      let gap = 0;
+      let prev = apply.startedAt;
+      for (const x of res.records) {
+        if (x.t < apply.startedAt) continue;
+        if (x.t > apply.endedAt) break;
+        gap = Math.max(gap, x.t - prev);
+        prev = x.t;
+      }
+      gap = Math.max(gap, apply.endedAt - prev);
+      const during = res.records.filter((x) => x.t >= apply.startedAt && x.t <= apply.endedAt).length;
       const common =
-        `${CONNECTIONS} connections at ${RATE} req/s offered (${rps.toFixed(0)} achieved), ${res.records.length} responses; ` +
+        `${CONNECTIONS} connections, unlimited rate (${rps.toFixed(0)} req/s achieved), ${res.records.length} responses, ${during} during the apply, longest gap ${gap.toFixed(1)} ms; ` +
         `apply ${apply.ms.toFixed(0)} ms (${applySummary(apply.stdout)}); first ${phase.to} response ${firstNew.toFixed(0)} ms after apply start; ` +
         `last ${old} response ${lastOld.toFixed(0)} ms relative to apply end; gateway ${gateway.mode}`;
       ctx.log(`${phase.name}: failed ${failed}, old after end ${oldAfter}; ${common}`);
@@ -94,7 +107,11 @@ export async function runDowntime(ctx: BenchContext): Promise<Section> {
         target: "= 0",
         pass: failed === 0 && other === 0,
         note: `baseline = requests sent; non-2xx ${r.non2xx}, errors ${r.errors} (timeouts ${r.timeouts}); ${common}`,
-        details: { autocannon: { requests: r.requests.total, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, resets: r.resets } },
+        details: {
+          autocannon: { requests: r.requests.total, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, resets: r.resets },
+          responsesDuringApply: during,
+          longestGapDuringApplyMs: gap,
+        },
       });
       section.add({
         benchmark: `old-color responses after ${phase.name} returned`,

@@ -4,6 +4,7 @@
  * repeated runs. Loopback only; each section is bounded in count and time (total < 10 min on 2 cores).
  */
 import { rmSync, readdirSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { runDataPlane } from "./data-plane";
@@ -97,9 +98,12 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: ${name} done in ${((nowMs() - t0) / 1000).toFixed(1)} s\n`);
   }
   const durationMs = nowMs() - started;
-  const file = writeResults({ machine, sections: wanted, durationMs, rows });
+  const loadAverageAtEnd = os.loadavg();
+  const file = writeResults({ machine, sections: wanted, durationMs, loadAverageAtEnd, rows });
+  const la = (xs: number[]) => xs.map((x) => x.toFixed(2)).join("/");
   process.stdout.write(
-    `\n${machine.cpu} | ${machine.cores} cores | ${machine.totalMemoryMB} MB | node ${machine.node} | ${machine.terraform} | ${machine.date}\n\n`,
+    `\n${machine.cpu} | ${machine.cores} cores | ${machine.totalMemoryMB} MB | node ${machine.node} | ${machine.terraform} | ${machine.date}\n` +
+      `load average at start ${la(machine.loadAverageAtStart)}, at end ${la(loadAverageAtEnd)} (other processes on the machine skew the figures)\n\n`,
   );
   process.stdout.write(formatTable(rows) + "\n");
   const counts = rows.reduce<Record<string, number>>((acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc), {});

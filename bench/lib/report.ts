@@ -118,6 +118,8 @@ export interface MachineInfo {
   node: string;
   terraform: string;
   date: string;
+  /** 1/5/15-minute load averages when the run started (other work on the machine skews every figure). */
+  loadAverageAtStart: number[];
 }
 
 export function machineInfo(terraform: string): MachineInfo {
@@ -129,6 +131,7 @@ export function machineInfo(terraform: string): MachineInfo {
     node: process.version,
     terraform,
     date: new Date().toISOString(),
+    loadAverageAtStart: os.loadavg(),
   };
 }
 
@@ -145,7 +148,13 @@ function clean(v: unknown): unknown {
 
 export const RESULTS_FILE = path.join(REPO_ROOT, "bench", "results", "latest.json");
 
-export function writeResults(data: { machine: MachineInfo; sections: string[]; durationMs: number; rows: readonly Row[] }): string {
+export function writeResults(data: {
+  machine: MachineInfo;
+  sections: string[];
+  durationMs: number;
+  loadAverageAtEnd: number[];
+  rows: readonly Row[];
+}): string {
   mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, JSON.stringify(clean(data), null, 2) + "\n");
   return RESULTS_FILE;
