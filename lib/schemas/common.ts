@@ -67,6 +67,21 @@ export type Timeout = z.infer<typeof timeoutSchema>;
 /** Epoch seconds the store injects; clients must not send them on PUT/POST. */
 export const timestampSchema = z.int();
 
+/** `desc`, `labels`, `create_time`, `update_time`: the metadata fields every APISIX object shares. */
+export const metadataShape = {
+  desc: descSchema.optional(),
+  labels: labelsSchema.optional(),
+  create_time: timestampSchema.optional(),
+  update_time: timestampSchema.optional(),
+};
+
+/** `id` and `name` (APISIX's `rule_name_def`) plus the shared metadata fields. */
+export const objectMetadataShape = {
+  id: idSchema.optional(),
+  name: nameSchema.optional(),
+  ...metadataShape,
+};
+
 /** The 1-based index pair of the first duplicate in `items`, compared as JSON, or undefined when all are unique. */
 export function firstDuplicate(items: readonly unknown[]): [number, number] | undefined {
   const seen = new Map<string, number>();

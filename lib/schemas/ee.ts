@@ -3,16 +3,7 @@
  * a service (`service_id` required), matches on `paths`, and carries no upstream or host fields.
  */
 import { z } from "zod";
-import {
-  descSchema,
-  hostSchema,
-  idSchema,
-  labelsSchema,
-  methodSchema,
-  timeoutSchema,
-  timestampSchema,
-  uniqueArray,
-} from "./common";
+import { hostSchema, idSchema, metadataShape, methodSchema, timeoutSchema, uniqueArray } from "./common";
 import { pluginsSchema } from "./plugins";
 import { upstreamSchema } from "./upstream";
 
@@ -28,10 +19,7 @@ export const eeRouteSchema = z.strictObject({
   id: idSchema.optional(),
   route_id: idSchema.optional(),
   name: z.string().min(1).max(65536).optional(),
-  desc: descSchema.optional(),
-  labels: labelsSchema.optional(),
-  create_time: timestampSchema.optional(),
-  update_time: timestampSchema.optional(),
+  ...metadataShape,
   service_id: idSchema,
   paths: uniqueArray(eePathSchema),
   methods: uniqueArray(methodSchema, 0).optional(),
@@ -49,10 +37,7 @@ export const eeServiceSchema = z.strictObject({
   id: idSchema.optional(),
   service_id: idSchema.optional(),
   name: z.string().min(1).max(65536).optional(),
-  desc: descSchema.optional(),
-  labels: labelsSchema.optional(),
-  create_time: timestampSchema.optional(),
-  update_time: timestampSchema.optional(),
+  ...metadataShape,
   type: z.enum(["http", "stream"]).optional(),
   hosts: uniqueArray(hostSchema, 1, 32).optional(),
   path_prefix: eePathSchema.optional(),

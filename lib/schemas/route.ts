@@ -1,16 +1,6 @@
 /** APISIX `_M.route` (schema_def.lua 573-701, `additionalProperties: false`) as zod, including its allOf/anyOf. */
 import { z } from "zod";
-import {
-  descSchema,
-  hostSchema,
-  idSchema,
-  labelsSchema,
-  methodSchema,
-  nameSchema,
-  timeoutSchema,
-  timestampSchema,
-  uniqueArray,
-} from "./common";
+import { hostSchema, idSchema, methodSchema, objectMetadataShape, timeoutSchema, uniqueArray } from "./common";
 import { pluginsSchema } from "./plugins";
 import { upstreamSchema } from "./upstream";
 
@@ -26,12 +16,7 @@ export const ROUTE_NEEDS_TARGET =
 
 /** Fields of `_M.route`, without the cross-field constraints. */
 export const routeShape = {
-  id: idSchema.optional(),
-  name: nameSchema.optional(),
-  desc: descSchema.optional(),
-  labels: labelsSchema.optional(),
-  create_time: timestampSchema.optional(),
-  update_time: timestampSchema.optional(),
+  ...objectMetadataShape,
   uri: z.string().min(1).max(4096).optional(),
   uris: uniqueArray(z.string().min(1).max(4096)).optional(),
   priority: z.int().optional(),

@@ -1,17 +1,12 @@
 /** APISIX `_M.service` (schema_def.lua 704-732, `additionalProperties: false`); `{}` is valid. */
 import { z } from "zod";
-import { descSchema, hostSchema, idSchema, labelsSchema, nameSchema, timestampSchema, uniqueArray } from "./common";
+import { hostSchema, idSchema, objectMetadataShape, uniqueArray } from "./common";
 import { pluginsSchema } from "./plugins";
 import { upstreamSchema } from "./upstream";
 
 /** An APISIX service. No required fields. */
 export const serviceSchema = z.strictObject({
-  id: idSchema.optional(),
-  name: nameSchema.optional(),
-  desc: descSchema.optional(),
-  labels: labelsSchema.optional(),
-  create_time: timestampSchema.optional(),
-  update_time: timestampSchema.optional(),
+  ...objectMetadataShape,
   plugins: pluginsSchema.optional(),
   upstream: upstreamSchema.optional(),
   upstream_id: idSchema.optional(),

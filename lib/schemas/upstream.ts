@@ -3,7 +3,7 @@
  * schema (`check_upstream_conf`: pass_host rewrite, chash key, ports, IPv6) live in `upstream-check.ts`.
  */
 import { z } from "zod";
-import { descSchema, hostSchema, idSchema, labelsSchema, nameSchema, timeoutSchema, timestampSchema } from "./common";
+import { hostSchema, idSchema, objectMetadataShape, timeoutSchema } from "./common";
 
 /** One node in array form: `{host, port?, weight, priority?, metadata?}`. */
 export const upstreamNodeSchema = z.looseObject({
@@ -46,12 +46,7 @@ export const UPSTREAM_SCHEMES = ["grpc", "grpcs", "http", "https", "tcp", "tls",
 /** The full APISIX upstream object (`additionalProperties: false`); needs `nodes` or `service_name`+`discovery_type`. */
 export const upstreamSchema = z
   .strictObject({
-    id: idSchema.optional(),
-    name: nameSchema.optional(),
-    desc: descSchema.optional(),
-    labels: labelsSchema.optional(),
-    create_time: timestampSchema.optional(),
-    update_time: timestampSchema.optional(),
+    ...objectMetadataShape,
     nodes: upstreamNodesSchema.optional(),
     retries: z.int().min(0).optional(),
     retry_timeout: z.number().min(0).optional(),
