@@ -10,9 +10,15 @@ export {
   DataResource,
   Fn,
   Lazy,
+  TerraformResource,
   TerraformSelf,
   TerraformStack,
   Testing,
   Token,
+  anyToHclTerraform,
+  anyToTerraform,
+  hashMapper,
+  hashMapperHcl,
 } from "cdktf";
 export type { DataConfig, IResolveContext, LocalExecProvisioner } from "cdktf";
+export { ValidateTerraformVersion } from "cdktf/lib/validations/validate-terraform-version";

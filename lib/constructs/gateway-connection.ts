@@ -1,5 +1,5 @@
 import { Construct, type IConstruct } from "constructs";
-import { Annotations, DataResource, Lazy, TerraformStack, Token } from "../cdk";
+import { Annotations, Lazy, TerraformStack, Token } from "../cdk";
 import { describe, duplicateObjectId, duplicateOwner, invalidProps, otherStack } from "../errors";
 import type { GatewayScope } from "../model/blue-green";
 import type { Flavor, GatewayTarget, SweepRequest } from "../model/gateway-request";
@@ -7,6 +7,7 @@ import { DEFAULT_ADMIN_KEY_ENV } from "../model/gateway-request";
 import { gatewayTarget, requestSha256, sweepRequest } from "../model/hook-input";
 import { checkProps, formatIssues, gatewayConnectionPropsSchema } from "../model/props-schemas";
 import { HOOK_SWEEP_COMMAND, hookEnvironment, type GatewayObject } from "./gateway-object";
+import { TerraformData, addTerraformVersionCheck } from "./terraform-data";
 
 const GATEWAY_CONNECTION_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/GatewayConnection");
 
@@ -107,7 +108,7 @@ export class GatewayConnection extends Construct {
   /** The `gateway` block of every input of this connection. */
   public readonly target: GatewayTarget;
   /** The sweep resource. */
-  public readonly sweep: DataResource;
+  public readonly sweep: TerraformData;
 
   private readonly objects: GatewayObject[] = [];
   private readonly claims = new Map<string, string>();
@@ -149,7 +150,9 @@ export class GatewayConnection extends Construct {
 
     const keep = Lazy.listValue({ produce: () => this.keep() });
     const input: SweepRequest = sweepRequest(owner, [], this.target, this.node.path);
-    this.sweep = new DataResource(this, "Sweep", {
+    // one `terraform version` check per connection, instead of cdktf's DataResource's one per resource
+    addTerraformVersionCheck(this);
+    this.sweep = new TerraformData(this, "Sweep", {
       input: { ...input, keep },
       triggersReplace: {
         request_sha256: Lazy.stringValue({

@@ -1,11 +1,12 @@
 import { Construct } from "constructs";
-import { DataResource, Fn, TerraformSelf, Token } from "../cdk";
+import { Fn, TerraformSelf, Token } from "../cdk";
 import { gatewayWouldReject } from "../errors";
 import type { AdminRequest, ObjectKind } from "../model/blue-green";
 import { REQUEST_ENV, type ObjectRequest } from "../model/gateway-request";
 import { objectRequest, requestSha256 } from "../model/hook-input";
 import { checkObject } from "../schemas";
 import type { GatewayConnection } from "./gateway-connection";
+import { TerraformData } from "./terraform-data";
 
 /** The shell command a create-time provisioner runs: PUT the request in `BLUEGREEN_REQUEST`. */
 export const HOOK_APPLY_COMMAND = `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','apply'])"`;
@@ -58,7 +59,7 @@ export class GatewayObject extends Construct {
   }
 
   /** The `terraform_data` resource. */
-  public readonly resource: DataResource;
+  public readonly resource: TerraformData;
   /** Admin API path of the object (with query on API7 EE). */
   public readonly objectPath: string;
   /** The resource's input, as synthesized. */
@@ -75,7 +76,7 @@ export class GatewayObject extends Construct {
 
     this.objectPath = props.request.path;
     this.input = objectRequest(props.request, props.gateway.target, this.node.path, props.adopt ?? false);
-    this.resource = new DataResource(this, "Resource", {
+    this.resource = new TerraformData(this, "Resource", {
       input: this.input,
       triggersReplace: { request_sha256: inputHash(this.input) },
       lifecycle: { createBeforeDestroy: true },
