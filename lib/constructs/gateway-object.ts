@@ -75,7 +75,8 @@ export class GatewayObject extends Construct {
     }
 
     this.objectPath = props.request.path;
-    this.input = objectRequest(props.request, props.gateway.target, this.node.path, props.adopt ?? false);
+    // messages name the construct the user wrote (the service or route), not this internal child
+    this.input = objectRequest(props.request, props.gateway.target, scope.node.path, props.adopt ?? false);
     this.resource = new TerraformData(this, "Resource", {
       input: this.input,
       triggersReplace: { request_sha256: inputHash(this.input) },

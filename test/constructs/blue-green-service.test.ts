@@ -52,7 +52,7 @@ describe.each(FLAVORS)("BlueGreenService on %s", (flavor) => {
           flavor === "apisix"
             ? "/apisix/admin/services/blue-green-service"
             : "/apisix/admin/services/blue-green-service?gateway_group_id=default",
-        construct_path: "stack/service/Resource",
+        construct_path: "stack/service",
         adopt: false,
         body: expect.objectContaining({
           name: "blue-green-service",

@@ -59,7 +59,7 @@ describe.each<Flavor>(["apisix", "api7-ee"])("failed flip (%s)", (flavor) => {
       synthDeploy(ws, { ...spec, active: "green" });
       const failed = expectFailed(await ws.apply());
       expect(failed.output).toMatch(
-        /bluegreen: PUT \/apisix\/admin\/services\/checkout(\?gateway_group_id=default)? failed with 503 after \d+ attempts: failed to persist the change \(construct e2e\/service\/Resource\)/,
+        /bluegreen: PUT \/apisix\/admin\/services\/checkout(\?gateway_group_id=default)? failed with 503 after \d+ attempts: failed to persist the change \(construct e2e\/service\)/,
       );
       expect(faults.count(servicePut, true)).toBeGreaterThanOrEqual(2);
 

@@ -71,7 +71,7 @@ test("gateway down during a flip: bounded failure naming the URL, nothing change
         `bluegreen: could not reach the gateway at ${gateway.adminUrl.replace(/\./g, "\\.")} after \\d+ attempts in [0-9.]+ s: .*ECONNREFUSED`,
       ),
     );
-    expect(failed.output).toContain(`for e2e/service/Resource`);
+    expect(failed.output).toContain(`for e2e/service`);
     expect(ms).toBeLessThan(20_000);
     expect(failed.output).not.toContain(KEY);
 
@@ -111,7 +111,7 @@ test("a hanging gateway: each attempt times out, the deploy fails within a bound
     const { value: failed, ms } = await timed(() => ws.apply());
     expectFailed(failed);
     expect(failed.output).toMatch(
-      /bluegreen: could not reach the gateway at http:\/\/127\.0\.0\.1:\d+ after \d+ attempts in [0-9.]+ s: no answer within 400 ms \(PUT \/apisix\/admin\/services\/checkout for e2e\/service\/Resource\)/,
+      /bluegreen: could not reach the gateway at http:\/\/127\.0\.0\.1:\d+ after \d+ attempts in [0-9.]+ s: no answer within 400 ms \(PUT \/apisix\/admin\/services\/checkout for e2e\/service\)/,
     );
     expect(failed.output).toMatch(/attempt 1 failed \(no answer within 400 ms\); retrying in \d+ ms/);
     expect(ms).toBeLessThan(20_000);

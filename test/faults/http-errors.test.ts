@@ -99,7 +99,7 @@ test("a 400 is not retried and shows the gateway's error_msg and the construct p
   synthDeploy(ws, spec);
   const failed = expectFailed(await ws.apply());
   expect(failed.output).toContain(
-    'bluegreen: PUT /apisix/admin/routes/orders failed with 400: invalid configuration: property "uri" validation failed (construct e2e/orders/Resource)',
+    'bluegreen: PUT /apisix/admin/routes/orders failed with 400: invalid configuration: property "uri" validation failed (construct e2e/orders)',
   );
   expect(faults.count(routePut)).toBe(1);
   expect(failed.output).not.toContain("retrying");
@@ -118,7 +118,7 @@ test("a 400 is not retried and shows the gateway's error_msg and the construct p
   synthDeploy(ws, { ...spec, routes: [...ROUTES, "refunds"] });
   const rejected = expectFailed(await ws.apply());
   expect(rejected.output).toContain(
-    "bluegreen: PUT /apisix/admin/routes/refunds failed with 400: failed to fetch service info by service id [checkout], response code: 404 (construct e2e/refunds/Resource)",
+    "bluegreen: PUT /apisix/admin/routes/refunds failed with 400: failed to fetch service info by service id [checkout], response code: 404 (construct e2e/refunds)",
   );
   expect(log.filter((l) => l.startsWith("admin PUT /apisix/admin/routes/refunds ")).length).toBe(1);
 });
@@ -138,7 +138,7 @@ test("an unmanaged route with the same id is refused (construct path named, left
   synthDeploy(ws, spec);
   const refused = expectFailed(await ws.apply());
   expect(refused.output).toContain(
-    "bluegreen: refusing to overwrite /apisix/admin/routes/orders: it exists and is not managed by cdktf-apisix-bluegreen (labels: {}); set adopt: true on e2e/orders/Resource to take it over",
+    "bluegreen: refusing to overwrite /apisix/admin/routes/orders: it exists and is not managed by cdktf-apisix-bluegreen (labels: {}); set adopt: true on e2e/orders to take it over",
   );
   const after = await snapshot(gateway.adminUrl, KEY);
   expect((after.routes as any).list.find((r: any) => r.value.id === "orders")).toEqual(
