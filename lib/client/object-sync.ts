@@ -8,11 +8,9 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "../model/gatewa
 import type { AdminClient, ListedObject, StoredObject } from "./admin-client";
 import { AdminApiError, constructSuffix } from "./errors";
 import { type AdminResource, canonicalPath } from "../model/admin-paths";
+import { diffObject, type FieldDifference, showValue } from "./diff-object";
 
 export { objectPath, canonicalPath, type AdminResource } from "../model/admin-paths";
-
-/** Fields the gateway sets itself; never compared by the read-after-write check. */
-const SERVER_FIELDS = new Set(["id", "create_time", "update_time"]);
 
 /** Input of `applyObject`. */
 export interface ApplyObjectRequest {
@@ -132,16 +130,7 @@ const SWEEP_ORDER: readonly AdminResource[] = ["routes", "services", "upstreams"
 export async function sweep(client: AdminClient, request: SweepObjectsRequest): Promise<SweepResult> {
   const { owner, constructPath } = request;
   const context = { constructPath };
-  const keep = new Set(request.keep.map(canonicalPath));
-  const candidates: ListedObject[] = [];
-  for (const resource of SWEEP_ORDER) {
-    for (const object of await client.list(resource, context)) {
-      const labels = labelsOf(object.value);
-      if (labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || labels[OWNER_LABEL] !== owner) continue;
-      if (keep.has(canonicalPath(object.path))) continue;
-      candidates.push(object);
-    }
-  }
+  const candidates = await undeclaredObjects(client, request);
   const removed: SweptObject[] = [];
   for (const object of candidates) {
     try {
@@ -165,6 +154,27 @@ export async function sweep(client: AdminClient, request: SweepObjectsRequest): 
   return { owner, removed };
 }
 
+/**
+ * What a sweep of `request.owner` would delete, without deleting anything: every object labelled
+ * `managed-by: cdktf-apisix-bluegreen` and `bluegreen-owner: <owner>` whose path is not in `keep`, in deletion
+ * order (routes, then services, then upstreams).
+ */
+export async function undeclaredObjects(client: AdminClient, request: SweepObjectsRequest): Promise<ListedObject[]> {
+  const { owner, constructPath } = request;
+  const context = { constructPath };
+  const keep = new Set(request.keep.map(canonicalPath));
+  const candidates: ListedObject[] = [];
+  for (const resource of SWEEP_ORDER) {
+    for (const object of await client.list(resource, context)) {
+      const labels = labelsOf(object.value);
+      if (labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || labels[OWNER_LABEL] !== owner) continue;
+      if (keep.has(canonicalPath(object.path))) continue;
+      candidates.push(object);
+    }
+  }
+  return candidates;
+}
+
 /** `route r-old, upstream s-blue` */
 export function describeSwept(objects: readonly SweptObject[]): string {
   return objects.map((o) => `${o.resource.replace(/s$/, "")} ${o.id}`).join(", ");
@@ -175,7 +185,8 @@ export function isManaged(object: StoredObject): boolean {
   return labelsOf(object)?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
 }
 
-function labelsOf(object: StoredObject): Record<string, unknown> | undefined {
+/** The object's `labels` map, or undefined when it has none (or it is not a map). */
+export function labelsOf(object: StoredObject): Record<string, unknown> | undefined {
   const labels = object.labels;
   return labels && typeof labels === "object" && !Array.isArray(labels) ? (labels as Record<string, unknown>) : undefined;
 }
@@ -184,53 +195,24 @@ function labelsOf(object: StoredObject): Record<string, unknown> | undefined {
  * The first field of `expected` that `actual` does not store as written, described for a human, or undefined.
  * Objects are compared as "every field written is present and equal" (a gateway may add fields of its own, e.g.
  * API7 EE defaults); arrays must match element by element and in length. Top-level `id`, `create_time` and
- * `update_time` are ignored.
+ * `update_time` are ignored. Built on `diffObject`, the comparison `bluegreen drift` uses too.
  */
 export function firstDifference(expected: Record<string, unknown>, actual: StoredObject): string | undefined {
-  for (const [key, value] of Object.entries(expected)) {
-    if (SERVER_FIELDS.has(key)) continue;
-    const diff = compare(value, actual[key], key in actual, formatKey("", key));
-    if (diff) return diff;
+  const [first] = diffObject(expected, actual);
+  return first === undefined ? undefined : describeWriteDifference(first);
+}
+
+/** A difference as the read-after-write check words it ("was written as ... but the gateway stored ..."). */
+function describeWriteDifference(d: FieldDifference): string {
+  switch (d.kind) {
+    case "absent":
+      return `field ${d.field} was written as ${showValue(d.declared)} but the gateway did not store it`;
+    case "length":
+      return (
+        `field ${d.field} was written with ${(d.declared as unknown[]).length} items but the gateway stored ` +
+        `${(d.live as unknown[]).length}: ${showValue(d.live)}`
+      );
+    case "value":
+      return `field ${d.field} was written as ${showValue(d.declared)} but the gateway stored ${showValue(d.live)}`;
   }
-  return undefined;
-}
-
-function compare(expected: unknown, actual: unknown, present: boolean, where: string): string | undefined {
-  if (expected === undefined) return undefined; // JSON.stringify drops it; nothing was written
-  if (!present) return `field ${where} was written as ${show(expected)} but the gateway did not store it`;
-  if (Array.isArray(expected)) {
-    if (!Array.isArray(actual)) return mismatch(where, expected, actual);
-    if (actual.length !== expected.length) {
-      return `field ${where} was written with ${expected.length} items but the gateway stored ${actual.length}: ${show(actual)}`;
-    }
-    for (let i = 0; i < expected.length; i++) {
-      const diff = compare(expected[i], actual[i], true, `${where}[${i}]`);
-      if (diff) return diff;
-    }
-    return undefined;
-  }
-  if (expected !== null && typeof expected === "object") {
-    if (actual === null || typeof actual !== "object" || Array.isArray(actual)) return mismatch(where, expected, actual);
-    const act = actual as Record<string, unknown>;
-    for (const [key, value] of Object.entries(expected as Record<string, unknown>)) {
-      const diff = compare(value, act[key], key in act, formatKey(where, key));
-      if (diff) return diff;
-    }
-    return undefined;
-  }
-  return Object.is(expected, actual) || expected === actual ? undefined : mismatch(where, expected, actual);
-}
-
-function mismatch(where: string, expected: unknown, actual: unknown): string {
-  return `field ${where} was written as ${show(expected)} but the gateway stored ${show(actual)}`;
-}
-
-function formatKey(parent: string, key: string): string {
-  const part = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
-  return parent ? `${parent}.${part}` : part;
-}
-
-function show(value: unknown): string {
-  const text = value === undefined ? "undefined" : JSON.stringify(value);
-  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }
