@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `bluegreen` command: `bluegreen gateway [flags]` runs the embedded gateway, `bluegreen hook <action>` is what
- * Terraform's local-exec provisioners run. Subcommands are loaded lazily so the hook starts as fast as it can.
+ * Terraform's local-exec provisioners run, `bluegreen drift` compares synthesized stacks with the gateway.
+ * Subcommands are loaded lazily so the hook starts as fast as it can.
  *
  * Terraform invokes it as `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','apply'])"`, which resolves
  * the package from the stack directory without any absolute path in the synthesized JSON.
@@ -11,6 +12,7 @@ const USAGE = `usage: bluegreen <command> [options]
 
 commands:
   gateway   run the embedded APISIX-compatible gateway (admin API + proxy); see 'bluegreen gateway --help'
+  drift     compare synthesized stacks with the gateway (exit 0 in sync, 2 drift, 1 error); see 'bluegreen drift --help'
   hook      apply | destroy | sweep one Admin API request; run by Terraform, reads BLUEGREEN_REQUEST
 `;
 
@@ -22,6 +24,8 @@ export async function run(args: readonly string[]): Promise<number> {
       return (await import("./gateway-command")).runGatewayCommand(rest);
     case "hook":
       return (await import("./hook-command")).runHookCommand(rest);
+    case "drift":
+      return (await import("./drift-command")).runDriftCommand(rest);
     case undefined:
     case "-h":
     case "--help":

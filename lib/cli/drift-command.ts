@@ -1,0 +1,118 @@
+/**
+ * `bluegreen drift [--stack DIR ...] [--json]`: compares what synthesized stacks declare with what the gateway
+ * stores, restricted to the fields the stacks own. `terraform plan` cannot see these changes: objects are
+ * `terraform_data` resources whose hooks talk to the gateway.
+ *
+ * Exit code 0 in sync, 2 drift found (like `terraform plan -detailed-exitcode`), 1 error (including a usage
+ * error, so that a typo is never mistaken for drift). Never prints the admin key.
+ */
+import { parseArgs } from "node:util";
+import { redact } from "../client/errors";
+import { checkStack, type StackReport } from "../drift/check-stack";
+import { DriftError } from "../drift/drift-error";
+import { formatStackReport, reportJson, statusOf } from "../drift/format-report";
+import { findStackFiles, readStack, stackFileOf, type SynthesizedStack } from "../drift/read-stack";
+
+const USAGE = `usage: bluegreen drift [--stack DIR ...] [--json]
+
+Compares the objects a synthesized stack declares with the gateway, only the fields the stack owns (fields the
+gateway adds are ignored), and prints one line per finding:
+  changed    a declared field has another value on the gateway (gateway value, then stack value)
+  missing    a declared object is not on the gateway
+  unmanaged  a declared object exists without the managed-by label (someone replaced it)
+  extra      an object with a connection's owner label that the stack does not declare (a sweep deletes it)
+
+options:
+  --stack DIR   a synthesized stack (cdktf.out/stacks/<name>, or its cdk.tf.json); repeatable. Default: every
+                stack in the output directory of the cdktf project around the current directory
+  --json        print a machine-readable report instead
+  -h, --help    show this help
+
+The admin key is read from the environment variable the stack's hook reads (gateway.admin_key_env,
+GATEWAY_ADMIN_KEY by default). Run cdktf synth first: the check reads cdk.tf.json, not Terraform state.
+
+exit code: 0 no drift, 2 drift found, 1 error (no synthesized stack, bad input, missing or wrong key,
+unreachable gateway, bad option)
+`;
+
+const PREFIX = "bluegreen drift:";
+
+/** Where the command reads from and writes to; defaults to the process. */
+export interface DriftIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly stdout: (line: string) => void;
+  readonly stderr: (line: string) => void;
+}
+
+/** Runs `bluegreen drift` with `args` (after `drift`); resolves to the exit code (0, 1 or 2). Never throws. */
+export async function runDriftCommand(args: readonly string[], io: DriftIo = processIo()): Promise<number> {
+  let values: { stack?: string[]; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string", multiple: true },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    io.stderr(`${PREFIX} ${(error as Error).message}\n\n${USAGE}`);
+    return 1;
+  }
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+
+  let stacks: SynthesizedStack[];
+  try {
+    const files = values.stack?.length ? values.stack.map((dir) => stackFileOf(dir, io.cwd)) : findStackFiles(io.cwd);
+    stacks = [...new Set(files)].map(readStack);
+  } catch (error) {
+    io.stderr(`${PREFIX} ${error instanceof DriftError ? error.message : `unexpected error: ${String(error)}`}`);
+    return 1;
+  }
+
+  const secrets = adminKeysOf(stacks, io.env);
+  const scrub = (text: string) => secrets.reduce((t, key) => redact(t, key), text);
+  const out = (line: string) => io.stdout(scrub(line));
+  const err = (line: string) => io.stderr(scrub(line));
+
+  const reports: StackReport[] = [];
+  for (const stack of stacks) {
+    const report = await checkStack(stack, {
+      env: io.env,
+      onRetry: (e) => err(`${PREFIX} ${e.method} ${e.path} attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`),
+    });
+    if (report.error !== undefined) err(`${PREFIX} stack ${report.stack}: ${report.error}`);
+    reports.push(report);
+  }
+
+  const statuses = reports.map(statusOf);
+  const code = statuses.includes("error") ? 1 : statuses.includes("drift") ? 2 : 0;
+  if (values.json) {
+    out(JSON.stringify(reportJson(reports, io.cwd, code), null, 2));
+  } else {
+    for (const report of reports) for (const line of formatStackReport(report, io.cwd)) out(line);
+  }
+  return code;
+}
+
+/** Every admin key the stacks' gateways read, so that no output line can contain one. */
+function adminKeysOf(stacks: readonly SynthesizedStack[], env: NodeJS.ProcessEnv): string[] {
+  const names = new Set(stacks.flatMap((s) => [...s.objects, ...s.sweeps].map((r) => r.request.gateway.admin_key_env)));
+  return [...names].map((name) => env[name]).filter((key): key is string => typeof key === "string" && key.length > 0);
+}
+
+function processIo(): DriftIo {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (line) => process.stdout.write(line.endsWith("\n") ? line : `${line}\n`),
+    stderr: (line) => process.stderr.write(line.endsWith("\n") ? line : `${line}\n`),
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * Checks one synthesized stack against its gateway(s): every declared object (changed / missing / unmanaged) and,
+ * per connection, the undeclared objects carrying its owner label (extra). Read-only.
+ */
+import type { AdminClient, RetryEvent } from "../client/admin-client";
+import { AdminApiError } from "../client/errors";
+import { checkObject, type FieldDifference, findExtraObjects } from "../client/drift";
+import type { AdminResource } from "../model/admin-paths";
+import type { GatewayTarget } from "../model/gateway-request";
+import { DriftError } from "./drift-error";
+import { clientForTarget, readAdminKey } from "./gateway-client";
+import type { SkippedResource, SynthesizedStack } from "./read-stack";
+
+/** Where the declared object comes from, for every finding. */
+interface FindingSource {
+  /** Terraform address of the resource, e.g. `terraform_data.service_E754E327`. */
+  readonly address: string;
+  readonly constructPath: string;
+  /** Admin API path (with query) on the gateway. */
+  readonly path: string;
+}
+
+/** A declared object whose owned fields differ on the gateway. */
+export interface ChangedFinding extends FindingSource {
+  readonly kind: "changed";
+  readonly differences: FieldDifference[];
+}
+
+/** A declared object the gateway does not have (404). */
+export interface MissingFinding extends FindingSource {
+  readonly kind: "missing";
+}
+
+/** A declared object that exists without our managed-by label. */
+export interface UnmanagedFinding extends FindingSource {
+  readonly kind: "unmanaged";
+  readonly labels: Record<string, unknown>;
+  /** The stack's `adopt` flag: with false, the next apply of this object refuses to overwrite it. */
+  readonly adopt: boolean;
+  readonly differences: FieldDifference[];
+}
+
+/** An object with our labels and a connection's owner that the stack does not declare. */
+export interface ExtraFinding extends FindingSource {
+  readonly kind: "extra";
+  /** The `bluegreen-owner` label value. */
+  readonly owner: string;
+  readonly resource: AdminResource;
+  readonly id: string;
+}
+
+export type Finding = ChangedFinding | MissingFinding | UnmanagedFinding | ExtraFinding;
+export type FindingKind = Finding["kind"];
+
+/** The result of checking one stack. */
+export interface StackReport {
+  readonly stack: string;
+  readonly file: string;
+  /** The directory Terraform runs in (for the `terraform apply -replace` hint). */
+  readonly dir: string;
+  /** Declared objects checked. */
+  readonly checked: number;
+  /** Declared objects that match the gateway. */
+  readonly inSync: number;
+  readonly findings: Finding[];
+  readonly skipped: readonly SkippedResource[];
+  /** Set when the check could not finish (unreachable gateway, missing key, ...); findings are then incomplete. */
+  readonly error?: string;
+}
+
+/** Environment and hooks of a check. */
+export interface CheckOptions {
+  readonly env: NodeJS.ProcessEnv;
+  /** Called before each retry of an Admin API call. */
+  readonly onRetry?: (event: RetryEvent) => void;
+  /** Parallel GETs per stack. Default 8. */
+  readonly concurrency?: number;
+}
+
+/** Checks every declared object and connection of `stack`; never throws (errors land in `error`). */
+export async function checkStack(stack: SynthesizedStack, options: CheckOptions): Promise<StackReport> {
+  const clients = new Map<string, AdminClient>();
+  const clientFor = (gateway: GatewayTarget, neededBy: string): AdminClient => {
+    const id = JSON.stringify(gateway);
+    let client = clients.get(id);
+    if (!client) {
+      const key = readAdminKey(gateway, options.env, neededBy);
+      client = clientForTarget(gateway, key, stack.dir, options.onRetry);
+      clients.set(id, client);
+    }
+    return client;
+  };
+  const base = { stack: stack.name, file: stack.file, dir: stack.dir, checked: stack.objects.length, skipped: stack.skipped };
+  const objectFindings: Array<Finding | undefined> = new Array(stack.objects.length);
+  let inSync = 0;
+  try {
+    // Every client first, so a missing key fails before any request.
+    for (const { request } of [...stack.objects, ...stack.sweeps]) clientFor(request.gateway, request.construct_path);
+
+    await forEachLimited(stack.objects.length, options.concurrency ?? 8, async (i) => {
+      const { address, request } = stack.objects[i];
+      const source = { address, constructPath: request.construct_path, path: request.path };
+      const drift = await checkObject(clientFor(request.gateway, request.construct_path), {
+        path: request.path,
+        body: request.body,
+        constructPath: request.construct_path,
+      });
+      switch (drift.status) {
+        case "in-sync":
+          inSync++;
+          break;
+        case "missing":
+          objectFindings[i] = { kind: "missing", ...source };
+          break;
+        case "changed":
+          objectFindings[i] = { kind: "changed", ...source, differences: drift.differences };
+          break;
+        case "unmanaged":
+          objectFindings[i] = {
+            kind: "unmanaged",
+            ...source,
+            labels: drift.labels,
+            adopt: request.adopt,
+            differences: drift.differences,
+          };
+          break;
+      }
+    });
+
+    const extras: ExtraFinding[] = [];
+    for (const { address, request } of stack.sweeps) {
+      const client = clientFor(request.gateway, request.construct_path);
+      const found = await findExtraObjects(client, {
+        owner: request.owner,
+        keep: request.keep,
+        constructPath: request.construct_path,
+      });
+      for (const object of found) {
+        extras.push({
+          kind: "extra",
+          address,
+          constructPath: request.construct_path,
+          path: object.path,
+          owner: request.owner,
+          resource: object.resource,
+          id: object.id,
+        });
+      }
+    }
+    const findings = [...objectFindings.filter((f): f is Finding => f !== undefined), ...extras];
+    return { ...base, inSync, findings };
+  } catch (error) {
+    const findings = objectFindings.filter((f): f is Finding => f !== undefined);
+    return { ...base, inSync, findings, error: messageOf(error) };
+  } finally {
+    await Promise.all([...clients.values()].map((c) => c.close().catch(() => undefined)));
+  }
+}
+
+/** Runs `task(0..count-1)` with at most `limit` in flight; rejects with the first error once the rest settle. */
+async function forEachLimited(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < count) {
+      const index = next++;
+      try {
+        await task(index);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, count)) }, worker));
+  if (failure) throw failure.error;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof AdminApiError || error instanceof DriftError) return error.message;
+  if (error instanceof Error) return `unexpected error: ${error.message}`;
+  return `unexpected error: ${String(error)}`;
+}

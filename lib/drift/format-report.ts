@@ -1,0 +1,154 @@
+/**
+ * Renders drift reports: human-readable lines (one per finding, grouped per stack, then a summary line) or a
+ * machine-readable JSON document. Pure functions; the command prints and redacts.
+ */
+import { relative } from "node:path";
+import { describeDifference, type FieldDifference } from "../client/drift";
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "../model/gateway-request";
+import type { Finding, FindingKind, StackReport } from "./check-stack";
+
+/** Counts per finding kind (objects, not fields), plus skipped inputs. */
+export interface DriftCounts {
+  readonly changed: number;
+  readonly missing: number;
+  readonly unmanaged: number;
+  readonly extra: number;
+  readonly skipped: number;
+}
+
+/** `in-sync`, `drift` (some finding) or `error` (the check did not finish). */
+export type StackStatus = "in-sync" | "drift" | "error";
+
+/** The status of one stack report. */
+export function statusOf(report: StackReport): StackStatus {
+  if (report.error !== undefined) return "error";
+  return report.findings.length > 0 ? "drift" : "in-sync";
+}
+
+/** Counts of a report's findings. */
+export function countsOf(report: StackReport): DriftCounts {
+  const count = (kind: FindingKind) => report.findings.filter((f) => f.kind === kind).length;
+  return {
+    changed: count("changed"),
+    missing: count("missing"),
+    unmanaged: count("unmanaged"),
+    extra: count("extra"),
+    skipped: report.skipped.length,
+  };
+}
+
+/**
+ * The `terraform apply -replace=...` that rewrites the changed and missing objects (and runs the sweep when there
+ * are extra objects), from the stack's Terraform directory; undefined when there is nothing to restore.
+ */
+export function restoreCommand(report: StackReport, cwd: string): string | undefined {
+  const addresses = new Set(
+    report.findings.filter((f) => f.kind === "changed" || f.kind === "missing" || f.kind === "extra").map((f) => f.address),
+  );
+  if (addresses.size === 0) return undefined;
+  const dir = relative(cwd, report.dir) || ".";
+  return `cd ${dir} && terraform apply ${[...addresses].map((a) => `-replace=${a}`).join(" ")}`;
+}
+
+/**
+ * Human-readable lines for one stack (stdout). An errored stack yields its header and an `error:` line; the
+ * command prints the error itself to stderr.
+ */
+export function formatStackReport(report: StackReport, cwd: string): string[] {
+  const lines = [`stack ${report.stack} (${relative(cwd, report.file) || report.file})`];
+  if (report.error !== undefined) {
+    lines.push(`error: stack ${report.stack} not checked (see the error on stderr)`);
+    return lines;
+  }
+  for (const finding of report.findings) lines.push(...findingLines(finding));
+  for (const s of report.skipped) {
+    lines.push(`  ${pad("skipped")}${s.constructPath ?? s.address}  ${s.address} not compared: ${s.reason}`);
+  }
+  const restore = restoreCommand(report, cwd);
+  if (restore) lines.push(`  to restore the stack's values (extra objects are deleted): ${restore}`);
+  lines.push(summaryLine(report));
+  return lines;
+}
+
+/** `drift: 1 changed, 1 missing, 0 unmanaged, 0 extra in stack blue-green` or `no drift: 2 objects match ...`. */
+export function summaryLine(report: StackReport): string {
+  const c = countsOf(report);
+  const skipped = c.skipped > 0 ? `; ${c.skipped} skipped (value known only at apply)` : "";
+  if (report.findings.length === 0) {
+    const objects = report.inSync === 1 ? "1 object matches" : `${report.inSync} objects match`;
+    return `no drift: ${objects} the gateway (stack ${report.stack})${skipped}`;
+  }
+  return (
+    `drift: ${c.changed} changed, ${c.missing} missing, ${c.unmanaged} unmanaged, ${c.extra} extra ` +
+    `in stack ${report.stack}${skipped}`
+  );
+}
+
+function findingLines(f: Finding): string[] {
+  const head = `  ${pad(f.kind)}${f.constructPath}  `;
+  switch (f.kind) {
+    case "changed":
+      return f.differences.map((d) => `${head}${describeDifference(d)}`);
+    case "missing":
+      return [`${head}${f.path} is not on the gateway (404)`];
+    case "unmanaged": {
+      const next = f.adopt
+        ? "the next apply of this object takes it over (adopt: true)"
+        : "the next apply of this object refuses to overwrite it (set adopt: true to take it over)";
+      return [
+        `${head}${f.path} exists without ${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE} (labels: ${JSON.stringify(f.labels)}); ` +
+          `someone replaced it; ${next}`,
+      ];
+    }
+    case "extra":
+      return [
+        `${head}${f.resource.replace(/s$/, "")} ${f.id} (${f.path}) carries ${OWNER_LABEL}=${f.owner} but is not ` +
+          `declared; the sweep deletes it on the next deploy that changes the set of objects`,
+      ];
+  }
+}
+
+function pad(kind: string): string {
+  return kind.padEnd(11);
+}
+
+/** The JSON form of one field difference: `gateway` is absent when the gateway does not store the field. */
+function differenceJson(d: FieldDifference): Record<string, unknown> {
+  return d.kind === "absent"
+    ? { field: d.field, kind: d.kind, stack: d.declared }
+    : { field: d.field, kind: d.kind, gateway: d.live, stack: d.declared };
+}
+
+function findingJson(f: Finding): Record<string, unknown> {
+  const base = { kind: f.kind, address: f.address, construct_path: f.constructPath, path: f.path };
+  switch (f.kind) {
+    case "changed":
+      return { ...base, differences: f.differences.map(differenceJson) };
+    case "missing":
+      return base;
+    case "unmanaged":
+      return { ...base, labels: f.labels, adopt: f.adopt, differences: f.differences.map(differenceJson) };
+    case "extra":
+      return { ...base, owner: f.owner, resource: f.resource, id: f.id };
+  }
+}
+
+/** The machine-readable report of every stack (`--json`). */
+export function reportJson(reports: readonly StackReport[], cwd: string, exitCode: number): Record<string, unknown> {
+  return {
+    status: exitCode === 0 ? "in-sync" : exitCode === 2 ? "drift" : "error",
+    exit_code: exitCode,
+    stacks: reports.map((r) => ({
+      stack: r.stack,
+      file: r.file,
+      status: statusOf(r),
+      ...(r.error !== undefined ? { error: r.error } : {}),
+      checked: r.checked,
+      in_sync: r.inSync,
+      counts: countsOf(r),
+      findings: r.findings.map(findingJson),
+      skipped: r.skipped.map((s) => ({ address: s.address, construct_path: s.constructPath, reason: s.reason })),
+      ...(restoreCommand(r, cwd) ? { restore_command: restoreCommand(r, cwd) } : {}),
+    })),
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * Reads synthesized stacks (`cdk.tf.json`) for `bluegreen drift`: finds them, and collects the gateway requests
+ * (`terraform_data` inputs of kind "object" and "sweep") they declare, validated by the hook's own schema.
+ *
+ * An input that still holds a Terraform expression (`${...}`, `%{...}`) has a value known only at apply, so it is
+ * reported as skipped rather than compared. Terraform's escapes (`$${` and `%%{`) are turned back into literals,
+ * as Terraform does before handing `self.input` to the hook.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import {
+  type GatewayRequest,
+  gatewayRequestSchema,
+  type ObjectRequest,
+  type SweepRequest,
+} from "../model/gateway-request";
+import { findProjectRoot } from "../hook/project-root";
+import { DriftError } from "./drift-error";
+
+/** The file cdktf writes per stack (JSON output, the default). */
+export const STACK_FILE = "cdk.tf.json";
+const DEFAULT_OUTPUT_DIR = "cdktf.out";
+
+/** One `terraform_data` resource and its validated input. */
+export interface StackResource<T extends GatewayRequest> {
+  /** Terraform address, e.g. `terraform_data.service_E754E327` (for `terraform apply -replace=...`). */
+  readonly address: string;
+  readonly request: T;
+}
+
+/** A gateway request that cannot be checked before apply. */
+export interface SkippedResource {
+  readonly address: string;
+  readonly constructPath?: string;
+  /** Why, e.g. `value known only at apply: body.upstream.nodes[0].host = "${var.host}"`. */
+  readonly reason: string;
+}
+
+/** What one synthesized stack declares on gateways. */
+export interface SynthesizedStack {
+  /** Stack name (cdk.tf.json metadata, else the directory name). */
+  readonly name: string;
+  /** Absolute path of cdk.tf.json. */
+  readonly file: string;
+  /** The directory Terraform runs in. */
+  readonly dir: string;
+  readonly objects: ReadonlyArray<StackResource<ObjectRequest>>;
+  readonly sweeps: ReadonlyArray<StackResource<SweepRequest>>;
+  readonly skipped: readonly SkippedResource[];
+}
+
+/**
+ * The cdk.tf.json of every synthesized stack of the project around `cwd`: the nearest ancestor holding
+ * `cdktf.json`, its `output` directory (default `cdktf.out`), `stacks/<name>/cdk.tf.json`, sorted by name.
+ */
+export function findStackFiles(cwd: string): string[] {
+  const root = findProjectRoot(cwd);
+  const config = join(root, "cdktf.json");
+  if (!existsSync(config)) {
+    throw new DriftError(
+      `no cdktf.json in ${resolve(cwd)} or any parent directory: run bluegreen drift inside a cdktf project ` +
+        `(after cdktf synth), or name the synthesized stack with --stack DIR`,
+    );
+  }
+  const outDir = join(root, outputDirOf(config));
+  const stacksDir = join(outDir, "stacks");
+  const files = existsSync(stacksDir)
+    ? readdirSync(stacksDir)
+        .sort()
+        .map((name) => join(stacksDir, name, STACK_FILE))
+        .filter((file) => existsSync(file))
+    : [];
+  if (files.length === 0) {
+    throw new DriftError(
+      `no synthesized stack in ${join(relative(resolve(cwd), outDir) || ".", "stacks", "*", STACK_FILE)} ` +
+        `(project ${root}): run cdktf synth first, or name the stack with --stack DIR`,
+    );
+  }
+  return files;
+}
+
+/** `DIR/cdk.tf.json` for a stack directory, or the file itself when given one; throws with the hint when absent. */
+export function stackFileOf(dirOrFile: string, cwd: string): string {
+  const target = resolve(cwd, dirOrFile);
+  const isFile = existsSync(target) && statSync(target).isFile();
+  const file = isFile ? target : join(target, STACK_FILE);
+  if (existsSync(file)) return file;
+  const hcl = !isFile && existsSync(join(target, "cdk.tf"));
+  throw new DriftError(
+    hcl
+      ? `--stack ${dirOrFile}: the stack was synthesized as HCL (cdk.tf); bluegreen drift reads JSON: run cdktf synth without --hcl`
+      : `--stack ${dirOrFile}: no ${STACK_FILE} in ${target}: run cdktf synth first (a stack directory is ` +
+          `cdktf.out/stacks/<stack name>)`,
+  );
+}
+
+/** Reads one cdk.tf.json and collects its gateway requests; throws `DriftError` naming the resource on bad input. */
+export function readStack(file: string): SynthesizedStack {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new DriftError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const root = asRecord(json);
+  if (!root) throw new DriftError(`${file} is not a Terraform JSON configuration (expected an object, got ${typeof json})`);
+  const name = stackNameOf(root) ?? basename(dirname(file));
+  const resources = asRecord(asRecord(root.resource)?.terraform_data) ?? {};
+  const objects: Array<StackResource<ObjectRequest>> = [];
+  const sweeps: Array<StackResource<SweepRequest>> = [];
+  const skipped: SkippedResource[] = [];
+  for (const [key, resource] of Object.entries(resources)) {
+    const address = `terraform_data.${key}`;
+    const input = asRecord(asRecord(resource)?.input);
+    if (!input || (input.kind !== "object" && input.kind !== "sweep")) continue; // not ours
+    const constructPath = typeof input.construct_path === "string" ? input.construct_path : undefined;
+    const expression = findExpression(input, "");
+    if (expression) {
+      skipped.push({ address, constructPath, reason: `value known only at apply: ${expression}` });
+      continue;
+    }
+    const parsed = gatewayRequestSchema.safeParse(unescapeTemplates(input));
+    if (!parsed.success) {
+      const issues = parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`)
+        .join("; ");
+      throw new DriftError(
+        `${address}${constructPath ? ` (construct ${constructPath})` : ""} in ${file} does not match the hook input ` +
+          `schema (${issues}); was the stack synthesized by a different version of cdktf-apisix-bluegreen?`,
+      );
+    }
+    const request = parsed.data;
+    if (request.kind === "object") objects.push({ address, request });
+    else sweeps.push({ address, request });
+  }
+  return { name, file, dir: dirname(file), objects, sweeps, skipped };
+}
+
+function outputDirOf(configFile: string): string {
+  try {
+    const output = asRecord(JSON.parse(readFileSync(configFile, "utf8")))?.output;
+    return typeof output === "string" && output.length > 0 ? output : DEFAULT_OUTPUT_DIR;
+  } catch {
+    return DEFAULT_OUTPUT_DIR; // cdktf itself reports a broken cdktf.json
+  }
+}
+
+function stackNameOf(root: Record<string, unknown>): string | undefined {
+  const name = asRecord(asRecord(root["//"])?.metadata)?.stackName;
+  return typeof name === "string" && name.length > 0 ? name : undefined;
+}
+
+/** True for an unescaped `${` or `%{` (Terraform interpolation or directive). */
+function hasTemplate(text: string): boolean {
+  return /(^|[^$])\$\{/.test(text) || /(^|[^%])%\{/.test(text);
+}
+
+/** The first `field = "value"` holding a Terraform expression, or undefined. */
+function findExpression(value: unknown, where: string): string | undefined {
+  if (typeof value === "string") return hasTemplate(value) ? `${where || "(value)"} = ${JSON.stringify(value)}` : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findExpression(value[i], `${where}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  const record = asRecord(value);
+  if (!record) return undefined;
+  for (const [key, item] of Object.entries(record)) {
+    const field = where ? `${where}.${key}` : key;
+    if (hasTemplate(key)) return `${field} (key)`;
+    const found = findExpression(item, field);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Terraform's literal escapes: `$${` is `${`, `%%{` is `%{`. */
+function unescapeTemplates(value: unknown): unknown {
+  if (typeof value === "string") return value.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+  if (Array.isArray(value)) return value.map(unescapeTemplates);
+  const record = asRecord(value);
+  if (!record) return value;
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [unescapeTemplates(k) as string, unescapeTemplates(v)]));
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
