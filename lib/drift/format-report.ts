@@ -62,10 +62,13 @@ export function formatStackReport(report: StackReport, cwd: string): string[] {
   }
   for (const finding of report.findings) lines.push(...findingLines(finding));
   for (const s of report.skipped) {
-    lines.push(`  ${pad("skipped")}${s.constructPath ?? s.address}  ${s.address} not compared: ${s.reason}`);
+    lines.push(`  ${pad("skipped")}${s.address}${s.constructPath ? ` (${s.constructPath})` : ""}  not compared: ${s.reason}`);
   }
   const restore = restoreCommand(report, cwd);
-  if (restore) lines.push(`  to restore the stack's values (extra objects are deleted): ${restore}`);
+  if (restore) {
+    const deletes = report.findings.some((f) => f.kind === "extra") ? " (this runs the sweep: extra objects are deleted)" : "";
+    lines.push(`  to restore the stack's values${deletes}: ${restore}`);
+  }
   lines.push(summaryLine(report));
   return lines;
 }
@@ -85,27 +88,41 @@ export function summaryLine(report: StackReport): string {
 }
 
 function findingLines(f: Finding): string[] {
-  const head = `  ${pad(f.kind)}${f.constructPath}  `;
+  const head = `  ${pad(f.kind)}${objectName(f.path)} (${f.constructPath})  `;
   switch (f.kind) {
     case "changed":
       return f.differences.map((d) => `${head}${describeDifference(d)}`);
     case "missing":
-      return [`${head}${f.path} is not on the gateway (404)`];
+      return [`${head}not on the gateway: GET ${f.path} -> 404`];
     case "unmanaged": {
       const next = f.adopt
         ? "the next apply of this object takes it over (adopt: true)"
         : "the next apply of this object refuses to overwrite it (set adopt: true to take it over)";
       return [
-        `${head}${f.path} exists without ${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE} (labels: ${JSON.stringify(f.labels)}); ` +
+        `${head}exists without ${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE} (labels: ${JSON.stringify(f.labels)}): ` +
           `someone replaced it; ${next}`,
       ];
     }
     case "extra":
       return [
-        `${head}${f.resource.replace(/s$/, "")} ${f.id} (${f.path}) carries ${OWNER_LABEL}=${f.owner} but is not ` +
-          `declared; the sweep deletes it on the next deploy that changes the set of objects`,
+        `${head}carries ${OWNER_LABEL}=${f.owner} but is not declared: the sweep deletes it on the next deploy that ` +
+          `changes the set of objects`,
       ];
   }
+}
+
+/** `route blue-green-route` from `/apisix/admin/routes/blue-green-route?gateway_group_id=default`. */
+export function objectName(path: string): string {
+  const segments = path.split("?")[0].split("/").filter((s) => s.length > 0);
+  const [resource, id] = segments.slice(-2);
+  if (id === undefined) return path;
+  let decoded = id;
+  try {
+    decoded = decodeURIComponent(id);
+  } catch {
+    // keep it encoded
+  }
+  return `${resource.replace(/s$/, "")} ${decoded}`;
 }
 
 function pad(kind: string): string {
