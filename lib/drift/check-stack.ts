@@ -7,8 +7,9 @@ import { AdminApiError } from "../client/errors";
 import { checkObject, type FieldDifference, findExtraObjects } from "../client/drift";
 import type { AdminResource } from "../model/admin-paths";
 import type { GatewayTarget } from "../model/gateway-request";
+import { HookError } from "../hook/hook-error";
 import { DriftError } from "./drift-error";
-import { clientForTarget, readAdminKey } from "./gateway-client";
+import { clientForTarget, readAdminKey } from "../hook/target-client";
 import type { SkippedResource, SynthesizedStack } from "./read-stack";
 
 /** Where the declared object comes from, for every finding. */
@@ -84,7 +85,7 @@ export async function checkStack(stack: SynthesizedStack, options: CheckOptions)
     const id = JSON.stringify(gateway);
     let client = clients.get(id);
     if (!client) {
-      const key = readAdminKey(gateway, options.env, neededBy);
+      const key = readAdminKey(gateway, options.env, `bluegreen drift (needed by ${neededBy} for ${gateway.admin_url})`);
       client = clientForTarget(gateway, key, stack.dir, options.onRetry);
       clients.set(id, client);
     }
@@ -176,7 +177,7 @@ async function forEachLimited(count: number, limit: number, task: (index: number
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof AdminApiError || error instanceof DriftError) return error.message;
+  if (error instanceof AdminApiError || error instanceof DriftError || error instanceof HookError) return error.message;
   if (error instanceof Error) return `unexpected error: ${error.message}`;
   return `unexpected error: ${String(error)}`;
 }

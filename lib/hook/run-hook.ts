@@ -8,7 +8,7 @@ import { AdminApiError, redact } from "../client/errors";
 import { applyObject, deleteObject, describeSwept, sweep } from "../client/object-sync";
 import { type GatewayRequest, type GatewayTarget, REQUEST_ENV } from "../model/gateway-request";
 import { HookError } from "./hook-error";
-import { resolveProjectFile } from "./project-root";
+import { clientForTarget, readAdminKey } from "./target-client";
 import { readHookRequest } from "./read-request";
 
 /** The actions Terraform's provisioners ask for. */
@@ -37,8 +37,10 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
       io.stdout(`${PREFIX} sweep owner=${request.owner}: nothing to do on destroy`);
       return 0;
     }
-    adminKey = readAdminKey(request, io.env);
-    client = createClient(request.gateway, adminKey, io);
+    adminKey = readAdminKey(request.gateway, io.env, `cdktf deploy (needed by ${request.construct_path})`);
+    client = clientForTarget(request.gateway, adminKey, io.cwd, (e) =>
+      io.stderr(`${PREFIX} ${e.method} ${e.path} attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`),
+    );
 
     if (request.kind === "sweep") {
       const result = await sweep(client, {
@@ -102,35 +104,6 @@ function checkActionMatchesKind(action: HookAction, request: GatewayRequest): vo
 }
 
 /** The admin key from the variable the request names; a missing variable is an error, an empty one sends no key. */
-function readAdminKey(request: GatewayRequest, env: NodeJS.ProcessEnv): string {
-  const name = request.gateway.admin_key_env;
-  const key = env[name];
-  if (key === undefined) {
-    throw new HookError(
-      `the admin key is missing: set the ${name} environment variable before running cdktf deploy ` +
-        `(needed by ${request.construct_path})`,
-    );
-  }
-  return key;
-}
-
-function createClient(gateway: GatewayTarget, adminKey: string, io: HookIo): AdminClient {
-  return new AdminClient({
-    adminUrl: gateway.admin_url,
-    flavor: gateway.flavor,
-    gatewayGroupId: gateway.gateway_group_id,
-    adminKey,
-    adminKeyEnv: gateway.admin_key_env,
-    tls: {
-      insecureSkipVerify: gateway.tls_insecure_skip_verify,
-      caFile: gateway.tls_ca_file === undefined ? undefined : resolveProjectFile(gateway.tls_ca_file, io.cwd),
-    },
-    requestTimeoutMs: gateway.request_timeout_ms,
-    retryBudgetMs: gateway.retry_budget_ms,
-    onRetry: (e) =>
-      io.stderr(`${PREFIX} ${e.method} ${e.path} attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`),
-  });
-}
 
 function messageOf(error: unknown): string {
   if (error instanceof AdminApiError || error instanceof HookError) return error.message;

@@ -1,25 +1,22 @@
 /**
- * An `AdminClient` for a stack's `GatewayTarget`, configured the way the hook configures its own (same target
- * fields, same key variable, `tls_ca_file` resolved against the project), for the read-only calls of
- * `bluegreen drift`.
+ * What every deploy-time command (the hook, `bluegreen drift`) does with a stack's `GatewayTarget`: read the admin
+ * key from the variable the target names, and build an `AdminClient` configured from the target (TLS, timeouts,
+ * retry budget; a relative `tls_ca_file` resolved against the project).
  */
 import { AdminClient, type RetryEvent } from "../client/admin-client";
 import type { GatewayTarget } from "../model/gateway-request";
-import { resolveProjectFile } from "../hook/project-root";
-import { DriftError } from "./drift-error";
+import { HookError } from "./hook-error";
+import { resolveProjectFile } from "./project-root";
 
 /**
- * The admin key from the variable `gateway.admin_key_env` names, as the hook reads it: a missing variable is an
- * error naming it, an empty one sends no key.
+ * The admin key from the variable `gateway.admin_key_env` names. A missing variable is an error naming it and
+ * `purpose` (e.g. `cdktf deploy (needed by stack/service)`); an empty one means "send no key".
  */
-export function readAdminKey(gateway: GatewayTarget, env: NodeJS.ProcessEnv, neededBy: string): string {
+export function readAdminKey(gateway: GatewayTarget, env: NodeJS.ProcessEnv, purpose: string): string {
   const name = gateway.admin_key_env;
   const key = env[name];
   if (key === undefined) {
-    throw new DriftError(
-      `the admin key is missing: set the ${name} environment variable (the one the stack's hook reads) before ` +
-        `running bluegreen drift (needed by ${neededBy} for ${gateway.admin_url})`,
-    );
+    throw new HookError(`the admin key is missing: set the ${name} environment variable before running ${purpose}`);
   }
   return key;
 }
