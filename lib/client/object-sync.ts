@@ -17,7 +17,10 @@ export interface ApplyObjectRequest {
   /** Admin API path with query, e.g. `/apisix/admin/routes/r1`. */
   readonly path: string;
   readonly body: Record<string, unknown>;
-  /** Overwrite an existing object that is not labelled `managed-by: cdktf-apisix-bluegreen`. */
+  /**
+   * Overwrite an existing object that is not labelled `managed-by: cdktf-apisix-bluegreen`, or that is labelled
+   * with another `bluegreen-owner` (another stack, repository or environment).
+   */
   readonly adopt?: boolean;
   readonly constructPath?: string;
 }
@@ -41,12 +44,18 @@ export async function applyObject(client: AdminClient, request: ApplyObjectReque
   const { path, body, constructPath } = request;
   const context = { constructPath };
   const existing = await client.get(path, context);
-  const adopted = existing !== undefined && !isManaged(existing);
+  const owner = ownerOf(body);
+  const unmanaged = existing !== undefined && !isManaged(existing);
+  const otherOwner = existing !== undefined && !unmanaged && ownerOf(existing) !== owner ? ownerOf(existing) : undefined;
+  const adopted = unmanaged || otherOwner !== undefined;
   if (adopted && !request.adopt) {
+    const whose = unmanaged
+      ? `it exists and is not managed by ${MANAGED_BY_VALUE} (labels: ${JSON.stringify(labelsOf(existing!) ?? {})})`
+      : `it is managed by ${MANAGED_BY_VALUE} for owner "${otherOwner}", not "${owner ?? ""}" ` +
+        `(another stack, repository or environment writes it; give each one its own GatewayConnection owner)`;
     throw new AdminApiError(
-      `refusing to overwrite ${path}: it exists and is not managed by ${MANAGED_BY_VALUE} ` +
-        `(labels: ${JSON.stringify(labelsOf(existing) ?? {})}); set adopt: true on ` +
-        `${constructPath || "the construct"} to take it over`,
+      `refusing to overwrite ${path}: ${whose}; set adopt: true on ${constructPath || "the construct"} to take it ` +
+        `over, or use another id`,
       { kind: "not-managed", method: "PUT", path, constructPath },
     );
   }
@@ -72,11 +81,13 @@ export async function applyObject(client: AdminClient, request: ApplyObjectReque
 /** Input of `deleteObject`. */
 export interface DeleteObjectRequest {
   readonly path: string;
+  /** Our `bluegreen-owner`; an object labelled with another owner is left in place. @default - any owner */
+  readonly owner?: string;
   readonly constructPath?: string;
 }
 
 /** What `deleteObject` did. */
-export type DeleteOutcome = "deleted" | "already-gone" | "skipped-unmanaged";
+export type DeleteOutcome = "deleted" | "already-gone" | "skipped-unmanaged" | "skipped-other-owner";
 
 export interface DeleteObjectResult {
   readonly path: string;
@@ -92,6 +103,9 @@ export async function deleteObject(client: AdminClient, request: DeleteObjectReq
   const existing = await client.get(path, context);
   if (existing === undefined) return { path, outcome: "already-gone" };
   if (!isManaged(existing)) return { path, outcome: "skipped-unmanaged", labels: labelsOf(existing) ?? {} };
+  if (request.owner !== undefined && ownerOf(existing) !== request.owner) {
+    return { path, outcome: "skipped-other-owner", labels: labelsOf(existing) ?? {} };
+  }
   const deleted = await client.delete(path, context);
   return { path, outcome: deleted ? "deleted" : "already-gone" };
 }
@@ -183,6 +197,12 @@ export function describeSwept(objects: readonly SweptObject[]): string {
 /** True if the object carries `managed-by: cdktf-apisix-bluegreen`. */
 export function isManaged(object: StoredObject): boolean {
   return labelsOf(object)?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
+}
+
+/** The object's `bluegreen-owner` label, or undefined. */
+export function ownerOf(object: StoredObject): string | undefined {
+  const owner = labelsOf(object)?.[OWNER_LABEL];
+  return typeof owner === "string" ? owner : undefined;
 }
 
 /** The object's `labels` map, or undefined when it has none (or it is not a map). */

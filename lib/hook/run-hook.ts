@@ -5,7 +5,7 @@
  */
 import { AdminClient } from "../client/admin-client";
 import { AdminApiError, redact } from "../client/errors";
-import { applyObject, deleteObject, describeSwept, sweep } from "../client/object-sync";
+import { applyObject, deleteObject, describeSwept, ownerOf, sweep } from "../client/object-sync";
 import { type GatewayRequest, type GatewayTarget, REQUEST_ENV } from "../model/gateway-request";
 import { HookError } from "./hook-error";
 import { clientForTarget, readAdminKey } from "./target-client";
@@ -70,7 +70,11 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
       return 0;
     }
 
-    const result = await deleteObject(client, { path: request.path, constructPath: request.construct_path });
+    const result = await deleteObject(client, {
+      path: request.path,
+      owner: ownerOf(request.body),
+      constructPath: request.construct_path,
+    });
     switch (result.outcome) {
       case "deleted":
         io.stdout(`${PREFIX} DELETE ${request.path} -> deleted`);
@@ -81,6 +85,12 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
       case "skipped-unmanaged":
         io.stdout(
           `${PREFIX} DELETE ${request.path} -> skipped: not managed by cdktf-apisix-bluegreen ` +
+            `(labels: ${JSON.stringify(result.labels ?? {})}), left in place`,
+        );
+        break;
+      case "skipped-other-owner":
+        io.stdout(
+          `${PREFIX} DELETE ${request.path} -> skipped: it now belongs to another owner ` +
             `(labels: ${JSON.stringify(result.labels ?? {})}), left in place`,
         );
         break;

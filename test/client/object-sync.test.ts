@@ -108,12 +108,43 @@ describe.each(["apisix", "api7-ee"] as const)("object sync (%s)", (flavor) => {
     expect(err.kind).toBe("not-managed");
     expect(err.message).toBe(
       `refusing to overwrite ${path("services", "s1")}: it exists and is not managed by cdktf-apisix-bluegreen ` +
-        `(labels: {"team":"payments"}); set adopt: true on stack/svc to take it over`,
+        `(labels: {"team":"payments"}); set adopt: true on stack/svc to take it over, or use another id`,
     );
     expect(fake.requestsTo("PUT")).toHaveLength(0);
 
     const adopted = await applyObject(client, { path: path("services", "s1"), body: { labels: ours() }, adopt: true });
     expect(adopted).toMatchObject({ adopted: true, status: 200 });
+  });
+
+  test("applyObject refuses an object another owner (stack, repo, environment) manages unless adopt", async () => {
+    const theirs = { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "team-b" };
+    fake.seed("services/shared", { name: "theirs", labels: theirs });
+    const err = await caught(
+      applyObject(client, { path: path("services", "shared"), body: { labels: ours() }, constructPath: "stack/svc" }),
+    );
+    expect(err.kind).toBe("not-managed");
+    expect(err.message).toBe(
+      `refusing to overwrite ${path("services", "shared")}: it is managed by cdktf-apisix-bluegreen for owner ` +
+        `"team-b", not "${ours()["bluegreen-owner"]}" (another stack, repository or environment writes it; give each ` +
+        `one its own GatewayConnection owner); set adopt: true on stack/svc to take it over, or use another id`,
+    );
+    expect(fake.requestsTo("PUT")).toHaveLength(0);
+
+    const adopted = await applyObject(client, { path: path("services", "shared"), body: { labels: ours() }, adopt: true });
+    expect(adopted).toMatchObject({ adopted: true, status: 200 });
+    const again = await applyObject(client, { path: path("services", "shared"), body: { labels: ours() } });
+    expect(again).toMatchObject({ adopted: false, status: 200 });
+  });
+
+  test("deleteObject with an owner leaves another owner's object in place", async () => {
+    fake.seed("services/shared", { labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "team-b" } });
+    const owner = ours()["bluegreen-owner"];
+    expect(await deleteObject(client, { path: path("services", "shared"), owner })).toMatchObject({
+      outcome: "skipped-other-owner",
+      labels: { "bluegreen-owner": "team-b" },
+    });
+    expect(fake.requestsTo("DELETE")).toHaveLength(0);
+    expect(await deleteObject(client, { path: path("services", "shared"), owner: "team-b" })).toMatchObject({ outcome: "deleted" });
   });
 
   test("applyObject reports a read-after-write mismatch naming the field", async () => {

@@ -138,7 +138,7 @@ test("an unmanaged route with the same id is refused (construct path named, left
   synthDeploy(ws, spec);
   const refused = expectFailed(await ws.apply());
   expect(refused.output).toContain(
-    "bluegreen: refusing to overwrite /apisix/admin/routes/orders: it exists and is not managed by cdktf-apisix-bluegreen (labels: {}); set adopt: true on e2e/orders to take it over",
+    "bluegreen: refusing to overwrite /apisix/admin/routes/orders: it exists and is not managed by cdktf-apisix-bluegreen (labels: {}); set adopt: true on e2e/orders to take it over, or use another id",
   );
   const after = await snapshot(gateway.adminUrl, KEY);
   expect((after.routes as any).list.find((r: any) => r.value.id === "orders")).toEqual(

@@ -175,7 +175,7 @@ describe("bluegreen hook (spawned CLI, APISIX fake)", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
       "bluegreen: refusing to overwrite /apisix/admin/routes/r1: it exists and is not managed by cdktf-apisix-bluegreen " +
-        '(labels: {"team":"payments"}); set adopt: true on stack/route to take it over\n',
+        '(labels: {"team":"payments"}); set adopt: true on stack/route to take it over, or use another id\n',
     );
     expect(fake.requestsTo("PUT")).toHaveLength(0);
     const adopted = await runCli("apply", objectRequest(fake, "/apisix/admin/routes/r1", { uri: "/x", labels: ours() }, { adopt: true }));
