@@ -14,6 +14,10 @@ commands:
   gateway   run the embedded APISIX-compatible gateway (admin API + proxy); see 'bluegreen gateway --help'
   drift     compare synthesized stacks with the gateway (exit 0 in sync, 2 drift, 1 error); see 'bluegreen drift --help'
   hook      apply | destroy | sweep one Admin API request; run by Terraform, reads BLUEGREEN_REQUEST
+
+options:
+  -v, --version  print the version
+  -h, --help     show this help
 `;
 
 /** Runs the CLI with `args` (without the node binary and script); resolves to the process exit code. */
@@ -26,6 +30,12 @@ export async function run(args: readonly string[]): Promise<number> {
       return (await import("./hook-command")).runHookCommand(rest);
     case "drift":
       return (await import("./drift-command")).runDriftCommand(rest);
+    case "-v":
+    case "--version":
+    case "version":
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      process.stdout.write(`${(require("cdktf-apisix-bluegreen/package.json") as { version: string }).version}\n`);
+      return 0;
     case undefined:
     case "-h":
     case "--help":

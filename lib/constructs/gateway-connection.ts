@@ -146,7 +146,7 @@ export class GatewayConnection extends Construct {
     this.scope = { flavor: this.flavor, gatewayGroupId: this.gatewayGroupId };
 
     this.claimOwner();
-    this.warnAboutPlainHttp();
+    this.warnAboutPlainHttp(props.tls !== undefined);
 
     const keep = Lazy.listValue({ produce: () => this.keep() });
     const input: SweepRequest = sweepRequest(owner, [], this.target, this.node.path);
@@ -208,13 +208,16 @@ export class GatewayConnection extends Construct {
     owners.set(key, this.node.path);
   }
 
-  private warnAboutPlainHttp(): void {
+  private warnAboutPlainHttp(tlsSet: boolean): void {
     if (Token.isUnresolved(this.adminUrl)) return;
     const url = new URL(this.adminUrl);
     if (url.protocol === "http:" && !isLoopback(url.hostname)) {
       Annotations.of(this).addWarning(
         `adminUrl ${this.adminUrl} is plain http to a non-loopback host: the admin key crosses the network unencrypted; use https`,
       );
+    }
+    if (url.protocol === "http:" && tlsSet) {
+      Annotations.of(this).addWarning(`tls is ignored: adminUrl ${this.adminUrl} is plain http`);
     }
   }
 }

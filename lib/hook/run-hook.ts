@@ -3,7 +3,7 @@
  * owner's undeclared objects). Prints one line per action to stdout, errors to stderr, returns the exit code.
  * Never prints the admin key.
  */
-import { AdminClient } from "../client/admin-client";
+import type { AdminClient, RetryEvent } from "../client/admin-client";
 import { AdminApiError, redact } from "../client/errors";
 import { applyObject, deleteObject, describeSwept, ownerOf, sweep } from "../client/object-sync";
 import { type GatewayRequest, type GatewayTarget, REQUEST_ENV } from "../model/gateway-request";
@@ -38,9 +38,7 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
       return 0;
     }
     adminKey = readAdminKey(request.gateway, io.env, `cdktf deploy (needed by ${request.construct_path})`);
-    client = clientForTarget(request.gateway, adminKey, io.cwd, (e) =>
-      io.stderr(`${PREFIX} ${e.method} ${e.path} attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`),
-    );
+    client = clientForTarget(request.gateway, adminKey, io.cwd, retryReporter(io));
 
     if (request.kind === "sweep") {
       const result = await sweep(client, {
@@ -102,6 +100,22 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
   } finally {
     await client?.close().catch(() => undefined);
   }
+}
+
+/** Retries shown before going quiet; the final error still says how many attempts were made. */
+const RETRY_LINES_SHOWN = 3;
+
+/** Prints the first few retries of a hook run, then one line saying the rest are not shown. */
+function retryReporter(io: HookIo): (e: RetryEvent) => void {
+  let shown = 0;
+  return (e) => {
+    shown++;
+    if (shown <= RETRY_LINES_SHOWN) {
+      io.stderr(`${PREFIX} ${e.method} ${e.path} attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`);
+    } else if (shown === RETRY_LINES_SHOWN + 1) {
+      io.stderr(`${PREFIX} still retrying ${e.method} ${e.path} (${e.reason}); further attempts are not shown`);
+    }
+  };
 }
 
 function checkActionMatchesKind(action: HookAction, request: GatewayRequest): void {

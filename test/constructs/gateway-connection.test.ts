@@ -102,6 +102,13 @@ describe("GatewayConnection", () => {
     expect(warnings(connect({ adminUrl: "https://10.0.0.5:9180" }))).toEqual([]);
   });
 
+  test("warns that tls settings are ignored on a plain http adminUrl", () => {
+    expect(warnings(connect({ adminUrl: "http://127.0.0.1:7443", tls: { insecureSkipVerify: true } }))).toEqual([
+      "tls is ignored: adminUrl http://127.0.0.1:7443 is plain http",
+    ]);
+    expect(warnings(connect({ adminUrl: "https://127.0.0.1:7443", tls: { insecureSkipVerify: true } }))).toEqual([]);
+  });
+
   test("the admin key value appears nowhere in the synthesized JSON", () => {
     const secret = "edd1c9f034335f136f87ad84b625c8f1-secret";
     process.env.GATEWAY_ADMIN_KEY = secret;

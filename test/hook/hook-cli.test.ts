@@ -111,6 +111,23 @@ describe("bluegreen hook (spawned CLI, APISIX fake)", () => {
     ]);
   });
 
+  test("apply shows the first three retries, then one line, then the final error", async () => {
+    const failures = Array.from({ length: 50 }, () => ({ status: 503, body: { error_msg: "etcd unavailable" } }));
+    fake.failWhen((r) => r.method === "PUT", ...failures);
+    const res = await runCli("apply", objectRequest(fake, "/apisix/admin/services/s1", { labels: ours() }));
+    expect(res.code).toBe(1);
+    const lines = res.stderr.trim().split("\n");
+    const attempts = fake.requestsTo("PUT").length;
+    expect(attempts).toBeGreaterThan(4); // more retries happened than were shown
+    expect(lines).toEqual([
+      expect.stringMatching(/attempt 1 failed \(503: etcd unavailable\); retrying in \d+ ms$/),
+      expect.stringMatching(/attempt 2 failed \(503: etcd unavailable\); retrying in \d+ ms$/),
+      expect.stringMatching(/attempt 3 failed \(503: etcd unavailable\); retrying in \d+ ms$/),
+      "bluegreen: still retrying PUT /apisix/admin/services/s1 (503: etcd unavailable); further attempts are not shown",
+      `bluegreen: PUT /apisix/admin/services/s1 failed with 503 after ${attempts} attempts: etcd unavailable (construct stack/route)`,
+    ]);
+  });
+
   test("apply: a 400 exits 1 with the gateway's error_msg and the construct path", async () => {
     fake.failWhen((r) => r.method === "PUT", {
       status: 400,
