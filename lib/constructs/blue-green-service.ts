@@ -34,6 +34,13 @@ export interface BlueGreenServiceProps {
   /** The green color's backend. */
   readonly green: BlueGreenUpstreamProps;
   /**
+   * Hosts that every route of the service matches (`*.example.com` wildcards allowed). On API7 EE this is the only
+   * place for hosts; on APISIX a route's own `hosts` take precedence.
+   *
+   * @default - any host
+   */
+  readonly hosts?: readonly string[];
+  /**
    * The color that receives live traffic. Flipping it changes only the traffic-split weights.
    *
    * @default "blue"
@@ -128,6 +135,7 @@ export class BlueGreenService extends Construct {
       canaryPercent: props.canaryPercent,
       preview: props.preview,
       retireIdle: props.retireIdle,
+      hosts: props.hosts,
     };
     const requests = buildServiceRequests(spec);
     const adopt = props.adopt ?? false;

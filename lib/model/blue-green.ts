@@ -119,6 +119,8 @@ export interface ServiceSpec {
   readonly name?: string;
   readonly blue: UpstreamSpec;
   readonly green: UpstreamSpec;
+  /** Hosts every route of the service matches (the service's `hosts`). @default - any host */
+  readonly hosts?: readonly string[];
   /** @default "blue" */
   readonly active?: Color;
   /** Percentage of traffic to the idle color. @default 0 */
@@ -259,16 +261,18 @@ export function buildServiceRequests(spec: ServiceSpec): ServiceRequests {
   const name = spec.name ?? spec.serviceId;
   const labels = managedLabels(spec.owner);
   const path = scopedPath("services", spec.serviceId, spec.scope);
+  const hosts = spec.hosts === undefined ? {} : { hosts: [...spec.hosts] };
 
   if (spec.scope.flavor === "apisix") {
     const colors = retire ? [active] : (["blue", "green"] as const);
     const upstreams: Partial<Record<Color, AdminRequest>> = {};
     for (const color of colors) upstreams[color] = buildUpstreamRequest(spec, color);
     const body: Record<string, unknown> = retire
-      ? { name, labels, upstream_id: upstreamId(spec.serviceId, active) }
+      ? { name, labels, ...hosts, upstream_id: upstreamId(spec.serviceId, active) }
       : {
           name,
           labels,
+          ...hosts,
           upstream_id: upstreamId(spec.serviceId, "blue"),
           plugins: { "traffic-split": { rules: trafficSplitRules(spec) } },
         };
@@ -276,10 +280,11 @@ export function buildServiceRequests(spec: ServiceSpec): ServiceRequests {
   }
 
   const body: Record<string, unknown> = retire
-    ? { name, labels, upstream: inlineUpstream(spec[active]) }
+    ? { name, labels, ...hosts, upstream: inlineUpstream(spec[active]) }
     : {
         name,
         labels,
+        ...hosts,
         upstream: inlineUpstream(spec.blue),
         plugins: { "traffic-split": { rules: trafficSplitRules(spec) } },
       };

@@ -163,6 +163,12 @@ export const blueGreenServicePropsSchema = z.strictObject({
   name: namePropSchema.optional(),
   blue: upstreamPropsSchema,
   green: upstreamPropsSchema,
+  hosts: z
+    .array(routeHostPropSchema, { error: "must be a list of hosts" })
+    .min(1, { error: "must list at least one host, or be left out for any host" })
+    .max(32, { error: "must list at most 32 hosts" })
+    .refine(unique, { error: "must not repeat a host" })
+    .optional(),
   active: z.enum(["blue", "green"], { error: 'must be "blue" or "green"' }).optional(),
   canaryPercent: intRange(0, 99).optional(),
   preview: previewPropsSchema.optional(),

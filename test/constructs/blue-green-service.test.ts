@@ -146,6 +146,11 @@ describe("BlueGreenService validation", () => {
   test("fails when a node weight is out of range", () => {
     fails(() => build("apisix", { blue: { nodes: [{ host: "a", port: 80, weight: -1 }] } }), "stack/service", "blue.nodes[0].weight", "-1");
   });
+  test("fails when a service host is invalid, repeated or the list is empty", () => {
+    fails(() => build("api7-ee", { hosts: ["bad host!"] }), "invalid props at stack/service: hosts[0]", '"bad host!"');
+    fails(() => build("apisix", { hosts: ["a.example", "a.example"] }), "stack/service", "hosts must not repeat a host");
+    fails(() => build("apisix", { hosts: [] }), "stack/service", "hosts must list at least one host");
+  });
   test("fails when canaryPercent is out of range", () => {
     fails(() => build("apisix", { canaryPercent: 100 }), "stack/service", "canaryPercent must be an integer from 0 to 99, got 100");
     fails(() => build("apisix", { canaryPercent: 2.5 }), "stack/service", "canaryPercent", "2.5");

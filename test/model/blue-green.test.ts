@@ -153,6 +153,20 @@ describe("buildServiceRequests on api7-ee (the seed's payloads)", () => {
   });
 });
 
+describe("service hosts", () => {
+  test.each([
+    ["apisix", apisix],
+    ["api7-ee", ee],
+  ] as const)("%s: hosts go on the service body, before the upstream, with or without retireIdle", (_flavor, spec) => {
+    for (const retireIdle of [false, true]) {
+      const body = buildServiceRequests(spec({ hosts: ["shop.example.com", "*.shop.example.com"], retireIdle })).service.body;
+      expect(Object.keys(body).slice(0, 3)).toEqual(["name", "labels", "hosts"]);
+      expect(body.hosts).toEqual(["shop.example.com", "*.shop.example.com"]);
+    }
+    expect(buildServiceRequests(spec()).service.body).not.toHaveProperty("hosts");
+  });
+});
+
 describe("buildRouteRequest", () => {
   test("apisix", () => {
     expect(buildRouteRequest({ scope: { flavor: "apisix" }, owner: "o", serviceId: "s", routeId: "r", paths: ["/a"], hosts: ["h"] })).toEqual({
