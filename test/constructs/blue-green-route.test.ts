@@ -4,18 +4,8 @@ import { Testing } from "../../lib/cdk";
 import { BlueGreenRoute } from "../../lib/constructs/blue-green-route";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { GatewayConnection } from "../../lib/constructs/gateway-connection";
-import { build, gatewayProps, resources, serviceProps } from "./fixtures";
+import { build, fails, gatewayProps, resources, serviceProps } from "./fixtures";
 
-function fails(fn: () => unknown, ...parts: string[]): void {
-  let message = "";
-  try {
-    fn();
-  } catch (err) {
-    message = (err as Error).message;
-  }
-  expect(message).not.toBe("");
-  for (const p of parts) expect(message).toContain(p);
-}
 
 describe("BlueGreenRoute", () => {
   test("apisix body: uris, methods, hosts, priority, service_id", () => {

@@ -3,7 +3,7 @@ import { DataResource, TerraformStack, TerraformVariable } from "cdktf";
 import { Testing } from "../../lib/cdk";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { GatewayConnection } from "../../lib/constructs/gateway-connection";
-import { BLUE, GREEN, build, diffPaths, gatewayProps, resources, serviceProps, synth, type Flavor } from "./fixtures";
+import { BLUE, GREEN, build, diffPaths, fails, gatewayProps, resources, serviceProps, synth, type Flavor } from "./fixtures";
 
 const FLAVORS: Flavor[] = ["apisix", "api7-ee"];
 
@@ -116,19 +116,6 @@ describe("BlueGreenService on apisix: stored upstreams", () => {
   });
 });
 
-function fails(fn: () => unknown, ...parts: (string | RegExp)[]): void {
-  let message = "";
-  try {
-    fn();
-  } catch (err) {
-    message = (err as Error).message;
-  }
-  expect(message).not.toBe("");
-  for (const p of parts) {
-    if (typeof p === "string") expect(message).toContain(p);
-    else expect(message).toMatch(p);
-  }
-}
 
 describe("BlueGreenService validation", () => {
   test("fails when a node port is out of range", () => {

@@ -66,3 +66,18 @@ export function diffPaths(a: unknown, b: unknown, path = ""): string[] {
   for (const k of keys) out.push(...diffPaths((a as any)[k], (b as any)[k], path === "" ? k : `${path}.${k}`));
   return out;
 }
+
+/** Asserts that `fn` throws and that the message contains every string part and matches every pattern part. */
+export function fails(fn: () => unknown, ...parts: (string | RegExp)[]): void {
+  let message = "";
+  try {
+    fn();
+  } catch (err) {
+    message = (err as Error).message;
+  }
+  expect(message).not.toBe("");
+  for (const p of parts) {
+    if (typeof p === "string") expect(message).toContain(p);
+    else expect(message).toMatch(p);
+  }
+}

@@ -5,23 +5,13 @@ import { BlueGreenRoute } from "../../lib/constructs/blue-green-route";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { GatewayConnection, type GatewayConnectionProps } from "../../lib/constructs/gateway-connection";
 import { HOOK_SWEEP_COMMAND } from "../../lib/constructs/gateway-object";
-import { build, gatewayProps, resources, serviceProps } from "./fixtures";
+import { build, fails, gatewayProps, resources, serviceProps } from "./fixtures";
 
 function connect(props: Partial<GatewayConnectionProps>, stackId = "stack"): GatewayConnection {
   const stack = new TerraformStack(Testing.app(), stackId);
   return new GatewayConnection(stack, "gateway", props as GatewayConnectionProps);
 }
 
-function fails(fn: () => unknown, ...parts: string[]): void {
-  let message = "";
-  try {
-    fn();
-  } catch (err) {
-    message = (err as Error).message;
-  }
-  expect(message).not.toBe("");
-  for (const p of parts) expect(message).toContain(p);
-}
 
 function warnings(c: { node: { metadata: { type: string; data: unknown }[] } }): string[] {
   return c.node.metadata.filter((m) => String(m.type).includes("warn")).map((m) => String(m.data));
