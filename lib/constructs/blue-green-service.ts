@@ -1,7 +1,15 @@
 import { Construct } from "constructs";
 import { Annotations, Token } from "../cdk";
 import { describe, invalidProps, notAConstruct } from "../errors";
-import { buildServiceRequests, type Color, type NodeSpec, type PreviewSpec, type ServiceSpec, type UpstreamSpec } from "../model/blue-green";
+import {
+  buildServiceRequests,
+  type Color,
+  type HealthCheckSpec,
+  type NodeSpec,
+  type PreviewSpec,
+  type ServiceSpec,
+  type UpstreamSpec,
+} from "../model/blue-green";
 import { blueGreenServicePropsSchema, checkProps, formatIssues } from "../model/props-schemas";
 import { GatewayConnection } from "./gateway-connection";
 import { GatewayObject } from "./gateway-object";
@@ -16,6 +24,9 @@ export interface BlueGreenUpstreamProps extends UpstreamSpec {}
 
 /** Header-based preview: lets testers reach either color whatever is active. */
 export interface BlueGreenPreviewProps extends PreviewSpec {}
+
+/** The health gate of the service write: `GET path` on every node that will take traffic must answer `expectStatus`. */
+export interface BlueGreenHealthCheckProps extends HealthCheckSpec {}
 
 /** Properties of a BlueGreenService. */
 export interface BlueGreenServiceProps {
@@ -65,6 +76,15 @@ export interface BlueGreenServiceProps {
    * @default false
    */
   readonly retireIdle?: boolean;
+  /**
+   * Gate the service write on the health of the nodes that will take traffic: before the hook writes the service, it
+   * sends `GET <scheme>://<host>:<port><path>` straight to every node of every color that the new service gives
+   * traffic (weight > 0; preview rules do not count), and writes nothing if one of them does not answer
+   * `expectStatus` within `timeoutMs` (https without certificate verification). Upstreams and routes are never gated.
+   *
+   * @default - no health gate
+   */
+  readonly healthCheck?: BlueGreenHealthCheckProps;
   /**
    * Overwrite existing objects with the same ids that this library did not create.
    *
@@ -136,6 +156,7 @@ export class BlueGreenService extends Construct {
       preview: props.preview,
       retireIdle: props.retireIdle,
       hosts: props.hosts,
+      healthCheck: props.healthCheck,
     };
     const requests = buildServiceRequests(spec);
     const adopt = props.adopt ?? false;
@@ -154,6 +175,7 @@ export class BlueGreenService extends Construct {
       request: requests.service,
       adopt,
       dependsOn: Object.values(upstreams),
+      healthCheck: requests.healthCheck,
     });
   }
 }

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Fn, TerraformSelf, Token } from "../cdk";
 import { gatewayWouldReject } from "../errors";
 import type { AdminRequest, ObjectKind } from "../model/blue-green";
-import { REQUEST_ENV, type ObjectRequest } from "../model/gateway-request";
+import { REQUEST_ENV, type HealthCheck, type ObjectRequest } from "../model/gateway-request";
 import { objectRequest, requestSha256 } from "../model/hook-input";
 import { checkObject } from "../schemas";
 import type { GatewayConnection } from "./gateway-connection";
@@ -41,6 +41,12 @@ export interface GatewayObjectProps {
    * @default - none
    */
   readonly dependsOn?: readonly GatewayObject[];
+  /**
+   * The health gate the hook runs before the PUT (service objects with `healthCheck`).
+   *
+   * @default - none
+   */
+  readonly healthCheck?: HealthCheck;
 }
 
 /**
@@ -76,7 +82,7 @@ export class GatewayObject extends Construct {
 
     this.objectPath = props.request.path;
     // messages name the construct the user wrote (the service or route), not this internal child
-    this.input = objectRequest(props.request, props.gateway.target, scope.node.path, props.adopt ?? false);
+    this.input = objectRequest(props.request, props.gateway.target, scope.node.path, props.adopt ?? false, props.healthCheck);
     this.resource = new TerraformData(this, "Resource", {
       input: this.input,
       triggersReplace: { request_sha256: inputHash(this.input) },

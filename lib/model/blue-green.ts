@@ -6,7 +6,16 @@
  * flipping `active` changes only `weight` values.
  */
 import { objectPath, type AdminResource } from "./admin-paths";
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL, type Flavor } from "./gateway-request";
+import {
+  DEFAULT_HEALTH_EXPECT_STATUS,
+  DEFAULT_HEALTH_TIMEOUT_MS,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  OWNER_LABEL,
+  type Flavor,
+  type HealthCheck,
+  type HealthTarget,
+} from "./gateway-request";
 
 /** The two colors. */
 export type Color = "blue" | "green";
@@ -109,6 +118,27 @@ export interface PreviewSpec {
   readonly blueValue?: string;
 }
 
+/**
+ * The health gate of a service write: before the service is written, every node of every color that the new service
+ * body gives traffic must answer `GET path` with `expectStatus` within `timeoutMs`, or nothing is written.
+ */
+export interface HealthCheckSpec {
+  /** Path requested on each node, e.g. `/healthz`. */
+  readonly path: string;
+  /**
+   * The status every node must answer.
+   *
+   * @default 200
+   */
+  readonly expectStatus?: number;
+  /**
+   * Time each node has to answer, in milliseconds (1..60000).
+   *
+   * @default 2000
+   */
+  readonly timeoutMs?: number;
+}
+
 /** Everything that decides a blue-green service's requests. */
 export interface ServiceSpec {
   readonly scope: GatewayScope;
@@ -128,6 +158,8 @@ export interface ServiceSpec {
   readonly preview?: PreviewSpec;
   /** Drop the idle color: no traffic-split, and on APISIX no idle upstream object. @default false */
   readonly retireIdle?: boolean;
+  /** Probe the nodes that will take traffic before the service write. @default - no health gate */
+  readonly healthCheck?: HealthCheckSpec;
 }
 
 /** The requests of one service, in write order: upstreams (APISIX only), then the service. */
@@ -135,6 +167,8 @@ export interface ServiceRequests {
   /** Standalone upstream objects (APISIX only; a retired color has none). */
   readonly upstreams: Partial<Record<Color, AdminRequest>>;
   readonly service: AdminRequest;
+  /** The `health_check` block of the service's hook input; only when `healthCheck` is set. */
+  readonly healthCheck?: HealthCheck;
 }
 
 /** Everything that decides a route's request. */
@@ -276,7 +310,7 @@ export function buildServiceRequests(spec: ServiceSpec): ServiceRequests {
           upstream_id: upstreamId(spec.serviceId, "blue"),
           plugins: { "traffic-split": { rules: trafficSplitRules(spec) } },
         };
-    return { upstreams, service: { method: "PUT", path, body } };
+    return withHealthCheck(spec, { upstreams, service: { method: "PUT", path, body } });
   }
 
   const body: Record<string, unknown> = retire
@@ -288,7 +322,103 @@ export function buildServiceRequests(spec: ServiceSpec): ServiceRequests {
         upstream: inlineUpstream(spec.blue),
         plugins: { "traffic-split": { rules: trafficSplitRules(spec) } },
       };
-  return { upstreams: {}, service: { method: "PUT", path, body } };
+  return withHealthCheck(spec, { upstreams: {}, service: { method: "PUT", path, body } });
+}
+
+function withHealthCheck(spec: ServiceSpec, requests: ServiceRequests): ServiceRequests {
+  const healthCheck = buildHealthCheck(spec);
+  return healthCheck === undefined ? requests : { ...requests, healthCheck };
+}
+
+/**
+ * The `health_check` block of a service's hook input, or undefined without `healthCheck`.
+ *
+ * `targets` lists the nodes of every declared color (with `retireIdle` only the active one, the only color the
+ * stack still declares) and nothing derived from `active`, so a flip changes only weights. Nodes with weight 0 take
+ * no traffic and are not probed. Which colors are probed is decided at deploy time from the body being written
+ * (`colorsWithTraffic`).
+ */
+export function buildHealthCheck(spec: ServiceSpec): HealthCheck | undefined {
+  const hc = spec.healthCheck;
+  if (hc === undefined) return undefined;
+  const colors: readonly Color[] = spec.retireIdle === true ? [spec.active ?? "blue"] : COLORS;
+  const targets: Partial<Record<Color, HealthTarget[]>> = {};
+  for (const color of colors) {
+    const upstream = spec[color];
+    const scheme = upstream.scheme ?? "http";
+    if (scheme === "grpc" || scheme === "grpcs") {
+      throw new Error(`healthCheck probes http and https colors only, but ${color}.scheme is ${JSON.stringify(scheme)}`);
+    }
+    targets[color] = upstream.nodes
+      .filter((n) => (n.weight ?? 1) > 0)
+      .map((n) => ({ scheme, host: n.host, port: n.port }));
+  }
+  return {
+    path: hc.path,
+    expect_status: hc.expectStatus ?? DEFAULT_HEALTH_EXPECT_STATUS,
+    timeout_ms: hc.timeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
+    targets,
+  };
+}
+
+/**
+ * The colors that a service body (as `buildServiceRequests` builds it) gives traffic, in `COLORS` order: the inverse
+ * of the model. With a `traffic-split`, the entries of weight > 0 in its first rule without `match` (the model's last
+ * rule; preview rules have a `match` and do not count); without one (or without a match-less rule), the service's
+ * default upstream.
+ *
+ * Colors are read from `upstream_id` (`<serviceId>-blue` / `-green`); on API7 EE an inline entry is green and a
+ * weight-only entry is the service's default upstream, which is blue next to a traffic-split. An API7 EE body
+ * without a traffic-split (`retireIdle`) carries its one color inline, without a name: it is then the single color
+ * in `declared` (the colors whose nodes the caller knows; a retired service declares only the active one), and all
+ * of `declared` when there are several, so that no color that may take traffic goes unchecked.
+ * Throws on a body the model cannot have built (an unknown `upstream_id`).
+ */
+export function colorsWithTraffic(
+  body: Record<string, unknown>,
+  flavor: Flavor,
+  serviceId: string,
+  declared: readonly Color[] = COLORS,
+): Color[] {
+  const colorOfId = (id: unknown): Color => {
+    for (const color of COLORS) if (id === upstreamId(serviceId, color)) return color;
+    throw new Error(
+      `upstream_id ${JSON.stringify(id)} is neither ${upstreamId(serviceId, "blue")} nor ${upstreamId(serviceId, "green")}`,
+    );
+  };
+  const rules = asRecord(asRecord(body.plugins)?.["traffic-split"])?.rules;
+  const hasSplit = Array.isArray(rules);
+  const defaultColors = (): Color[] => {
+    if (body.upstream_id !== undefined) return [colorOfId(body.upstream_id)];
+    if (flavor === "api7-ee" && hasSplit) return ["blue"];
+    if (declared.length === 0) throw new Error("the service's default upstream names no color and no color is declared");
+    return sortColors(declared);
+  };
+  const main = hasSplit
+    ? (rules as unknown[]).map(asRecord).find((r) => r !== undefined && (r.match === undefined || r.match === null))
+    : undefined;
+  if (main === undefined) return defaultColors();
+  const entries = Array.isArray(main.weighted_upstreams) ? main.weighted_upstreams.map(asRecord) : [{ weight: 1 }];
+  const out = new Set<Color>();
+  for (const entry of entries) {
+    if (entry === undefined) continue;
+    const weight = typeof entry.weight === "number" ? entry.weight : 1;
+    if (!(weight > 0)) continue;
+    if (entry.upstream_id !== undefined) out.add(colorOfId(entry.upstream_id));
+    else if (entry.upstream !== undefined) {
+      if (flavor !== "api7-ee") throw new Error("an inline traffic-split upstream names no color on apisix");
+      out.add("green");
+    } else for (const color of defaultColors()) out.add(color);
+  }
+  return sortColors([...out]);
+}
+
+function sortColors(colors: readonly Color[]): Color[] {
+  return COLORS.filter((c) => colors.includes(c));
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 /** The request of a route bound to a blue-green service. */

@@ -47,6 +47,35 @@ export const gatewayTargetSchema = z.object({
 });
 export type GatewayTarget = z.infer<typeof gatewayTargetSchema>;
 
+/** Defaults of the optional health gate (`health_check`). */
+export const DEFAULT_HEALTH_EXPECT_STATUS = 200;
+export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
+
+/** One backend node the health gate probes directly (not through the gateway). */
+export const healthTargetSchema = z.object({
+  scheme: z.enum(["http", "https"]),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+});
+export type HealthTarget = z.infer<typeof healthTargetSchema>;
+
+/**
+ * The optional health gate of a service object: before the PUT, the hook sends `GET <path>` to every node of every
+ * color that the body gives traffic, and writes nothing if one of them does not answer `expect_status` within
+ * `timeout_ms`. `targets` lists the nodes of every declared color and nothing derived from `active`, so a flip still
+ * changes only weights; the hook derives the colors that take traffic from `body` (`colorsWithTraffic`).
+ */
+export const healthCheckSchema = z.object({
+  path: z.string().startsWith("/"),
+  expect_status: z.number().int().min(100).max(599),
+  timeout_ms: z.number().int().min(1).max(60_000),
+  targets: z.object({
+    blue: z.array(healthTargetSchema).optional(),
+    green: z.array(healthTargetSchema).optional(),
+  }),
+});
+export type HealthCheck = z.infer<typeof healthCheckSchema>;
+
 /**
  * One gateway object: `PUT path` with `body` on create, `DELETE path` on destroy.
  * `path` includes the query string (`?gateway_group_id=...` on API7 EE).
@@ -61,6 +90,8 @@ export const objectRequestSchema = z.object({
   construct_path: z.string(),
   /** Overwrite an existing object that does not carry our managed-by label. */
   adopt: z.boolean().default(false),
+  /** Service objects with a `healthCheck` only: probe the nodes that will take traffic before the PUT. */
+  health_check: healthCheckSchema.optional(),
 });
 export type ObjectRequest = z.infer<typeof objectRequestSchema>;
 

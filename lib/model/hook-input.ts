@@ -10,6 +10,7 @@ import {
   DEFAULT_RETRY_BUDGET_MS,
   type Flavor,
   type GatewayTarget,
+  type HealthCheck,
   type ObjectRequest,
   type SweepRequest,
 } from "./gateway-request";
@@ -41,14 +42,15 @@ export function gatewayTarget(s: GatewaySettings): GatewayTarget {
   return target;
 }
 
-/** The input of one object resource. */
+/** The input of one object resource; `health_check` is present only when `healthCheck` is given. */
 export function objectRequest(
   request: AdminRequest,
   gateway: GatewayTarget,
   constructPath: string,
   adopt = false,
+  healthCheck?: HealthCheck,
 ): ObjectRequest {
-  return {
+  const input: ObjectRequest = {
     kind: "object",
     method: request.method,
     path: request.path,
@@ -57,6 +59,8 @@ export function objectRequest(
     construct_path: constructPath,
     adopt,
   };
+  if (healthCheck !== undefined) input.health_check = healthCheck;
+  return input;
 }
 
 /** The input of a connection's sweep; `keep` is sorted so declaration order does not matter. */

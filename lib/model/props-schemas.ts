@@ -157,6 +157,19 @@ export const gatewayConnectionPropsSchema = z
     }
   });
 
+const pathProp = z
+  .string({ error: 'must be a path starting with "/"' })
+  .min(1, { error: 'must be a path starting with "/"' })
+  .max(4096, { error: "must be a path of at most 4096 characters" })
+  .regex(/^\/\S*$/, { error: 'must be a path starting with "/" without whitespace' });
+
+/** The health gate of the service write. */
+export const healthCheckPropsSchema = z.strictObject({
+  path: pathProp,
+  expectStatus: intRange(100, 599).optional(),
+  timeoutMs: intRange(1, 60_000).optional(),
+});
+
 /** `BlueGreenServiceProps` without `gateway`. */
 export const blueGreenServicePropsSchema = z.strictObject({
   serviceId: serviceIdPropSchema,
@@ -173,14 +186,23 @@ export const blueGreenServicePropsSchema = z.strictObject({
   canaryPercent: intRange(0, 99).optional(),
   preview: previewPropsSchema.optional(),
   retireIdle: z.boolean({ error: "must be a boolean" }).optional(),
+  healthCheck: healthCheckPropsSchema.optional(),
   adopt: z.boolean({ error: "must be a boolean" }).optional(),
+}).superRefine((v, ctx) => {
+  if (v.healthCheck === undefined) return;
+  // the colors the health gate may probe: both, or only the active one once the idle color is retired
+  const colors = v.retireIdle === true ? [v.active ?? "blue"] : (["blue", "green"] as const);
+  for (const color of colors) {
+    const scheme = v[color]?.scheme;
+    if (scheme !== undefined && scheme !== "http" && scheme !== "https") {
+      ctx.addIssue({
+        code: "custom",
+        path: [color, "scheme"],
+        message: "must be http or https when healthCheck is set (the health check is an http GET)",
+      });
+    }
+  }
 });
-
-const pathProp = z
-  .string({ error: 'must be a path starting with "/"' })
-  .min(1, { error: 'must be a path starting with "/"' })
-  .max(4096, { error: "must be a path of at most 4096 characters" })
-  .regex(/^\/\S*$/, { error: 'must be a path starting with "/" without whitespace' });
 
 /** `BlueGreenRouteProps` without `service`; `flavor` is the flavor of the service's gateway. */
 export const blueGreenRoutePropsSchema = (flavor: "apisix" | "api7-ee") =>

@@ -202,3 +202,97 @@ test("BLUE and GREEN fixtures are the seed's", () => {
   expect(BLUE.nodes[0].host).toBe("mock.api7.ai");
   expect(GREEN.nodes[0].host).toBe("httpbin.org");
 });
+
+describe.each(FLAVORS)("BlueGreenService healthCheck on %s", (flavor) => {
+  const serviceInput = (json: string) =>
+    Object.values(resources(json)).find((r) => r.input.path?.startsWith("/apisix/admin/services/"))!.input;
+
+  test("the service input carries the health_check block; upstream and route inputs do not", () => {
+    const json = synth(flavor, { active: "blue", healthCheck: { path: "/healthz" } });
+    expect(serviceInput(json).health_check).toEqual({
+      path: "/healthz",
+      expect_status: 200,
+      timeout_ms: 2000,
+      targets: {
+        blue: [{ scheme: "https", host: "mock.api7.ai", port: 443 }],
+        green: [{ scheme: "https", host: "httpbin.org", port: 443 }],
+      },
+    });
+    const others = Object.values(resources(json)).filter(
+      (r) => r.input.kind === "object" && !r.input.path.startsWith("/apisix/admin/services/blue-green-service"),
+    );
+    expect(others.length).toBeGreaterThan(0);
+    for (const r of others) expect(r.input.health_check).toBeUndefined();
+  });
+
+  test("without healthCheck the output has no health_check at all", () => {
+    expect(synth(flavor)).not.toContain("health_check");
+  });
+
+  test("with healthCheck, flipping active still changes only weights (and the replacement hash)", () => {
+    for (const extra of [{}, { preview: { header: "X-Env" } }, { canaryPercent: 25 }]) {
+      const healthCheck = { path: "/healthz", expectStatus: 204, timeoutMs: 500 };
+      const green = JSON.parse(synth(flavor, { ...extra, healthCheck, active: "green" }));
+      const blue = JSON.parse(synth(flavor, { ...extra, healthCheck, active: "blue" }));
+      const diffs = diffPaths(green, blue);
+      expect(diffs.length).toBeGreaterThan(0);
+      for (const d of diffs) expect(d).toMatch(/(\.weight|\.triggers_replace\.request_sha256)$/);
+      expect(new Set(diffs.map((d) => d.split(".")[2]))).toEqual(new Set(["service_E754E327"]));
+    }
+  });
+
+  test("retireIdle: the block lists only the active color's nodes", () => {
+    const input = serviceInput(synth(flavor, { active: "green", retireIdle: true, healthCheck: { path: "/healthz" } }));
+    expect(Object.keys(input.health_check.targets)).toEqual(["green"]);
+  });
+
+  test("changing the health check replaces the service object (its hash covers the block)", () => {
+    const a = resources(synth(flavor, { healthCheck: { path: "/healthz" } }));
+    const b = resources(synth(flavor, { healthCheck: { path: "/ready" } }));
+    const diffs = diffPaths(a, b);
+    expect(diffs).toContain("service_E754E327.input.health_check.path");
+    expect(diffs).toContain("service_E754E327.triggers_replace.request_sha256");
+  });
+});
+
+describe("BlueGreenService healthCheck validation", () => {
+  test("fails when the path does not start with /", () => {
+    fails(
+      () => build("apisix", { healthCheck: { path: "healthz" } }),
+      'invalid props at stack/service: healthCheck.path must be a path starting with "/" without whitespace, got "healthz"',
+    );
+  });
+  test("fails when expectStatus is not an integer from 100 to 599", () => {
+    fails(
+      () => build("apisix", { healthCheck: { path: "/healthz", expectStatus: 700 } }),
+      "invalid props at stack/service: healthCheck.expectStatus must be an integer from 100 to 599, got 700",
+    );
+    fails(() => build("apisix", { healthCheck: { path: "/h", expectStatus: 99 } }), "healthCheck.expectStatus", "got 99");
+    fails(() => build("apisix", { healthCheck: { path: "/h", expectStatus: 200.5 } }), "healthCheck.expectStatus", "got 200.5");
+  });
+  test("fails when timeoutMs is not an integer from 1 to 60000", () => {
+    fails(
+      () => build("api7-ee", { healthCheck: { path: "/healthz", timeoutMs: 0 } }),
+      "invalid props at stack/service: healthCheck.timeoutMs must be an integer from 1 to 60000, got 0",
+    );
+    fails(() => build("apisix", { healthCheck: { path: "/h", timeoutMs: 60001 } }), "healthCheck.timeoutMs", "got 60001");
+  });
+  test("fails on an unknown healthCheck prop", () => {
+    fails(() => build("apisix", { healthCheck: { path: "/h", status: 200 } as never }), "stack/service", "healthCheck.status is not a known prop");
+  });
+  test("fails when a probed color speaks grpc; a retired grpc color is fine", () => {
+    fails(
+      () => build("apisix", { healthCheck: { path: "/h" }, blue: { nodes: [{ host: "a", port: 1 }], scheme: "grpc" } }),
+      "invalid props at stack/service: blue.scheme must be http or https when healthCheck is set",
+      'got "grpc"',
+    );
+    expect(() =>
+      build("apisix", {
+        healthCheck: { path: "/h" },
+        active: "green",
+        retireIdle: true,
+        blue: { nodes: [{ host: "a", port: 1 }], scheme: "grpc" },
+      }),
+    ).not.toThrow();
+  });
+});
