@@ -6,7 +6,7 @@
 import type { AdminClient, RetryEvent } from "../client/admin-client";
 import { AdminApiError, redact } from "../client/errors";
 import { applyObject, deleteObject, describeSwept, ownerOf, sweep } from "../client/object-sync";
-import { type GatewayRequest, type GatewayTarget, REQUEST_ENV } from "../model/gateway-request";
+import { type GatewayRequest, type GatewayTarget, type ObjectRequest, REQUEST_ENV } from "../model/gateway-request";
 import { HookError } from "./hook-error";
 import { clientForTarget, readAdminKey } from "./target-client";
 import { readHookRequest } from "./read-request";
@@ -57,6 +57,7 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
     }
 
     if (action === "apply") {
+      if (request.health_check !== undefined && !(await healthGate(request, io))) return 1;
       const result = await applyObject(client, {
         path: request.path,
         body: request.body,
@@ -99,6 +100,67 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
     return 1;
   } finally {
     await client?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The health gate of a service write: probes every node that the body about to be written gives traffic and prints
+ * one line per failed node plus a summary. Resolves to false (write nothing) when a node failed.
+ */
+async function healthGate(request: ObjectRequest, io: HookIo): Promise<boolean> {
+  const check = request.health_check!;
+  const where = `(construct ${request.construct_path})`;
+  const serviceId = serviceIdOf(request.path);
+  if (serviceId === undefined) {
+    throw new HookError(`health_check is only allowed on service objects, not on PUT ${request.path} ${where}`);
+  }
+  // loaded only when a health check is declared: hooks without one keep their import graph (cold start is benchmarked)
+  const { describeProbe, HealthPlanError, planHealthCheck, probeNodes } = await import("../client/health-check");
+  let plan: ReturnType<typeof planHealthCheck>;
+  try {
+    plan = planHealthCheck(check, request.body, request.gateway.flavor, serviceId);
+  } catch (error) {
+    if (!(error instanceof HealthPlanError)) throw error;
+    throw new HookError(`health check: ${error.message}; the service was not changed ${where}`);
+  }
+  const get = `GET ${check.path}`;
+  if (plan.probes.length === 0) {
+    io.stdout(`${PREFIX} health check: no node of ${plan.colors.join(" or ") || "any color"} takes traffic, nothing to probe`);
+    return true;
+  }
+  const results = await probeNodes(plan.probes, {
+    path: check.path,
+    expectStatus: check.expect_status,
+    timeoutMs: check.timeout_ms,
+  });
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length === 0) {
+    io.stdout(`${PREFIX} health check passed: ${get} -> ${check.expect_status} from ${results.map((r) => describeProbe(r.probe)).join(", ")}`);
+    return true;
+  }
+  for (const r of failed) {
+    if (r.ok) continue;
+    io.stderr(
+      `${PREFIX} health check failed for ${describeProbe(r.probe)}: ${get} -> ${r.reason}; ` +
+        `the service was not changed, traffic stays as it is ${where}`,
+    );
+  }
+  io.stderr(
+    `${PREFIX} health check: ${failed.length} of ${results.length} ${results.length === 1 ? "node" : "nodes"} failed ` +
+      `(${get}, expected ${check.expect_status} within ${check.timeout_ms} ms); PUT ${request.path} was not sent; ` +
+      `fix the nodes (or healthCheck) and deploy again ${where}`,
+  );
+  return false;
+}
+
+/** The service id of a service path (`/apisix/admin/services/<id>[?query]`), or undefined for another path. */
+function serviceIdOf(path: string): string | undefined {
+  const m = /^\/apisix\/admin\/services\/([^/?]+)(\?.*)?$/.exec(path);
+  if (m === null) return undefined;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return m[1];
   }
 }
 

@@ -1,0 +1,140 @@
+/**
+ * The health gate of a service write, Terraform-free: decide which nodes the body about to be written gives traffic
+ * (from the `health_check` block of the hook input and the body itself), send each of them `GET <path>` directly (not
+ * through the gateway), and report which did not answer the expected status in time.
+ *
+ * The hook loads this module only for service objects that carry a `health_check` block, so hooks without one pay
+ * nothing for it. A native Terraform provider can call `planHealthCheck` + `probeNodes` the same way.
+ */
+import type { Dispatcher } from "undici";
+import { type Color, COLORS, colorsWithTraffic } from "../model/blue-green";
+import type { Flavor, HealthCheck, HealthTarget } from "../model/gateway-request";
+import { describeError } from "./admin-client";
+import { loadUndici } from "./undici-lite";
+
+/** One node to probe, with the color it belongs to. */
+export interface HealthProbe extends HealthTarget {
+  readonly color: Color;
+}
+
+/** The probes of one service write. */
+export interface HealthPlan {
+  /** The colors the body gives traffic, in blue, green order. */
+  readonly colors: readonly Color[];
+  readonly probes: readonly HealthProbe[];
+}
+
+/** Thrown when the block and the body do not fit together (a body sends traffic to a color with no declared nodes). */
+export class HealthPlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "HealthPlanError";
+  }
+}
+
+/**
+ * The nodes to probe before writing `body`: every target of every color that `body` gives traffic
+ * (`colorsWithTraffic`, with the colors `check.targets` declares).
+ */
+export function planHealthCheck(check: HealthCheck, body: Record<string, unknown>, flavor: Flavor, serviceId: string): HealthPlan {
+  const declared = COLORS.filter((c) => check.targets[c] !== undefined);
+  let colors: Color[];
+  try {
+    colors = colorsWithTraffic(body, flavor, serviceId, declared);
+  } catch (error) {
+    throw new HealthPlanError(`cannot tell which colors the service body gives traffic: ${describeError(error)}`);
+  }
+  const probes: HealthProbe[] = [];
+  for (const color of colors) {
+    const targets = check.targets[color];
+    if (targets === undefined) {
+      throw new HealthPlanError(`the service body gives traffic to ${color} but health_check.targets lists no ${color} nodes`);
+    }
+    for (const t of targets) probes.push({ color, scheme: t.scheme, host: t.host, port: t.port });
+  }
+  return { colors, probes };
+}
+
+/** What one probe found. */
+export type ProbeResult =
+  | { readonly probe: HealthProbe; readonly ok: true; readonly status: number; readonly ms: number }
+  | {
+      readonly probe: HealthProbe;
+      readonly ok: false;
+      /** The status answered, when there was an answer. */
+      readonly status?: number;
+      /** Why it failed, ready to follow `GET <path> -> `: `503 (expected 200)`, `no answer within 2000 ms`, ... */
+      readonly reason: string;
+      readonly ms: number;
+    };
+
+/** How to probe. */
+export interface ProbeOptions {
+  readonly path: string;
+  readonly expectStatus: number;
+  readonly timeoutMs: number;
+  /** Custom dispatcher (tests); the function then does not build or close its own. */
+  readonly dispatcher?: Dispatcher;
+}
+
+/**
+ * Sends `GET <path>` to every probe in parallel, one attempt each, bounded by `timeoutMs` (connect + headers + body).
+ * `https` nodes are probed without certificate verification: the gate asks whether the node is up, and the
+ * gateway's own TLS settings to the node are not ours to second-guess. Never throws; results keep the probes' order.
+ */
+export async function probeNodes(probes: readonly HealthProbe[], options: ProbeOptions): Promise<ProbeResult[]> {
+  if (probes.length === 0) return [];
+  const undici = loadUndici();
+  const dispatcher =
+    options.dispatcher ?? new undici.Agent({ connect: { rejectUnauthorized: false }, keepAliveTimeout: 1_000 });
+  try {
+    return await Promise.all(probes.map((p) => probeOne(undici, dispatcher, p, options)));
+  } finally {
+    if (options.dispatcher === undefined) await dispatcher.close().catch(() => undefined);
+  }
+}
+
+async function probeOne(
+  undici: ReturnType<typeof loadUndici>,
+  dispatcher: Dispatcher,
+  probe: HealthProbe,
+  options: ProbeOptions,
+): Promise<ProbeResult> {
+  const started = Date.now();
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`no answer within ${options.timeoutMs} ms`));
+  }, options.timeoutMs);
+  try {
+    const res = await undici.request(dispatcher, {
+      origin: `${probe.scheme}://${nodeAddress(probe.host, probe.port)}`,
+      path: options.path,
+      method: "GET",
+      headers: { accept: "*/*", "user-agent": "cdktf-apisix-bluegreen-health-check" },
+      signal: controller.signal,
+    });
+    // the status is all we need; read (and drop) a bounded amount of the body so the socket closes cleanly
+    await res.body.dump({ limit: 65_536 }).catch(() => undefined);
+    const ms = Date.now() - started;
+    if (res.statusCode === options.expectStatus) return { probe, ok: true, status: res.statusCode, ms };
+    return { probe, ok: false, status: res.statusCode, reason: `${res.statusCode} (expected ${options.expectStatus})`, ms };
+  } catch (error) {
+    const ms = Date.now() - started;
+    const reason = timedOut ? `no answer within ${options.timeoutMs} ms` : `no answer: ${describeError(error)}`;
+    return { probe, ok: false, reason, ms };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `host:port`, with an IPv6 address in brackets. */
+export function nodeAddress(host: string, port: number): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** `green node 127.0.0.1:8082` */
+export function describeProbe(probe: HealthProbe): string {
+  return `${probe.color} node ${nodeAddress(probe.host, probe.port)}`;
+}
