@@ -2,7 +2,13 @@
 export { GatewayConnection } from "./gateway-connection";
 export type { GatewayConnectionProps, GatewayTlsProps } from "./gateway-connection";
 export { BlueGreenService } from "./blue-green-service";
-export type { BlueGreenServiceProps, BlueGreenUpstreamProps, BlueGreenNodeProps, BlueGreenPreviewProps } from "./blue-green-service";
+export type {
+  BlueGreenServiceProps,
+  BlueGreenUpstreamProps,
+  BlueGreenNodeProps,
+  BlueGreenPreviewProps,
+  BlueGreenHealthCheckProps,
+} from "./blue-green-service";
 export { BlueGreenRoute } from "./blue-green-route";
 export type { BlueGreenRouteProps } from "./blue-green-route";
 export { HOOK_APPLY_COMMAND, HOOK_DESTROY_COMMAND, HOOK_SWEEP_COMMAND } from "./gateway-object";
