@@ -50,7 +50,7 @@ export function planHealthCheck(check: HealthCheck, body: Record<string, unknown
     if (targets === undefined) {
       throw new HealthPlanError(`the service body gives traffic to ${color} but health_check.targets lists no ${color} nodes`);
     }
-    for (const t of targets) probes.push({ color, scheme: t.scheme, host: t.host, port: t.port });
+    for (const t of targets) probes.push({ color, ...t });
   }
   return { colors, probes };
 }
@@ -112,7 +112,11 @@ async function probeOne(
       origin: `${probe.scheme}://${nodeAddress(probe.host, probe.port)}`,
       path: options.path,
       method: "GET",
-      headers: { accept: "*/*", "user-agent": "cdktf-apisix-bluegreen-health-check" },
+      headers: {
+        accept: "*/*",
+        "user-agent": "cdktf-apisix-bluegreen-health-check",
+        ...(probe.host_header === undefined ? {} : { host: probe.host_header }),
+      },
       signal: controller.signal,
     });
     // the status is all we need; read (and drop) a bounded amount of the body so the socket closes cleanly

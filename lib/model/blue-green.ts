@@ -349,9 +349,10 @@ export function buildHealthCheck(spec: ServiceSpec): HealthCheck | undefined {
     if (scheme === "grpc" || scheme === "grpcs") {
       throw new Error(`healthCheck probes http and https colors only, but ${color}.scheme is ${JSON.stringify(scheme)}`);
     }
+    const hostHeader = upstream.passHost === "rewrite" && upstream.upstreamHost ? { host_header: upstream.upstreamHost } : {};
     targets[color] = upstream.nodes
       .filter((n) => (n.weight ?? 1) > 0)
-      .map((n) => ({ scheme, host: n.host, port: n.port }));
+      .map((n) => ({ scheme, host: n.host, port: n.port, ...hostHeader }));
   }
   return {
     path: hc.path,

@@ -56,6 +56,8 @@ export const healthTargetSchema = z.object({
   scheme: z.enum(["http", "https"]),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
+  /** Host header to send: the color's `upstream_host` when it uses `pass_host: rewrite`, as the gateway would. */
+  host_header: z.string().min(1).optional(),
 });
 export type HealthTarget = z.infer<typeof healthTargetSchema>;
 

@@ -81,6 +81,15 @@ describe("buildHealthCheck", () => {
     expect(hc!.targets.blue).toEqual([{ scheme: "http", host: "b", port: 2 }]);
   });
 
+  test("a color with passHost rewrite is probed with its upstreamHost as the Host header", () => {
+    const hc = buildHealthCheck(
+      spec("apisix", { green: { nodes: [{ host: "10.0.2.10", port: 8080 }], passHost: "rewrite", upstreamHost: "green.shop.internal" } }),
+    );
+    expect(hc!.targets.green).toEqual([{ scheme: "http", host: "10.0.2.10", port: 8080, host_header: "green.shop.internal" }]);
+    expect(hc!.targets.blue!.every((t) => !("host_header" in t))).toBe(true);
+    expect(healthCheckSchema.parse(hc)).toEqual(hc);
+  });
+
   test("grpc colors cannot be probed with an http GET", () => {
     expect(() => buildHealthCheck(spec("apisix", { green: { nodes: [{ host: "g", port: 1 }], scheme: "grpc" } }))).toThrow(
       'healthCheck probes http and https colors only, but green.scheme is "grpc"',
