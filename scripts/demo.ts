@@ -86,7 +86,8 @@ async function main(): Promise<void> {
   symlinkSync(REPO_ROOT, path.join(workDir, "node_modules", "cdktf-apisix-bluegreen"), "dir");
   writeFileSync(path.join(workDir, "terraformrc"), "");
 
-  const adminKey = randomBytes(18).toString("base64url");
+  // a key you set is used (to call the Admin API yourself while the demo runs); otherwise a random one
+  const adminKey = process.env.GATEWAY_ADMIN_KEY || randomBytes(18).toString("base64url");
   const gateway = await startGateway({ adminPort: 0, proxyPort: 0, adminKey, stateFile: path.join(workDir, "gateway-state.json") });
   const blue = await startEnvironment("blue", "v1");
   const green = await startEnvironment("green", "v2");

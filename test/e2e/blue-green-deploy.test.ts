@@ -73,8 +73,12 @@ describe.each<Flavor>(["apisix", "api7-ee"])("blue-green deploy with terraform (
     };
   }
 
+  /** Every plan, apply and destroy output of the run, scanned for the key at the end. */
+  const terraformOutputs: string[] = [];
+
   async function applyOk() {
     const result = await ws.apply();
+    terraformOutputs.push(result.output);
     if (result.code !== 0) throw new Error(`terraform apply failed:\n${result.output}`);
     return result;
   }
@@ -88,6 +92,7 @@ describe.each<Flavor>(["apisix", "api7-ee"])("blue-green deploy with terraform (
     // the flip: the plan replaces only the service object and shows the weights changing
     synth({ active: "green" });
     const plan = await ws.plan();
+    terraformOutputs.push(plan.output);
     expect(plan.code).toBe(0);
     expect(plan.stdout).toMatch(/Plan: 1 to add, 0 to change, 1 to destroy/);
     expect(plan.stdout).toMatch(/~ weight\s+= 0 -> 100/);
@@ -124,7 +129,10 @@ describe.each<Flavor>(["apisix", "api7-ee"])("blue-green deploy with terraform (
 
     const destroyed = await ws.destroy();
     expect(destroyed.code).toBe(0);
-    expect(destroyed.output).not.toContain(ADMIN_KEY);
+    terraformOutputs.push(destroyed.output);
+    // the hooks' own lines are in these outputs: they name paths and constructs, never the key
+    expect(terraformOutputs.join("\n")).toContain("bluegreen: PUT /apisix/admin/services/blue-green-service");
+    expect(terraformOutputs.join("\n")).not.toContain(ADMIN_KEY);
     for (const kind of ["routes", "services"]) {
       const list = await adminGet(gateway.adminUrl, `/apisix/admin/${kind}${groupQuery}`, ADMIN_KEY);
       expect({ kind, total: list.body.total }).toEqual({ kind, total: 0 });

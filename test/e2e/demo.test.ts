@@ -3,14 +3,26 @@
  * embedded gateway) and check where its requests landed.
  */
 import { execFile } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "../helper/terraform";
 
 jest.setTimeout(240_000);
 
+const KEY = "demo-Key-Scan-0b7e41c9d2";
+
+/** Every regular file below `dir` except Terraform's own plugin folders and the node_modules link. */
+function listFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    if (name === "node_modules" || name === ".terraform") return [];
+    return statSync(p).isDirectory() ? listFiles(p) : [p];
+  });
+}
+
 test("the demo deploys blue, flips to green, previews and rolls back", async () => {
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
-    execFile("node", [path.join(REPO_ROOT, "dist", "scripts", "demo.js")], { cwd: REPO_ROOT, timeout: 220_000 }, (err, stdout, stderr) =>
+    execFile("node", [path.join(REPO_ROOT, "dist", "scripts", "demo.js")], { cwd: REPO_ROOT, timeout: 220_000, env: { ...process.env, GATEWAY_ADMIN_KEY: KEY } }, (err, stdout, stderr) =>
       resolve({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
     );
   });
@@ -23,4 +35,14 @@ test("the demo deploys blue, flips to green, previews and rolls back", async () 
   expect(after("flip")[2]).toMatch(/X-Env: blue\s+-> blue 10, green 0$/);
   expect(after("rollback")[1]).toMatch(/GET \/headers\s+-> blue 10, green 0$/);
   expect(output).toContain("every request landed where the active color said");
+
+  // the key is nowhere in what the demo printed or wrote: cdktf.out, Terraform state, deploy logs, gateway state
+  expect(output).not.toContain(KEY);
+  const workDir = /work folder: (\S+)/.exec(output)?.[1];
+  expect(workDir).toBeDefined();
+  const files = listFiles(workDir!);
+  expect(files.some((f) => f.endsWith("terraform.tfstate"))).toBe(true);
+  expect(files.some((f) => f.endsWith("flip.log"))).toBe(true);
+  expect(files.some((f) => f.endsWith("cdk.tf.json"))).toBe(true);
+  for (const file of files) expect({ file, hasKey: readFileSync(file, "utf8").includes(KEY) }).toEqual({ file, hasKey: false });
 });
