@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { Token } from "../cdk";
 import { describe, invalidProps, notAConstruct } from "../errors";
-import { buildRouteRequest } from "../model/blue-green";
+import { buildRouteRequest, type RouteMatch } from "../model/blue-green";
 import { blueGreenRoutePropsSchema, checkProps, formatIssues } from "../model/props-schemas";
 import { BlueGreenService } from "./blue-green-service";
 import { GatewayObject } from "./gateway-object";
@@ -9,39 +9,11 @@ import { GatewayObject } from "./gateway-object";
 const BLUE_GREEN_ROUTE_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/BlueGreenRoute");
 
 /** Properties of a BlueGreenRoute. */
-export interface BlueGreenRouteProps {
+export interface BlueGreenRouteProps extends RouteMatch {
   /** The blue-green service the route sends its traffic to; the route follows the service's flips. */
   readonly service: BlueGreenService;
-  /** Admin API id of the route. */
-  readonly routeId: string;
   /**
-   * Display name of the route.
-   *
-   * @default - the route id
-   */
-  readonly name?: string;
-  /**
-   * HTTP methods the route matches.
-   *
-   * @default - any method
-   */
-  readonly methods?: readonly string[];
-  /** Request paths the route matches, each starting with `/` (a trailing `*` matches a prefix). */
-  readonly paths: readonly string[];
-  /**
-   * Hosts the route matches (APISIX only; on API7 EE hosts live on the service).
-   *
-   * @default - any host
-   */
-  readonly hosts?: readonly string[];
-  /**
-   * Priority among routes matching the same request; higher wins.
-   *
-   * @default - the gateway's default (0)
-   */
-  readonly priority?: number;
-  /**
-   * Overwrite an existing route with the same id that this library did not create.
+   * Overwrite an existing route with the same id that this library did not create, or that another owner manages.
    *
    * @default false
    */

@@ -171,21 +171,43 @@ export interface ServiceRequests {
   readonly healthCheck?: HealthCheck;
 }
 
+/** What a route matches: the fields a user writes for one route. */
+export interface RouteMatch {
+  /** Admin API id of the route. */
+  readonly routeId: string;
+  /**
+   * Display name of the route.
+   *
+   * @default - the route id
+   */
+  readonly name?: string;
+  /**
+   * HTTP methods the route matches.
+   *
+   * @default - any method
+   */
+  readonly methods?: readonly string[];
+  /** Request paths the route matches, each starting with `/` (a trailing `*` matches a prefix). */
+  readonly paths: readonly string[];
+  /**
+   * Hosts the route matches (APISIX only; on API7 EE hosts live on the service).
+   *
+   * @default - any host
+   */
+  readonly hosts?: readonly string[];
+  /**
+   * Priority among routes matching the same request; higher wins.
+   *
+   * @default - the gateway's default (0)
+   */
+  readonly priority?: number;
+}
+
 /** Everything that decides a route's request. */
-export interface RouteSpec {
+export interface RouteSpec extends RouteMatch {
   readonly scope: GatewayScope;
   readonly owner: string;
   readonly serviceId: string;
-  readonly routeId: string;
-  /** @default routeId */
-  readonly name?: string;
-  /** @default - any method */
-  readonly methods?: readonly string[];
-  readonly paths: readonly string[];
-  /** APISIX only. @default - any host */
-  readonly hosts?: readonly string[];
-  /** @default - the gateway's default (0) */
-  readonly priority?: number;
 }
 
 /** APISIX's default proxy timeout, used for the timeout fields the user left out. */
