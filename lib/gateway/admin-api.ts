@@ -1,7 +1,7 @@
 /**
  * The embedded gateway's Admin API handler, APISIX v3 flavour or API7 EE flavour:
  * `/apisix/admin/routes|services|upstreams[/{id}]` with GET, PUT, POST, PATCH and DELETE, APISIX's envelopes,
- * status codes and error strings (see docs in /work/shared/reference §1 and §4). It never throws and never lets a
+ * status codes and error strings (APISIX's Admin API reference, §1 and §4 of its docs). It never throws and never lets a
  * malformed request crash the process.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";

@@ -1,4 +1,4 @@
-/** The README's "Testing your stacks" example, as a user would write it, must work as printed. */
+/** The "Testing your stacks" example of docs/testing-your-stacks.md, as a user would write it, must work as printed. */
 import "cdktf/lib/testing/adapters/jest";
 import { Testing, DataResource } from "cdktf";
 import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
