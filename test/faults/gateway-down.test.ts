@@ -57,8 +57,8 @@ test("gateway down during a flip: bounded failure naming the URL, nothing change
     expectOk(await ws.apply());
     const before = await snapshot(gateway.adminUrl, KEY);
     expect(await serviceWeights(gateway.adminUrl, KEY)).toEqual([
-      [`${SERVICE_ID}-green`, 0],
-      [`${SERVICE_ID}-blue`, 100],
+      [expect.stringMatching(new RegExp(`^${SERVICE_ID}-green-[0-9a-f]{8}$`)), 0],
+      [expect.stringMatching(new RegExp(`^${SERVICE_ID}-blue-[0-9a-f]{8}$`)), 100],
     ]);
 
     await gateway.close();
@@ -83,8 +83,8 @@ test("gateway down during a flip: bounded failure naming the URL, nothing change
     // the same deploy again converges
     expectOk(await ws.apply());
     expect(await serviceWeights(gateway.adminUrl, KEY)).toEqual([
-      [`${SERVICE_ID}-green`, 100],
-      [`${SERVICE_ID}-blue`, 0],
+      [expect.stringMatching(new RegExp(`^${SERVICE_ID}-green-[0-9a-f]{8}$`)), 100],
+      [expect.stringMatching(new RegExp(`^${SERVICE_ID}-blue-[0-9a-f]{8}$`)), 0],
     ]);
     expect(await landingsPerRoute(gateway.proxyUrl, ROUTES, 10)).toEqual(everyRoute(ROUTES, { green: 10 }));
     const plan = await ws.plan();
