@@ -70,7 +70,8 @@ export interface GatewayConnectionProps {
    */
   readonly requestTimeoutMs?: number;
   /**
-   * Total time a hook may spend retrying connection errors, 5xx and 429 responses before it fails.
+   * Total time a hook (or the sweep) may spend on failing Admin API calls (connection errors, 5xx and 429: the
+   * failed attempts and the backoff between them), over all of its requests, before it fails.
    *
    * @default 30000
    */

@@ -111,7 +111,7 @@ test("a hanging gateway: each attempt times out, the deploy fails within a bound
     const { value: failed, ms } = await timed(() => ws.apply());
     expectFailed(failed);
     expect(failed.output).toMatch(
-      /bluegreen: could not reach the gateway at http:\/\/127\.0\.0\.1:\d+ after \d+ attempts in [0-9.]+ s: no answer within 400 ms \(PUT \/apisix\/admin\/services\/checkout for e2e\/service\)/,
+      /bluegreen: could not reach the gateway at http:\/\/127\.0\.0\.1:\d+ after \d+ attempts in [0-9.]+ s: no answer within 400 ms; the retry budget of 1500 ms \(retryBudgetMs, shared by every request of this run\) is spent \(PUT \/apisix\/admin\/services\/checkout for e2e\/service\)/,
     );
     expect(failed.output).toMatch(/attempt 1 failed \(no answer within 400 ms\); retrying in \d+ ms/);
     expect(ms).toBeLessThan(20_000);

@@ -240,7 +240,8 @@ describe.each<Flavor>(["apisix", "api7-ee"])("health gate in the hook (%s)", (fl
         `^${summary("1", 1, "STATE").replace(/[()?.]/g, "\\$&").replace(
           "STATE",
           `service shop was not changed \\(what it points at could not be read: GET ${servicePath.replace(/[?.]/g, "\\$&")} ` +
-            `failed with 503 after \\d+ attempts: injected fault: 503 \\(construct stack/service\\)\\)`,
+            `failed with 503 after \\d+ attempts: injected fault: 503; the retry budget of 1000 ms \\(retryBudgetMs, ` +
+            `shared by every request of this run\\) is spent \\(construct stack/service\\)\\)`,
         )}$`,
       ),
     );
