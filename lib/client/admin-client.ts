@@ -3,7 +3,8 @@
  *
  * - Speaks both envelope flavours and hands back plain stored objects.
  * - Retries connection errors, timeouts, 5xx and 429 with exponential backoff and jitter until the retry budget is
- *   spent; never retries other 4xx.
+ *   spent; never retries other 4xx. One budget serves every request of a client (a hook run, a sweep, a drift
+ *   check): it bounds the time spent in failed attempts and the backoff between them.
  * - Bounds every attempt with a per-request timeout, so a hanging gateway cannot hang `cdktf deploy`.
  * - Never puts the admin key in a message (it is redacted even if the gateway echoes it back).
  *
@@ -60,7 +61,10 @@ export interface AdminClientOptions {
   readonly tls?: AdminTlsOptions;
   /** Per-attempt timeout (connect + headers + body). Default 10 000. */
   readonly requestTimeoutMs?: number;
-  /** Total time spent retrying before giving up. Default 30 000; 0 means a single attempt. */
+  /**
+   * Total time this client may spend on failing requests (failed attempts and the backoff after them), shared by all
+   * of its requests, before it gives up. Default 30 000; 0 means a single attempt per request.
+   */
   readonly retryBudgetMs?: number;
   /** Custom dispatcher (tests, proxies); the client then does not build or close its own. */
   readonly dispatcher?: Dispatcher;
@@ -68,6 +72,8 @@ export interface AdminClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Replaces `Math.random` for the jitter (tests). */
   readonly random?: () => number;
+  /** Replaces `Date.now` for measuring failed attempts (tests). */
+  readonly now?: () => number;
   /** Called before each retry, e.g. to print a warning line. */
   readonly onRetry?: (event: RetryEvent) => void;
 }
@@ -144,9 +150,10 @@ export class AdminClient {
   private readonly adminKey: string;
   private readonly adminKeyEnv: string;
   private readonly requestTimeoutMs: number;
-  private readonly retryBudgetMs: number;
+  private readonly budget: RetryBudget;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  private readonly now: () => number;
   private readonly onRetry?: (event: RetryEvent) => void;
   private readonly tls: AdminTlsOptions;
   private dispatcher?: Dispatcher;
@@ -177,9 +184,10 @@ export class AdminClient {
     this.adminKey = options.adminKey;
     this.adminKeyEnv = options.adminKeyEnv ?? DEFAULT_ADMIN_KEY_ENV;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.retryBudgetMs = options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS;
+    this.budget = new RetryBudget(options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS);
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
     this.onRetry = options.onRetry;
     this.tls = options.tls ?? {};
     this.dispatcher = options.dispatcher;
@@ -323,7 +331,8 @@ export class AdminClient {
     );
   }
 
-  private httpError(method: string, path: string, res: RawResponse, context: RequestContext): AdminApiError {
+  /** The error of a final non-2xx answer; `note` goes after the gateway's message (e.g. that the budget is spent). */
+  private httpError(method: string, path: string, res: RawResponse, context: RequestContext, note = ""): AdminApiError {
     const errorMsg = this.gatewayMessage(res);
     const where = constructSuffix(context.constructPath);
     let message: string;
@@ -339,7 +348,7 @@ export class AdminClient {
         `key in ${this.adminKeyEnv}, or this machine is not in the Admin API's allow list)${where}`;
     } else {
       const retried = res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
-      message = `${method} ${path} failed with ${res.status}${retried}: ${errorMsg ?? "(no error message)"}${where}`;
+      message = `${method} ${path} failed with ${res.status}${retried}: ${errorMsg ?? "(no error message)"}${note}${where}`;
     }
     return new AdminApiError(this.scrub(message), {
       kind: "http",
@@ -376,7 +385,10 @@ export class AdminClient {
     return path;
   }
 
-  /** Sends with retries; returns any non-retryable answer (2xx or 4xx), throws when the budget is spent. */
+  /**
+   * Sends with retries; returns any non-retryable answer (2xx or 4xx), throws when the client's retry budget cannot
+   * pay for the next backoff. Every failed attempt and every backoff is charged to that one budget.
+   */
   private async send(
     method: string,
     rawPath: string,
@@ -385,8 +397,9 @@ export class AdminClient {
   ): Promise<RawResponse> {
     const path = this.resolvePath(rawPath);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const started = Date.now();
+    const started = this.now();
     for (let attempt = 1; ; attempt++) {
+      const attemptStarted = this.now();
       const result = await this.attempt(method, path, payload);
       let reason: string;
       let lastResponse: RawResponse | undefined;
@@ -399,18 +412,22 @@ export class AdminClient {
         if (isTlsError(result.error)) throw this.tlsError(method, path, result.error, context);
         reason = result.timedOut ? `no answer within ${this.requestTimeoutMs} ms` : this.scrub(describeError(result.error));
       }
-      const elapsed = Date.now() - started;
+      this.budget.charge(this.now() - attemptStarted);
       const delay = this.backoff(attempt);
-      if (elapsed + delay > this.retryBudgetMs) {
-        if (lastResponse) throw this.httpError(method, path, lastResponse, context);
+      if (!this.budget.allows(delay)) {
+        const spent =
+          `; the retry budget of ${this.budget.totalMs} ms (retryBudgetMs, shared by every request of this run) ` +
+          "is spent";
+        if (lastResponse) throw this.httpError(method, path, lastResponse, context, spent);
         const cause = result.ok ? undefined : result.error;
         throw new AdminApiError(
           `could not reach the gateway at ${this.adminUrl} after ${plural(attempt, "attempt")} in ` +
-            `${(elapsed / 1000).toFixed(1)} s: ${reason} (${method} ${path}` +
+            `${((this.now() - started) / 1000).toFixed(1)} s: ${reason}${spent} (${method} ${path}` +
             `${context.constructPath ? ` for ${context.constructPath}` : ""})`,
           { kind: "unreachable", method, path, constructPath: context.constructPath, attempts: attempt, cause },
         );
       }
+      this.budget.charge(delay);
       this.onRetry?.({ method, path, attempt, reason, delayMs: delay });
       await this.sleep(delay);
     }
@@ -484,6 +501,31 @@ export class AdminClient {
         `(${method} ${path}${context.constructPath ? ` for ${context.constructPath}` : ""})`,
       { kind: "tls", method, path, constructPath: context.constructPath, attempts: 1, cause: error },
     );
+  }
+}
+
+/**
+ * The time one client may spend on failing requests: failed attempts and the backoff sleeps after them, summed over
+ * all of its requests. Successful attempts cost nothing.
+ */
+export class RetryBudget {
+  private spent = 0;
+
+  constructor(readonly totalMs: number) {}
+
+  /** Time charged so far, in milliseconds. */
+  get spentMs(): number {
+    return this.spent;
+  }
+
+  /** Charges `ms` of failing time (a failed attempt, or a backoff about to be slept). */
+  charge(ms: number): void {
+    this.spent += Math.max(0, ms);
+  }
+
+  /** Whether a backoff of `ms` still fits in the budget. */
+  allows(ms: number): boolean {
+    return this.spent + ms <= this.totalMs;
   }
 }
 

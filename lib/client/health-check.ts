@@ -142,3 +142,51 @@ export function nodeAddress(host: string, port: number): string {
 export function describeProbe(probe: HealthProbe): string {
   return `${probe.color} node ${nodeAddress(probe.host, probe.port)}`;
 }
+
+/**
+ * What the service on the gateway still points at after the gate refused a write of `body`, to end the sentence
+ * "traffic stays as it is: ...": the upstream ids its stored body names (and the new ones of `body` that take no
+ * traffic), that it does not exist yet, or, for a body with inline upstreams (API7 EE), that it keeps them.
+ * `current` is the stored service, undefined when absent, or the error that prevented reading it.
+ */
+export function describeUnchangedService(
+  serviceId: string,
+  current: Record<string, unknown> | undefined | Error,
+  body: Record<string, unknown>,
+): string {
+  if (current instanceof Error) {
+    return `service ${serviceId} was not changed (what it points at could not be read: ${describeError(current)})`;
+  }
+  if (current === undefined) return `service ${serviceId} does not exist yet`;
+  const before = upstreamIdsOf(current);
+  if (before.length === 0) return `service ${serviceId} keeps the upstreams and weights it has`;
+  const fresh = upstreamIdsOf(body).filter((id) => !before.includes(id));
+  const unused =
+    fresh.length === 0 ? "" : ` (new ${fresh.length === 1 ? "upstream" : "upstreams"} ${joinAnd(fresh)} ${fresh.length === 1 ? "takes" : "take"} no traffic)`;
+  return `service ${serviceId} still points at ${before.length === 1 ? "upstream" : "upstreams"} ${joinAnd(before)}, as before${unused}`;
+}
+
+/** The stored upstream ids a service body names (`upstream_id` and every traffic-split entry's), in order, once. */
+export function upstreamIdsOf(body: Record<string, unknown>): string[] {
+  const ids: unknown[] = [body.upstream_id];
+  const split = record(record(body.plugins)?.["traffic-split"]);
+  for (const rule of Array.isArray(split?.rules) ? split.rules : []) {
+    const entries = record(rule)?.weighted_upstreams;
+    for (const entry of Array.isArray(entries) ? entries : []) ids.push(record(entry)?.upstream_id);
+  }
+  const out: string[] = [];
+  for (const id of ids) {
+    const s = typeof id === "number" ? String(id) : id;
+    if (typeof s === "string" && s !== "" && !out.includes(s)) out.push(s);
+  }
+  return out;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** `a`, `a and b`, `a, b and c` */
+function joinAnd(items: readonly string[]): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}

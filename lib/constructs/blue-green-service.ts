@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Annotations, Token } from "../cdk";
+import { Annotations, Fn, Token } from "../cdk";
 import { describe, invalidProps, notAConstruct } from "../errors";
 import {
   buildServiceRequests,
@@ -9,10 +9,12 @@ import {
   type PreviewSpec,
   type ServiceSpec,
   type UpstreamSpec,
+  UPSTREAM_HASH_LENGTH,
+  appendContentHash,
 } from "../model/blue-green";
 import { blueGreenServicePropsSchema, checkProps, formatIssues } from "../model/props-schemas";
 import { GatewayConnection } from "./gateway-connection";
-import { GatewayObject } from "./gateway-object";
+import { containsTokens, GatewayObject } from "./gateway-object";
 
 const BLUE_GREEN_SERVICE_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/BlueGreenService");
 
@@ -32,7 +34,10 @@ export interface BlueGreenHealthCheckProps extends HealthCheckSpec {}
 export interface BlueGreenServiceProps {
   /** The gateway the service is written to. */
   readonly gateway: GatewayConnection;
-  /** Admin API id of the service (on APISIX also the prefix of the upstream ids `<id>-blue` and `<id>-green`). */
+  /**
+   * Admin API id of the service, at most 49 characters. On APISIX it is also the prefix of the upstream ids
+   * `<id>-blue-<hash>` and `<id>-green-<hash>` (the hash follows the color's content).
+   */
   readonly serviceId: string;
   /**
    * Display name of the service.
@@ -95,9 +100,10 @@ export interface BlueGreenServiceProps {
 
 /**
  * A service with two colors and a traffic-split that sends all (or `100 - canaryPercent` %) of the traffic to the
- * active color. On APISIX each color is a stored upstream (`<id>-blue`, `<id>-green`, children `Blue` and `Green`);
- * on API7 EE blue is the service's upstream and green is inline in the traffic-split. The service object is the child
- * `Resource`.
+ * active color. On APISIX each color is a stored upstream (`<id>-blue-<hash>`, `<id>-green-<hash>`, children `Blue`
+ * and `Green`) whose id follows its content, so changed nodes go to a new object that takes no traffic until the
+ * (health-gated) service write points at it, and the sweep deletes the old one; on API7 EE blue is the service's
+ * upstream and green is inline in the traffic-split. The service object is the child `Resource`.
  */
 export class BlueGreenService extends Construct {
   /** Whether `x` is a BlueGreenService. */
@@ -158,7 +164,7 @@ export class BlueGreenService extends Construct {
       hosts: props.hosts,
       healthCheck: props.healthCheck,
     };
-    const requests = buildServiceRequests(spec);
+    const requests = buildServiceRequests(spec, { appendUpstreamHash });
     const adopt = props.adopt ?? false;
 
     const upstreams: Partial<Record<Color, GatewayObject>> = {};
@@ -178,4 +184,15 @@ export class BlueGreenService extends Construct {
       healthCheck: requests.healthCheck,
     });
   }
+}
+
+/**
+ * `text` (an APISIX upstream id or path) followed by the content hash of the upstream's fields: computed at synth, or
+ * by Terraform (`join("", [text, substr(sha256(jsonencode(fields)), 0, 8)])`, one expression, as cdktf cannot nest a
+ * function inside a string inside another function) when the fields hold values known only at apply, so that a
+ * changed value still gives a new upstream object.
+ */
+function appendUpstreamHash(text: string, fields: Record<string, unknown>): string {
+  if (!containsTokens(fields)) return appendContentHash(text, fields);
+  return Fn.join("", [text, Fn.substr(Fn.sha256(Fn.jsonencode(fields)), 0, UPSTREAM_HASH_LENGTH)]);
 }

@@ -4,9 +4,9 @@ import { describe, duplicateObjectId, duplicateOwner, invalidProps, otherStack }
 import type { GatewayScope } from "../model/blue-green";
 import type { Flavor, GatewayTarget, SweepRequest } from "../model/gateway-request";
 import { DEFAULT_ADMIN_KEY_ENV } from "../model/gateway-request";
-import { gatewayTarget, requestSha256, sweepRequest } from "../model/hook-input";
+import { gatewayTarget, sweepRequest } from "../model/hook-input";
 import { checkProps, formatIssues, gatewayConnectionPropsSchema } from "../model/props-schemas";
-import { HOOK_SWEEP_COMMAND, hookEnvironment, type GatewayObject } from "./gateway-object";
+import { HOOK_SWEEP_COMMAND, hookEnvironment, inputHash, type GatewayObject } from "./gateway-object";
 import { TerraformData, addTerraformVersionCheck } from "./terraform-data";
 
 const GATEWAY_CONNECTION_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/GatewayConnection");
@@ -70,7 +70,8 @@ export interface GatewayConnectionProps {
    */
   readonly requestTimeoutMs?: number;
   /**
-   * Total time a hook may spend retrying connection errors, 5xx and 429 responses before it fails.
+   * Total time a hook (or the sweep) may spend on failing Admin API calls (connection errors, 5xx and 429: the
+   * failed attempts and the backoff between them), over all of its requests, before it fails.
    *
    * @default 30000
    */
@@ -156,7 +157,8 @@ export class GatewayConnection extends Construct {
       input: { ...input, keep },
       triggersReplace: {
         request_sha256: Lazy.stringValue({
-          produce: () => requestSha256(sweepRequest(owner, this.keep(), this.target, this.node.path)),
+          // by Terraform when a path holds a value known only at apply (an upstream id hashed from a token)
+          produce: () => inputHash(sweepRequest(owner, this.keep(), this.target, this.node.path)),
         }),
       },
       provisioners: [{ type: "local-exec", command: HOOK_SWEEP_COMMAND, environment: hookEnvironment() }],

@@ -57,7 +57,7 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
     }
 
     if (action === "apply") {
-      if (request.health_check !== undefined && !(await healthGate(request, io))) return 1;
+      if (request.health_check !== undefined && !(await healthGate(request, client, io))) return 1;
       const result = await applyObject(client, {
         path: request.path,
         body: request.body,
@@ -105,9 +105,10 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
 
 /**
  * The health gate of a service write: probes every node that the body about to be written gives traffic and prints
- * one line per failed node plus a summary. Resolves to false (write nothing) when a node failed.
+ * one line per failed node plus a summary saying what the service on the gateway still points at. Resolves to false
+ * (write nothing) when a node failed.
  */
-async function healthGate(request: ObjectRequest, io: HookIo): Promise<boolean> {
+async function healthGate(request: ObjectRequest, client: AdminClient, io: HookIo): Promise<boolean> {
   const check = request.health_check!;
   const where = `(construct ${request.construct_path})`;
   const serviceId = serviceIdOf(request.path);
@@ -115,7 +116,9 @@ async function healthGate(request: ObjectRequest, io: HookIo): Promise<boolean> 
     throw new HookError(`health_check is only allowed on service objects, not on PUT ${request.path} ${where}`);
   }
   // loaded only when a health check is declared: hooks without one keep their import graph (cold start is benchmarked)
-  const { describeProbe, HealthPlanError, planHealthCheck, probeNodes } = await import("../client/health-check");
+  const { describeProbe, describeUnchangedService, HealthPlanError, planHealthCheck, probeNodes } = await import(
+    "../client/health-check"
+  );
   let plan: ReturnType<typeof planHealthCheck>;
   try {
     plan = planHealthCheck(check, request.body, request.gateway.flavor, serviceId);
@@ -140,14 +143,18 @@ async function healthGate(request: ObjectRequest, io: HookIo): Promise<boolean> 
   }
   for (const r of failed) {
     if (r.ok) continue;
-    io.stderr(
-      `${PREFIX} health check failed for ${describeProbe(r.probe)}: ${get} -> ${r.reason}; ` +
-        `the service was not changed, traffic stays as it is ${where}`,
-    );
+    io.stderr(`${PREFIX} health check failed for ${describeProbe(r.probe)}: ${get} -> ${r.reason} ${where}`);
+  }
+  let current: Awaited<ReturnType<AdminClient["get"]>> | Error;
+  try {
+    current = await client.get(request.path, { constructPath: request.construct_path });
+  } catch (error) {
+    current = error instanceof Error ? error : new Error(String(error));
   }
   io.stderr(
     `${PREFIX} health check: ${failed.length} of ${results.length} ${results.length === 1 ? "node" : "nodes"} failed ` +
-      `(${get}, expected ${check.expect_status} within ${check.timeout_ms} ms); PUT ${request.path} was not sent; ` +
+      `(${get}, expected ${check.expect_status} within ${check.timeout_ms} ms); PUT ${request.path} was not sent, so ` +
+      `traffic stays as it is: ${describeUnchangedService(serviceId, current, request.body)}; ` +
       `fix the nodes (or healthCheck) and deploy again ${where}`,
   );
   return false;

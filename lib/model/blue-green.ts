@@ -6,6 +6,7 @@
  * flipping `active` changes only `weight` values.
  */
 import { objectPath, type AdminResource } from "./admin-paths";
+import { requestSha256 } from "./hook-input";
 import {
   DEFAULT_HEALTH_EXPECT_STATUS,
   DEFAULT_HEALTH_TIMEOUT_MS,
@@ -226,9 +227,45 @@ export function scopedPath(kind: ObjectKind, id: string, scope: GatewayScope): s
   return objectPath(scope.flavor, kind, id, scope.gatewayGroupId);
 }
 
-/** Id of a color's standalone upstream on APISIX: `<serviceId>-<color>`. */
-export function upstreamId(serviceId: string, color: Color): string {
-  return `${serviceId}-${color}`;
+/** Hex digits of the content hash that ends an upstream id. */
+export const UPSTREAM_HASH_LENGTH = 8;
+/** The longest suffix `upstreamId` appends to a service id (`-green-` and the hash). */
+export const UPSTREAM_ID_SUFFIX_MAX_LENGTH = Math.max(
+  ...COLORS.map((color) => upstreamId("", color, "0".repeat(UPSTREAM_HASH_LENGTH)).length),
+);
+
+/** The first `UPSTREAM_HASH_LENGTH` hex digits of the sha256 of the canonical JSON of an upstream's fields. */
+export function upstreamContentHash(fields: Record<string, unknown>): string {
+  return requestSha256(fields).slice(0, UPSTREAM_HASH_LENGTH);
+}
+
+/**
+ * Appends the content hash of an upstream's fields (its body without `name` and `labels`) to `text`, an upstream id or
+ * path without it. The default, `appendContentHash`, hashes at once; a caller whose fields hold values known only
+ * when Terraform runs passes one that has Terraform compute the hash and the concatenation.
+ */
+export type UpstreamHashAppender = (text: string, fields: Record<string, unknown>) => string;
+
+/** `text` followed by `upstreamContentHash(fields)`. */
+export const appendContentHash: UpstreamHashAppender = (text, fields) => text + upstreamContentHash(fields);
+
+/**
+ * Id of a color's standalone upstream on APISIX: `<serviceId>-<color>-<contentHash>`.
+ *
+ * The id changes with the upstream's content, so new nodes are written to a new object that takes no traffic until
+ * the (health-gated) service write points at it; the sweep then deletes the object of the old nodes.
+ */
+export function upstreamId(serviceId: string, color: Color, contentHash: string): string {
+  return `${serviceId}-${color}-${contentHash}`;
+}
+
+const UPSTREAM_ID_TAIL = new RegExp(`^(blue|green)-([0-9a-f]{${UPSTREAM_HASH_LENGTH}})$`);
+
+/** The color and content hash of an id `upstreamId` built for `serviceId`, or undefined for any other id. */
+export function parseUpstreamId(id: unknown, serviceId: string): { color: Color; contentHash: string } | undefined {
+  if (typeof id !== "string" || !id.startsWith(`${serviceId}-`)) return undefined;
+  const m = UPSTREAM_ID_TAIL.exec(id.slice(serviceId.length + 1));
+  return m === null ? undefined : { color: m[1] as Color, contentHash: m[2]! };
 }
 
 /** The other color. */
@@ -271,26 +308,41 @@ export function inlineUpstream(spec: UpstreamSpec): Record<string, unknown> {
   return upstreamFields(spec);
 }
 
-/** The standalone upstream object of one color (APISIX). */
-export function buildUpstreamRequest(spec: ServiceSpec, color: Color): AdminRequest {
-  const id = upstreamId(spec.serviceId, color);
-  const fields = upstreamFields(spec[color]);
-  return {
-    method: "PUT",
-    path: scopedPath("upstreams", id, spec.scope),
-    body: { name: id, ...fields, labels: managedLabels(spec.owner) },
-  };
+/**
+ * The standalone upstream objects of the colors (APISIX), by color, each with its content-derived id. The `name`
+ * stays `<serviceId>-<color>`.
+ */
+function buildUpstreamRequests(
+  spec: ServiceSpec,
+  colors: readonly Color[],
+  appendHash: UpstreamHashAppender,
+): Partial<Record<Color, AdminRequest & { readonly id: string }>> {
+  const out: Partial<Record<Color, AdminRequest & { readonly id: string }>> = {};
+  for (const color of colors) {
+    const fields = upstreamFields(spec[color]);
+    const unhashed = upstreamId(spec.serviceId, color, "");
+    const id = appendHash(unhashed, fields);
+    // The hash is hex, so appending it to the percent-encoded rest gives the path of the whole id, and a hash that
+    // Terraform computes stays an expression. Upstream objects exist only on APISIX: no query string to skip.
+    const path = appendHash(scopedPath("upstreams", unhashed, spec.scope), fields);
+    const body = { name: `${spec.serviceId}-${color}`, ...fields, labels: managedLabels(spec.owner) };
+    out[color] = { id, method: "PUT", path, body };
+  }
+  return out;
 }
 
-/** A traffic-split entry sending `weight` to `color`. */
-function weighted(spec: ServiceSpec, color: Color, weight: number): Record<string, unknown> {
-  if (spec.scope.flavor === "apisix") return { upstream_id: upstreamId(spec.serviceId, color), weight };
+/** A traffic-split entry sending `weight` to `color`; `ids` are the APISIX upstream ids. */
+function weighted(spec: ServiceSpec, ids: Partial<Record<Color, string>>, color: Color, weight: number): Record<string, unknown> {
+  if (spec.scope.flavor === "apisix") return { upstream_id: ids[color], weight };
   // api7-ee: blue is the service's default upstream (weight-only entry), green is inline.
   return color === "green" ? { upstream: inlineUpstream(spec.green), weight } : { weight };
 }
 
-/** The traffic-split rules: preview rules first, then the weighted main rule (green entry first, then blue). */
-export function trafficSplitRules(spec: ServiceSpec): Record<string, unknown>[] {
+/**
+ * The traffic-split rules: preview rules first, then the weighted main rule (green entry first, then blue). On
+ * APISIX the entries name the upstream ids in `ids`.
+ */
+function trafficSplitRules(spec: ServiceSpec, ids: Partial<Record<Color, string>>): Record<string, unknown>[] {
   const weights = colorWeights(spec.active ?? "blue", spec.canaryPercent ?? 0);
   const rules: Record<string, unknown>[] = [];
   if (spec.preview !== undefined) {
@@ -302,16 +354,26 @@ export function trafficSplitRules(spec: ServiceSpec): Record<string, unknown>[] 
     for (const color of ["green", "blue"] as const) {
       rules.push({
         match: [{ vars: [[variable, "==", values[color]]] }],
-        weighted_upstreams: [weighted(spec, color, 1)],
+        weighted_upstreams: [weighted(spec, ids, color, 1)],
       });
     }
   }
-  rules.push({ weighted_upstreams: [weighted(spec, "green", weights.green), weighted(spec, "blue", weights.blue)] });
+  rules.push({ weighted_upstreams: [weighted(spec, ids, "green", weights.green), weighted(spec, ids, "blue", weights.blue)] });
   return rules;
 }
 
+/** Options of `buildServiceRequests`. */
+export interface BuildOptions {
+  /**
+   * Appends the content hash to the APISIX upstream ids and paths.
+   *
+   * @default appendContentHash
+   */
+  readonly appendUpstreamHash?: UpstreamHashAppender;
+}
+
 /** The requests of a blue-green service: its upstream objects (APISIX) and the service with the traffic-split. */
-export function buildServiceRequests(spec: ServiceSpec): ServiceRequests {
+export function buildServiceRequests(spec: ServiceSpec, options: BuildOptions = {}): ServiceRequests {
   const active = spec.active ?? "blue";
   const retire = spec.retireIdle === true;
   const name = spec.name ?? spec.serviceId;
@@ -320,17 +382,23 @@ export function buildServiceRequests(spec: ServiceSpec): ServiceRequests {
   const hosts = spec.hosts === undefined ? {} : { hosts: [...spec.hosts] };
 
   if (spec.scope.flavor === "apisix") {
-    const colors = retire ? [active] : (["blue", "green"] as const);
+    const colors = retire ? [active] : COLORS;
+    const built = buildUpstreamRequests(spec, colors, options.appendUpstreamHash ?? appendContentHash);
     const upstreams: Partial<Record<Color, AdminRequest>> = {};
-    for (const color of colors) upstreams[color] = buildUpstreamRequest(spec, color);
+    const ids: Partial<Record<Color, string>> = {};
+    for (const color of colors) {
+      const { id, ...request } = built[color]!;
+      upstreams[color] = request;
+      ids[color] = id;
+    }
     const body: Record<string, unknown> = retire
-      ? { name, labels, ...hosts, upstream_id: upstreamId(spec.serviceId, active) }
+      ? { name, labels, ...hosts, upstream_id: ids[active] }
       : {
           name,
           labels,
           ...hosts,
-          upstream_id: upstreamId(spec.serviceId, "blue"),
-          plugins: { "traffic-split": { rules: trafficSplitRules(spec) } },
+          upstream_id: ids.blue,
+          plugins: { "traffic-split": { rules: trafficSplitRules(spec, ids) } },
         };
     return withHealthCheck(spec, { upstreams, service: { method: "PUT", path, body } });
   }
@@ -342,7 +410,7 @@ export function buildServiceRequests(spec: ServiceSpec): ServiceRequests {
         labels,
         ...hosts,
         upstream: inlineUpstream(spec.blue),
-        plugins: { "traffic-split": { rules: trafficSplitRules(spec) } },
+        plugins: { "traffic-split": { rules: trafficSplitRules(spec, {}) } },
       };
   return withHealthCheck(spec, { upstreams: {}, service: { method: "PUT", path, body } });
 }
@@ -390,7 +458,7 @@ export function buildHealthCheck(spec: ServiceSpec): HealthCheck | undefined {
  * rule; preview rules have a `match` and do not count); without one (or without a match-less rule), the service's
  * default upstream.
  *
- * Colors are read from `upstream_id` (`<serviceId>-blue` / `-green`); on API7 EE an inline entry is green and a
+ * Colors are read from `upstream_id` (`parseUpstreamId`); on API7 EE an inline entry is green and a
  * weight-only entry is the service's default upstream, which is blue next to a traffic-split. An API7 EE body
  * without a traffic-split (`retireIdle`) carries its one color inline, without a name: it is then the single color
  * in `declared` (the colors whose nodes the caller knows; a retired service declares only the active one), and all
@@ -404,9 +472,12 @@ export function colorsWithTraffic(
   declared: readonly Color[] = COLORS,
 ): Color[] {
   const colorOfId = (id: unknown): Color => {
-    for (const color of COLORS) if (id === upstreamId(serviceId, color)) return color;
+    const parsed = parseUpstreamId(id, serviceId);
+    if (parsed !== undefined) return parsed.color;
+    const hex = `<${UPSTREAM_HASH_LENGTH} hex digits>`;
     throw new Error(
-      `upstream_id ${JSON.stringify(id)} is neither ${upstreamId(serviceId, "blue")} nor ${upstreamId(serviceId, "green")}`,
+      `upstream_id ${JSON.stringify(id)} is not an upstream of service ${serviceId} ` +
+        `(expected ${upstreamId(serviceId, "blue", hex)} or ${upstreamId(serviceId, "green", hex)})`,
     );
   };
   const rules = asRecord(asRecord(body.plugins)?.["traffic-split"])?.rules;

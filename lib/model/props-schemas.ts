@@ -6,12 +6,13 @@
  * Construct references (`gateway`, `service`) are not part of these schemas; the constructs check them by brand.
  */
 import { z } from "zod";
+import { UPSTREAM_HASH_LENGTH, UPSTREAM_ID_SUFFIX_MAX_LENGTH } from "./blue-green";
 
 /** APISIX object id: 1..64 characters of `[a-zA-Z0-9-_.]` (schema_def.lua `id_schema`). */
 export const ID_PATTERN = /^[a-zA-Z0-9-_.]+$/;
 export const ID_MAX_LENGTH = 64;
-/** Upstream ids are `<serviceId>-blue` / `<serviceId>-green`, so a service id leaves room for `-green`. */
-export const SERVICE_ID_MAX_LENGTH = ID_MAX_LENGTH - "-green".length;
+/** Upstream ids are `<serviceId>-<color>-<content hash>` (`upstreamId`), so a service id leaves room for the suffix. */
+export const SERVICE_ID_MAX_LENGTH = ID_MAX_LENGTH - UPSTREAM_ID_SUFFIX_MAX_LENGTH;
 /** Host of a node or route (schema_def.lua `host_def`, without the wildcard forms for nodes). */
 export const NODE_HOST_PATTERN = /^[0-9a-zA-Z-._[\]:]+$/;
 export const ROUTE_HOST_PATTERN = /^\*$|^\*?[0-9a-zA-Z-._[\]:]+$/;
@@ -43,7 +44,8 @@ export const objectIdPropSchema = idString(ID_MAX_LENGTH, ID_RULE);
 /** A service id: an object id short enough for the derived upstream ids. */
 export const serviceIdPropSchema = idString(
   SERVICE_ID_MAX_LENGTH,
-  `must be 1 to ${SERVICE_ID_MAX_LENGTH} characters of letters, digits, "-", "_" or "." (the upstream ids append "-green")`,
+  `must be 1 to ${SERVICE_ID_MAX_LENGTH} characters of letters, digits, "-", "_" or "." (upstream ids append "-green-" ` +
+    `and ${UPSTREAM_HASH_LENGTH} hex digits of a content hash, and may have at most ${ID_MAX_LENGTH} characters)`,
 );
 
 /** A display name (APISIX `rule_name_def`). */

@@ -151,7 +151,9 @@ describe("AdminClient (APISIX flavour)", () => {
     const err = await caught(c.delete("/apisix/admin/routes/r1", { constructPath: "s/r" }));
     await c.close();
     expect(err.status).toBe(503);
-    expect(err.message).toMatch(/^DELETE \/apisix\/admin\/routes\/r1 failed with 503 after \d+ attempts: etcd down \(construct s\/r\)$/);
+    expect(err.message).toMatch(
+      /^DELETE \/apisix\/admin\/routes\/r1 failed with 503 after \d+ attempts: etcd down; the retry budget of 300 ms \(retryBudgetMs, shared by every request of this run\) is spent \(construct s\/r\)$/,
+    );
   });
 
   test("a hanging gateway is bounded by the request timeout and the budget", async () => {
@@ -188,6 +190,104 @@ describe("AdminClient (APISIX flavour)", () => {
   });
 });
 
+describe("AdminClient: one retry budget for every request of a client", () => {
+  let fake: FakeAdmin;
+  beforeEach(async () => {
+    fake = await startFakeAdmin({ flavor: "apisix", adminKey: KEY });
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  /**
+   * A client whose clock only moves when it sleeps, with the longest backoffs (100, 200, 400, 800, 1600 ms): the
+   * budget then decides exactly how many attempts each request gets. Built as a variable, so that options the client
+   * does not know are ignored rather than refused.
+   */
+  function budgetedClient(retryBudgetMs: number, adminUrl = fake.url): AdminClient {
+    let clock = 0;
+    const options = {
+      adminUrl,
+      flavor: "apisix" as const,
+      adminKey: KEY,
+      retryBudgetMs,
+      random: () => 1,
+      now: () => clock,
+      sleep: async (ms: number) => {
+        clock += ms;
+      },
+    };
+    return new AdminClient(options);
+  }
+
+  const attemptsOf = async (request: Promise<unknown>) => {
+    const before = fake.requests.length;
+    const err = await caught(request);
+    return { attempts: fake.requests.length - before, err };
+  };
+
+  test("three requests against a gateway that answers 503 to everything give up after one budget, not three", async () => {
+    fake.fail(...Array.from({ length: 50 }, () => ({ status: 503, body: { error_msg: "etcd down" } })));
+    const c = budgetedClient(1_500);
+    try {
+      // 100 + 200 + 400 + 800 ms of backoff fill the 1.5 s budget: five attempts, then nothing is left
+      const first = await attemptsOf(c.get("/apisix/admin/routes/a", { constructPath: "s/a" }));
+      const second = await attemptsOf(c.put("/apisix/admin/routes/b", { uri: "/b" }, { constructPath: "s/b" }));
+      const third = await attemptsOf(c.delete("/apisix/admin/routes/c", { constructPath: "s/c" }));
+      expect([first.attempts, second.attempts, third.attempts]).toEqual([5, 1, 1]);
+      expect(first.err.message).toBe(
+        "GET /apisix/admin/routes/a failed with 503 after 5 attempts: etcd down; the retry budget of 1500 ms " +
+          "(retryBudgetMs, shared by every request of this run) is spent (construct s/a)",
+      );
+      expect(third.err.message).toBe(
+        "DELETE /apisix/admin/routes/c failed with 503: etcd down; the retry budget of 1500 ms (retryBudgetMs, shared " +
+          "by every request of this run) is spent (construct s/c)",
+      );
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("a budget partly spent on an early request leaves less for the later ones", async () => {
+    // the first request fails three times (100 + 200 + 400 ms of backoff) and then succeeds
+    fake.fail(...Array.from({ length: 3 }, () => ({ status: 503 })));
+    const c = budgetedClient(1_500);
+    const fresh = budgetedClient(1_500);
+    try {
+      expect(await c.put("/apisix/admin/routes/a", { uri: "/a" })).toMatchObject({ status: 201 });
+      expect(fake.requests).toHaveLength(4);
+      fake.fail(...Array.from({ length: 50 }, () => ({ status: 503 })));
+      // 800 ms are left: 100 + 200 + 400 ms of backoff fit, 800 more do not
+      const later = await attemptsOf(c.get("/apisix/admin/routes/b"));
+      expect(later.attempts).toBe(4);
+      // a client with its whole budget gets one attempt more
+      expect((await attemptsOf(fresh.get("/apisix/admin/routes/b"))).attempts).toBe(5);
+    } finally {
+      await c.close();
+      await fresh.close();
+    }
+  });
+
+  test("an unreachable gateway: the message names the total budget", async () => {
+    const port = await closedPort();
+    const c = budgetedClient(700, `http://127.0.0.1:${port}`);
+    try {
+      const first = await caught(c.get("/apisix/admin/routes/a"));
+      const second = await caught(c.get("/apisix/admin/routes/b"));
+      expect([first.attempts, second.attempts]).toEqual([4, 1]);
+      expect(second.message).toMatch(
+        new RegExp(
+          `^could not reach the gateway at http://127\\.0\\.0\\.1:${port} after 1 attempt in \\d+\\.\\d s: connect ` +
+            `ECONNREFUSED 127\\.0\\.0\\.1:${port}; the retry budget of 700 ms \\(retryBudgetMs, shared by every ` +
+            `request of this run\\) is spent \\(GET /apisix/admin/routes/b\\)$`,
+        ),
+      );
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe("AdminClient (gateway down)", () => {
   test("closed port: gives up within the budget with a clear message", async () => {
     const port = await closedPort();
@@ -203,7 +303,8 @@ describe("AdminClient (gateway down)", () => {
     expect(err.message).toMatch(
       new RegExp(
         `^could not reach the gateway at http://127\\.0\\.0\\.1:${port} after \\d+ attempts in \\d+\\.\\d s: ` +
-          `connect ECONNREFUSED 127\\.0\\.0\\.1:${port} \\(PUT /apisix/admin/routes/r1 for stack/route\\)$`,
+          `connect ECONNREFUSED 127\\.0\\.0\\.1:${port}; the retry budget of 700 ms \\(retryBudgetMs, shared by every ` +
+          `request of this run\\) is spent \\(PUT /apisix/admin/routes/r1 for stack/route\\)$`,
       ),
     );
     expect(err.message).not.toContain(KEY);

@@ -69,7 +69,7 @@ describe.each(FLAVORS)("BlueGreenService on %s", (flavor) => {
     const body = service.resource.input.body;
     expect(body.plugins).toBeUndefined();
     if (flavor === "apisix") {
-      expect(body.upstream_id).toBe("blue-green-service-green");
+      expect(body.upstream_id).toBe("blue-green-service-green-fabea6b1");
       expect(service.upstreams.blue).toBeUndefined();
       expect(service.upstreams.green).toBeDefined();
       expect(service.node.tryFindChild("Blue")).toBeUndefined();
@@ -150,7 +150,13 @@ describe("BlueGreenService validation", () => {
   });
   test("fails when the service id is invalid", () => {
     fails(() => build("apisix", { serviceId: "bad/id" }), "stack/service", "serviceId", '"bad/id"');
-    fails(() => build("apisix", { serviceId: "x".repeat(59) }), "stack/service", "serviceId must be 1 to 58 characters");
+    fails(
+      () => build("apisix", { serviceId: "x".repeat(50) }),
+      "stack/service",
+      'serviceId must be 1 to 49 characters of letters, digits, "-", "_" or "." (upstream ids append "-green-" and 8 ' +
+        `hex digits of a content hash, and may have at most 64 characters), got "${"x".repeat(50)}"`,
+    );
+    expect(() => build("api7-ee", { serviceId: "x".repeat(49) })).not.toThrow();
   });
   test("fails when active is not a color", () => {
     fails(() => build("apisix", { active: "red" as never }), "stack/service", 'active must be "blue" or "green", got "red"');
@@ -195,6 +201,18 @@ describe("BlueGreenService validation", () => {
     // with tokens the hash is computed by Terraform, so a changed variable still replaces the object.
     expect(green.triggers_replace.request_sha256).toMatch(/^\$\{sha256\(jsonencode\(/);
     expect(service.upstreams.green).toBeDefined();
+    // ... and Terraform also computes the content hash of the upstream id, so a changed variable gives a new object,
+    // which the service names and the sweep keeps (its trigger, too, is then computed by Terraform)
+    const idHash =
+      'substr(sha256(jsonencode({"type" = "roundrobin", "nodes" = [{"host" = var.host, "port" = var.port, "weight" = 1}]})), 0, 8)';
+    expect(green.input.path).toBe(`\${join("", ["/apisix/admin/upstreams/blue-green-service-green-", ${idHash}])}`);
+    const serviceBody = resources(json)[Object.keys(resources(json)).find((k) => k.startsWith("service_E"))!].input.body;
+    expect(serviceBody.plugins["traffic-split"].rules[0].weighted_upstreams[0].upstream_id).toBe(
+      `\${join("", ["blue-green-service-green-", ${idHash}])}`,
+    );
+    const sweep = resources(json)[Object.keys(resources(json)).find((k) => k.startsWith("gateway_Sweep"))!];
+    expect(sweep.input.keep).toContain(green.input.path);
+    expect(sweep.triggers_replace.request_sha256).toMatch(/^\$\{sha256\(jsonencode\(/);
   });
 });
 

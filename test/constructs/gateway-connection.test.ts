@@ -59,8 +59,8 @@ describe("GatewayConnection", () => {
       "/apisix/admin/routes/blue-green-route",
       "/apisix/admin/routes/late-route",
       "/apisix/admin/services/blue-green-service",
-      "/apisix/admin/upstreams/blue-green-service-blue",
-      "/apisix/admin/upstreams/blue-green-service-green",
+      "/apisix/admin/upstreams/blue-green-service-blue-729ecd62",
+      "/apisix/admin/upstreams/blue-green-service-green-fabea6b1",
     ]);
     expect(json).toHaveResourceWithProperties(DataResource, {
       input: expect.objectContaining({ kind: "sweep", owner: "stack", keep: gateway.keep(), construct_path: "stack/gateway" }),

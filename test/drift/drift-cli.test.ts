@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { type RunningGateway, startGateway } from "../../lib/gateway/gateway";
 import { REPO_ROOT } from "../helper/terraform";
-import { admin, applyStack, KEY, STACK, type SynthesizedSeed, synthSeed } from "./drift-harness";
+import { admin, applyStack, KEY, STACK, stackInputs, type SynthesizedSeed, synthSeed } from "./drift-harness";
 
 interface CliRun {
   readonly code: number;
@@ -62,10 +62,12 @@ describe("bluegreen drift through the built CLI", () => {
     expect(inSync.stdout).toContain(`no drift: 4 objects match the gateway (stack ${STACK})\n`);
     expect(inSync.code).toBe(0);
 
-    const upstream = "/apisix/admin/upstreams/blue-green-service-green";
+    const upstream = stackInputs(seed.stackDir).find((i) => i.path?.startsWith("/apisix/admin/upstreams/blue-green-service-green-"))!.path!;
     expect((await admin(gw.adminUrl, "PATCH", upstream, { nodes: [{ host: "127.0.0.1", port: 1999, weight: 100 }] })).status).toBe(200);
     const drifted = await cli(["--stack", stackArg], KEY);
-    expect(drifted.stdout).toContain(`  changed    upstream blue-green-service-green (${STACK}/service)  nodes[0].port: gateway 1999, stack 1982\n`);
+    expect(drifted.stdout).toContain(
+      `  changed    upstream ${upstream.split("/").pop()} (${STACK}/service)  nodes[0].port: gateway 1999, stack 1982\n`,
+    );
     expect(drifted.stdout).toContain(`drift: 1 changed, 0 missing, 0 unmanaged, 0 extra in stack ${STACK}\n`);
     expect(drifted.code).toBe(2);
 

@@ -66,10 +66,14 @@ describe.each<"apisix" | "api7-ee">(["apisix", "api7-ee"])("health gate with ter
     const failed = await ws.apply();
     expect(failed.code).not.toBe(0);
     expect(failed.output).toContain(
-      `bluegreen: health check failed for green node 127.0.0.1:${green.port}: GET /healthz -> 503 (expected 200); ` +
-        `the service was not changed, traffic stays as it is (construct e2e/service)`,
+      `bluegreen: health check failed for green node 127.0.0.1:${green.port}: GET /healthz -> 503 (expected 200) ` +
+        `(construct e2e/service)`,
     );
-    expect(failed.output).toMatch(/bluegreen: health check: 1 of 1 node failed \(GET \/healthz, expected 200 within 2000 ms\)/);
+    expect(failed.output).toMatch(
+      flavor === "apisix"
+        ? /bluegreen: health check: 1 of 1 node failed \(GET \/healthz, expected 200 within 2000 ms\); PUT \/apisix\/admin\/services\/shop was not sent, so traffic stays as it is: service shop still points at upstreams shop-blue-[0-9a-f]{8} and shop-green-[0-9a-f]{8}, as before;/
+        : /bluegreen: health check: 1 of 1 node failed \(GET \/healthz, expected 200 within 2000 ms\); PUT \/apisix\/admin\/services\/shop\?gateway_group_id=default was not sent, so traffic stays as it is: service shop keeps the upstreams and weights it has;/,
+    );
     expect(failed.output).not.toMatch(/bluegreen: PUT \/apisix\/admin\/services\/shop\S* -> /);
     expect(await landings()).toEqual({ blue: 20 });
 

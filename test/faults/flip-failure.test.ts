@@ -59,7 +59,7 @@ describe.each<Flavor>(["apisix", "api7-ee"])("failed flip (%s)", (flavor) => {
       synthDeploy(ws, { ...spec, active: "green" });
       const failed = expectFailed(await ws.apply());
       expect(failed.output).toMatch(
-        /bluegreen: PUT \/apisix\/admin\/services\/checkout(\?gateway_group_id=default)? failed with 503 after \d+ attempts: failed to persist the change \(construct e2e\/service\)/,
+        /bluegreen: PUT \/apisix\/admin\/services\/checkout(\?gateway_group_id=default)? failed with 503 after \d+ attempts: failed to persist the change; the retry budget of 1500 ms \(retryBudgetMs, shared by every request of this run\) is spent \(construct e2e\/service\)/,
       );
       expect(faults.count(servicePut, true)).toBeGreaterThanOrEqual(2);
 

@@ -4,14 +4,19 @@
  * gateway holds (for "nothing changed" assertions).
  */
 import type { TerraformStack } from "cdktf";
-import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
-import type { Backend } from "../helper/backends";
+import { BlueGreenRoute, BlueGreenService, GatewayConnection, type BlueGreenHealthCheckProps } from "../../lib";
 import type { TerraformWorkspace, RunResult } from "../helper/terraform";
 import { adminGet, countLandings, type Landing } from "../helper/traffic";
 
 export type Flavor = "apisix" | "api7-ee";
 
 export const SERVICE_ID = "checkout";
+
+/** Where a backend listens (a `Backend` or a `HealthBackend`). */
+export interface NodeAddress {
+  readonly host: string;
+  readonly port: number;
+}
 
 export interface DeploySpec {
   readonly adminUrl: string;
@@ -21,7 +26,9 @@ export interface DeploySpec {
   readonly canaryPercent?: number;
   /** Route ids; route `<id>` serves `/<id>/*`. */
   readonly routes: readonly string[];
-  readonly backends: readonly Backend[];
+  /** The node of blue, then the node of green. */
+  readonly backends: readonly NodeAddress[];
+  readonly healthCheck?: BlueGreenHealthCheckProps;
   readonly retryBudgetMs?: number;
   readonly requestTimeoutMs?: number;
   readonly adopt?: boolean;
@@ -46,6 +53,7 @@ export function synthDeploy(ws: TerraformWorkspace, spec: DeploySpec): void {
       green: { nodes: [{ host: green.host, port: green.port }], passHost: "node" },
       active: spec.active,
       canaryPercent: spec.canaryPercent,
+      healthCheck: spec.healthCheck,
     });
     for (const id of spec.routes) {
       new BlueGreenRoute(stack, id, { service, routeId: id, paths: [`/${id}/*`], adopt: spec.adopt });

@@ -82,6 +82,21 @@ describe.each<Flavor>(["apisix", "api7-ee"])("health gate in the hook (%s)", (fl
   }
 
   const puts = () => faults.count({ method: "PUT" });
+  /** The upstream ids (APISIX) that the stack of `props` declares, blue first. */
+  const upstreamIds = (props: Partial<BlueGreenServiceProps>) =>
+    inputs(props)
+      .filter((i) => i.path?.includes("/upstreams/"))
+      .map((i) => i.path!.split("/").pop()!)
+      .sort();
+  /** What the summary says the service still points at, after a deploy of `deployed`. */
+  const unchanged = (deployed: Partial<BlueGreenServiceProps>) =>
+    flavor === "apisix"
+      ? `service shop still points at upstreams ${upstreamIds(deployed).join(" and ")}, as before`
+      : "service shop keeps the upstreams and weights it has";
+  const summary = (failed: string, total: number, state: string) =>
+    `bluegreen: health check: ${failed} of ${total} ${total === 1 ? "node" : "nodes"} failed (GET /healthz, expected 200 ` +
+    `within 500 ms); PUT ${servicePath} was not sent, so traffic stays as it is: ${state}; fix the nodes (or ` +
+    `healthCheck) and deploy again (construct stack/service)`;
   const landings = () => countLandings(`${gw.proxyUrl}/shop/x`, 10);
 
   test("healthy green: the flip is written after probing green only", async () => {
@@ -112,10 +127,9 @@ describe.each<Flavor>(["apisix", "api7-ee"])("health gate in the hook (%s)", (fl
     expect(res.code).toBe(1);
     expect(res.out).toEqual([]);
     expect(res.err).toEqual([
-      `bluegreen: health check failed for green node 127.0.0.1:${green.port}: GET /healthz -> 503 (expected 200); ` +
-        `the service was not changed, traffic stays as it is (construct stack/service)`,
-      `bluegreen: health check: 1 of 1 node failed (GET /healthz, expected 200 within 500 ms); PUT ${servicePath} was ` +
-        `not sent; fix the nodes (or healthCheck) and deploy again (construct stack/service)`,
+      `bluegreen: health check failed for green node 127.0.0.1:${green.port}: GET /healthz -> 503 (expected 200) ` +
+        `(construct stack/service)`,
+      summary("1", 1, unchanged({ active: "blue" })),
     ]);
     expect(puts()).toBe(putsBefore);
     expect(await adminGet(gw.adminUrl, servicePath, KEY)).toEqual(stored);
@@ -140,13 +154,12 @@ describe.each<Flavor>(["apisix", "api7-ee"])("health gate in the hook (%s)", (fl
     );
     expect(res.code).toBe(1);
     expect(res.err).toEqual([
-      `bluegreen: health check failed for green node 127.0.0.1:${green.port}: GET /healthz -> no answer within 500 ms; ` +
-        `the service was not changed, traffic stays as it is (construct stack/service)`,
+      `bluegreen: health check failed for green node 127.0.0.1:${green.port}: GET /healthz -> no answer within 500 ms ` +
+        `(construct stack/service)`,
       expect.stringMatching(
         new RegExp(
           `^bluegreen: health check failed for green node 127\\.0\\.0\\.1:${closed}: GET /healthz -> no answer: ` +
-            `connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}; the service was not changed, traffic stays as it is ` +
-            `\\(construct stack/service\\)$`,
+            `connect ECONNREFUSED 127\\.0\\.0\\.1:${closed} \\(construct stack/service\\)$`,
         ),
       ),
       expect.stringMatching(/^bluegreen: health check: 2 of 2 nodes failed \(GET \/healthz, expected 200 within 500 ms\)/),
@@ -168,14 +181,71 @@ describe.each<Flavor>(["apisix", "api7-ee"])("health gate in the hook (%s)", (fl
     const putsBefore = puts();
     const res = await apply(serviceInput({ active: "green", canaryPercent: 10 }));
     expect(res.code).toBe(1);
-    expect(res.err[0]).toBe(
-      `bluegreen: health check failed for blue node 127.0.0.1:${blue.port}: GET /healthz -> 500 (expected 200); ` +
-        `the service was not changed, traffic stays as it is (construct stack/service)`,
-    );
-    expect(res.err).toHaveLength(2);
+    expect(res.err).toEqual([
+      `bluegreen: health check failed for blue node 127.0.0.1:${blue.port}: GET /healthz -> 500 (expected 200) ` +
+        `(construct stack/service)`,
+      summary("1", 2, unchanged({ active: "blue", canaryPercent: 10 })),
+    ]);
     expect(puts()).toBe(putsBefore);
     const split = await countLandings(`${gw.proxyUrl}/shop/x`, 20);
     expect(split).toEqual({ blue: 18, green: 2 });
+  });
+
+  test("new nodes for the active color: written (APISIX) to a new upstream that takes no traffic; the gate says so", async () => {
+    await deploy({ active: "blue" });
+    const fresh = await startHealthBackend("fresh");
+    try {
+      fresh.health = 503;
+      const props = { active: "blue" as const, blue: { nodes: [{ host: fresh.host, port: fresh.port }], passHost: "node" as const } };
+      const results = [];
+      for (const input of inputs(props)) {
+        results.push({ path: input.path, ...(await apply(input)) });
+        expect(await landings()).toEqual({ blue: 10 });
+      }
+      const failed = results.filter((r) => r.code !== 0);
+      expect(failed.map((r) => r.path)).toEqual([servicePath]);
+      const [newBlue] = upstreamIds(props).filter((id) => !upstreamIds({ active: "blue" }).includes(id));
+      expect(failed[0]!.err).toEqual([
+        `bluegreen: health check failed for blue node 127.0.0.1:${fresh.port}: GET /healthz -> 503 (expected 200) ` +
+          `(construct stack/service)`,
+        summary(
+          "1",
+          1,
+          flavor === "apisix" ? `${unchanged({ active: "blue" })} (new upstream ${newBlue} takes no traffic)` : unchanged({}),
+        ),
+      ]);
+      // the route (applied after the failed service here; Terraform would not even get there) changed nothing either
+      expect(await landings()).toEqual({ blue: 10 });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test("a first deploy that fails the gate says the service does not exist yet", async () => {
+    green.health = 503;
+    const res = await apply(serviceInput({ active: "green" }));
+    expect(res.code).toBe(1);
+    expect(res.err.at(-1)).toBe(summary("1", 1, "service shop does not exist yet"));
+  });
+
+  test("when the stored service cannot be read, the summary says the service was not changed and why", async () => {
+    await deploy({ active: "blue" });
+    green.health = 503;
+    faults.failNext({ method: "GET", pathPrefix: "/apisix/admin/services/shop", status: 503, count: Infinity });
+    const res = await apply(serviceInput({ active: "green" }));
+    faults.clear();
+    expect(res.code).toBe(1);
+    expect(res.err.at(-1)).toMatch(
+      new RegExp(
+        `^${summary("1", 1, "STATE").replace(/[()?.]/g, "\\$&").replace(
+          "STATE",
+          `service shop was not changed \\(what it points at could not be read: GET ${servicePath.replace(/[?.]/g, "\\$&")} ` +
+            `failed with 503 after \\d+ attempts: injected fault: 503; the retry budget of 1000 ms \\(retryBudgetMs, ` +
+            `shared by every request of this run\\) is spent \\(construct stack/service\\)\\)`,
+        )}$`,
+      ),
+    );
+    expect(await landings()).toEqual({ blue: 10 });
   });
 
   test("retireIdle: only the active color is probed", async () => {

@@ -124,8 +124,21 @@ describe("bluegreen hook (spawned CLI, APISIX fake)", () => {
       expect.stringMatching(/attempt 2 failed \(503: etcd unavailable\); retrying in \d+ ms$/),
       expect.stringMatching(/attempt 3 failed \(503: etcd unavailable\); retrying in \d+ ms$/),
       "bluegreen: still retrying PUT /apisix/admin/services/s1 (503: etcd unavailable); further attempts are not shown",
-      `bluegreen: PUT /apisix/admin/services/s1 failed with 503 after ${attempts} attempts: etcd unavailable (construct stack/route)`,
+      `bluegreen: PUT /apisix/admin/services/s1 failed with 503 after ${attempts} attempts: etcd unavailable; the retry ` +
+        "budget of 2000 ms (retryBudgetMs, shared by every request of this run) is spent (construct stack/route)",
     ]);
+  });
+
+  test("one retry budget for the whole hook: requests that each need retries share it", async () => {
+    // every request fails four times before it succeeds: one apply (GET, PUT, GET) needs 15 attempts and up to
+    // 3 x 1.5 s of backoff; each request alone fits the 2 s budget, the three together do not
+    fake.failWhen((r) => fake.requests.indexOf(r) % 5 !== 4, ...Array.from({ length: 50 }, () => ({ status: 503, body: { error_msg: "etcd busy" } })));
+    const res = await runCli("apply", objectRequest(fake, "/apisix/admin/services/s1", { labels: ours() }, { gateway: gateway(fake) }));
+    expect(res.code).toBe(1);
+    expect(fake.requests.length).toBeLessThan(15);
+    expect(res.stderr.trim().split("\n").at(-1)).toMatch(
+      /^bluegreen: (GET|PUT) \/apisix\/admin\/services\/s1 failed with 503 after \d+ attempts: etcd busy; the retry budget of 2000 ms \(retryBudgetMs, shared by every request of this run\) is spent \(construct stack\/route\)$/,
+    );
   });
 
   test("apply: a 400 exits 1 with the gateway's error_msg and the construct path", async () => {
@@ -296,7 +309,8 @@ describe("bluegreen hook (spawned CLI, other gateways)", () => {
     expect(lines[lines.length - 1]).toMatch(
       new RegExp(
         `^bluegreen: could not reach the gateway at http://127\\.0\\.0\\.1:${port} after \\d+ attempts in \\d\\.\\d s: ` +
-          `connect ECONNREFUSED 127\\.0\\.0\\.1:${port} \\(GET /apisix/admin/routes/r1 for stack/route\\)$`,
+          `connect ECONNREFUSED 127\\.0\\.0\\.1:${port}; the retry budget of 800 ms \\(retryBudgetMs, shared by every ` +
+          `request of this run\\) is spent \\(GET /apisix/admin/routes/r1 for stack/route\\)$`,
       ),
     );
   });

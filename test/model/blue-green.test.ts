@@ -3,10 +3,13 @@ import {
   buildServiceRequests,
   colorWeights,
   headerVar,
+  parseUpstreamId,
   scopedPath,
+  upstreamId,
   type ServiceSpec,
 } from "../../lib/model/blue-green";
 import { canonicalPath } from "../../lib/model/admin-paths";
+import { ID_MAX_LENGTH, ID_PATTERN, SERVICE_ID_MAX_LENGTH } from "../../lib/model/props-schemas";
 import { checkObject } from "../../lib/schemas";
 
 const LABELS = { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "o" };
@@ -24,6 +27,12 @@ const apisix = (extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
   active: "green",
   ...extra,
 });
+/**
+ * The upstream ids of BLUE and GREEN: the first 8 hex digits of the sha256 of the body without name and labels, with
+ * sorted keys: `{"nodes":[{"host":"mock.api7.ai","port":443,"weight":100}],"pass_host":"node","scheme":"https","type":"roundrobin"}`.
+ */
+const BLUE_ID = "s-blue-729ecd62";
+const GREEN_ID = "s-green-fabea6b1";
 const ee = (extra: Partial<ServiceSpec> = {}): ServiceSpec => apisix({ scope: { flavor: "api7-ee", gatewayGroupId: "g" }, ...extra });
 
 describe("scopedPath", () => {
@@ -55,20 +64,21 @@ describe("buildServiceRequests on apisix", () => {
     const r = buildServiceRequests(apisix());
     expect(r.upstreams.blue).toEqual({
       method: "PUT",
-      path: "/apisix/admin/upstreams/s-blue",
+      path: `/apisix/admin/upstreams/${BLUE_ID}`,
       body: { name: "s-blue", type: "roundrobin", scheme: "https", pass_host: "node", nodes: BLUE.nodes, labels: LABELS },
     });
-    expect(r.upstreams.green!.path).toBe("/apisix/admin/upstreams/s-green");
+    expect(r.upstreams.green!.path).toBe(`/apisix/admin/upstreams/${GREEN_ID}`);
+    expect(r.upstreams.green!.body.name).toBe("s-green");
     expect(r.service).toEqual({
       method: "PUT",
       path: "/apisix/admin/services/s",
       body: {
         name: "s",
         labels: LABELS,
-        upstream_id: "s-blue",
+        upstream_id: BLUE_ID,
         plugins: {
           "traffic-split": {
-            rules: [{ weighted_upstreams: [{ upstream_id: "s-green", weight: 100 }, { upstream_id: "s-blue", weight: 0 }] }],
+            rules: [{ weighted_upstreams: [{ upstream_id: GREEN_ID, weight: 100 }, { upstream_id: BLUE_ID, weight: 0 }] }],
           },
         },
       },
@@ -80,16 +90,16 @@ describe("buildServiceRequests on apisix", () => {
       "traffic-split"
     ].rules;
     expect(rules).toEqual([
-      { match: [{ vars: [["http_x_env", "==", "v2"]] }], weighted_upstreams: [{ upstream_id: "s-green", weight: 1 }] },
-      { match: [{ vars: [["http_x_env", "==", "blue"]] }], weighted_upstreams: [{ upstream_id: "s-blue", weight: 1 }] },
-      { weighted_upstreams: [{ upstream_id: "s-green", weight: 100 }, { upstream_id: "s-blue", weight: 0 }] },
+      { match: [{ vars: [["http_x_env", "==", "v2"]] }], weighted_upstreams: [{ upstream_id: GREEN_ID, weight: 1 }] },
+      { match: [{ vars: [["http_x_env", "==", "blue"]] }], weighted_upstreams: [{ upstream_id: BLUE_ID, weight: 1 }] },
+      { weighted_upstreams: [{ upstream_id: GREEN_ID, weight: 100 }, { upstream_id: BLUE_ID, weight: 0 }] },
     ]);
   });
 
   test("retireIdle drops the idle upstream and the plugin", () => {
     const r = buildServiceRequests(apisix({ retireIdle: true, preview: { header: "X-Env" } }));
     expect(Object.keys(r.upstreams)).toEqual(["green"]);
-    expect(r.service.body).toEqual({ name: "s", labels: LABELS, upstream_id: "s-green" });
+    expect(r.service.body).toEqual({ name: "s", labels: LABELS, upstream_id: GREEN_ID });
   });
 
   test("optional upstream fields only when set; timeouts filled to 60", () => {
@@ -114,6 +124,62 @@ describe("buildServiceRequests on apisix", () => {
       expect(checkObject("services", r.service.body, "apisix")).toEqual(expect.objectContaining({ ok: true }));
       for (const u of Object.values(r.upstreams)) expect(checkObject("upstreams", u!.body, "apisix")).toEqual(expect.objectContaining({ ok: true }));
     }
+  });
+});
+
+describe("upstream ids follow the upstream's content (apisix)", () => {
+  const ids = (extra: Partial<ServiceSpec> = {}) => {
+    const { upstreams } = buildServiceRequests(apisix(extra));
+    return { blue: upstreams.blue?.path.split("/").pop(), green: upstreams.green?.path.split("/").pop() };
+  };
+
+  test("new nodes (or any other upstream field) give that color a new id; the other color keeps its own", () => {
+    const base = ids();
+    expect(base).toEqual({ blue: BLUE_ID, green: GREEN_ID });
+    const moved = ids({ blue: { ...BLUE, nodes: [{ host: "mock.api7.ai", port: 8443, weight: 100 }] } });
+    expect(moved.green).toBe(GREEN_ID);
+    expect(moved.blue).not.toBe(BLUE_ID);
+    expect(parseUpstreamId(moved.blue, "s")?.color).toBe("blue");
+    expect(ids({ blue: { ...BLUE, readTimeoutSec: 5 } }).blue).not.toBe(BLUE_ID);
+    expect(ids({ blue: { ...BLUE, nodes: [{ ...BLUE.nodes[0], weight: 5 }] } }).blue).not.toBe(BLUE_ID);
+  });
+
+  test("a flip, a canary step, a preview, hosts, the name and the owner keep every id (labels and name are not hashed)", () => {
+    for (const extra of [
+      { active: "blue" as const },
+      { canaryPercent: 30 },
+      { preview: { header: "X-Env" } },
+      { hosts: ["a.example.com"] },
+      { name: "renamed" },
+      { owner: "someone-else" },
+    ]) {
+      expect(ids(extra)).toEqual({ blue: BLUE_ID, green: GREEN_ID });
+    }
+    expect(ids({ retireIdle: true })).toEqual({ blue: undefined, green: GREEN_ID });
+  });
+
+  test("parseUpstreamId reads back what upstreamId builds, and nothing else", () => {
+    expect(parseUpstreamId(upstreamId("s", "green", "0123abcd"), "s")).toEqual({ color: "green", contentHash: "0123abcd" });
+    expect(parseUpstreamId(BLUE_ID, "s")).toEqual({ color: "blue", contentHash: "729ecd62" });
+    for (const id of ["s-blue", "s-green", "s-blue-729ECD62", "s-blue-729ecd6", "s-blue-729ecd620", "t-blue-729ecd62", "s-red-729ecd62", 7, undefined]) {
+      expect(parseUpstreamId(id, "s")).toBeUndefined();
+    }
+    // a service whose id starts like another's: each reads only its own ids
+    expect(parseUpstreamId("s-blue-green-729ecd62", "s")).toBeUndefined();
+    expect(parseUpstreamId("s-blue-green-729ecd62", "s-blue")?.color).toBe("green");
+  });
+
+  test("the longest service id still gives upstream ids the gateway accepts", () => {
+    const serviceId = "x".repeat(SERVICE_ID_MAX_LENGTH);
+    const r = buildServiceRequests(apisix({ serviceId }));
+    for (const color of ["blue", "green"] as const) {
+      const id = r.upstreams[color]!.path.split("/").pop()!;
+      expect(id.length).toBeLessThanOrEqual(ID_MAX_LENGTH);
+      expect(id).toMatch(ID_PATTERN);
+      expect(parseUpstreamId(id, serviceId)?.color).toBe(color);
+    }
+    expect(r.upstreams.green!.path.split("/").pop()).toHaveLength(ID_MAX_LENGTH);
+    expect(checkObject("services", r.service.body, "apisix")).toEqual(expect.objectContaining({ ok: true }));
   });
 });
 

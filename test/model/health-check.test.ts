@@ -128,30 +128,35 @@ describe("colorsWithTraffic is the inverse of buildServiceRequests", () => {
 });
 
 describe("colorsWithTraffic on bodies the model does not build", () => {
-  const split = (...rules: unknown[]) => ({ upstream_id: "shop-blue", plugins: { "traffic-split": { rules } } });
+  const BLUE_ID = "shop-blue-0123abcd";
+  const GREEN_ID = "shop-green-4567ef89";
+  const split = (...rules: unknown[]) => ({ upstream_id: BLUE_ID, plugins: { "traffic-split": { rules } } });
 
   test("an unknown upstream_id is an error, not a guess", () => {
-    expect(() => colorsWithTraffic(split({ weighted_upstreams: [{ upstream_id: "other", weight: 1 }] }), "apisix", "shop")).toThrow(
-      'upstream_id "other" is neither shop-blue nor shop-green',
-    );
+    for (const id of ["other", "shop-blue", "shop-green", "shops-green-4567ef89", "shop-blue-0123ABCD"]) {
+      expect(() => colorsWithTraffic(split({ weighted_upstreams: [{ upstream_id: id, weight: 1 }] }), "apisix", "shop")).toThrow(
+        `upstream_id "${id}" is not an upstream of service shop ` +
+          "(expected shop-blue-<8 hex digits> or shop-green-<8 hex digits>)",
+      );
+    }
   });
 
   test("the first rule without match decides; preview rules never count", () => {
     const body = split(
-      { match: [{ vars: [["http_x_env", "==", "green"]] }], weighted_upstreams: [{ upstream_id: "shop-green", weight: 1 }] },
-      { weighted_upstreams: [{ upstream_id: "shop-green", weight: 0 }, { upstream_id: "shop-blue", weight: 100 }] },
-      { weighted_upstreams: [{ upstream_id: "shop-green", weight: 100 }] },
+      { match: [{ vars: [["http_x_env", "==", "green"]] }], weighted_upstreams: [{ upstream_id: GREEN_ID, weight: 1 }] },
+      { weighted_upstreams: [{ upstream_id: GREEN_ID, weight: 0 }, { upstream_id: BLUE_ID, weight: 100 }] },
+      { weighted_upstreams: [{ upstream_id: GREEN_ID, weight: 100 }] },
     );
     expect(colorsWithTraffic(body, "apisix", "shop")).toEqual(["blue"]);
   });
 
   test("only match rules: unmatched traffic goes to the service's default upstream", () => {
-    const body = split({ match: [{ vars: [["arg_x", "==", "1"]] }], weighted_upstreams: [{ upstream_id: "shop-green", weight: 1 }] });
+    const body = split({ match: [{ vars: [["arg_x", "==", "1"]] }], weighted_upstreams: [{ upstream_id: GREEN_ID, weight: 1 }] });
     expect(colorsWithTraffic(body, "apisix", "shop")).toEqual(["blue"]);
   });
 
   test("a weight-only entry is the default upstream; a missing weight is 1", () => {
-    const body = { upstream_id: "shop-green", plugins: { "traffic-split": { rules: [{ weighted_upstreams: [{}] }] } } };
+    const body = { upstream_id: GREEN_ID, plugins: { "traffic-split": { rules: [{ weighted_upstreams: [{}] }] } } };
     expect(colorsWithTraffic(body, "apisix", "shop")).toEqual(["green"]);
   });
 
