@@ -37,6 +37,8 @@ export type { StoredObject } from "./envelopes";
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 2_000;
 const EE_PAGE_SIZE = 500;
+/** Pages read before a list is given up as never-ending (500 000 objects at the full page size). */
+const EE_MAX_PAGES = 1_000;
 
 /** TLS settings for an `https://` admin URL. */
 export interface AdminTlsOptions {
@@ -272,21 +274,52 @@ export class AdminClient {
         .map((item) => ({ id: idOf(resource, item.value, item.key), value: item.value }))
         .filter((item) => item.id !== "");
     }
-    // API7 EE paginates; ask for big pages until we have `total` (or a short page).
+    // API7 EE paginates: read pages until `total` objects are in (or, without a total, until an empty page), and
+    // refuse a list that cannot be complete rather than let a sweep act on part of it.
+    const listing = this.resolvePath(path);
+    const partial = (detail: string) =>
+      new AdminApiError(
+        `listing ${listing} failed: ${detail}; refusing to go on with a partial list${constructSuffix(context.constructPath)}`,
+        { kind: "protocol", method: "GET", path: listing, constructPath: context.constructPath },
+      );
     const out: Array<{ id: string; value: StoredObject }> = [];
-    for (let page = 1; ; page++) {
+    const pageOf = new Map<string, number>();
+    let read = 0;
+    let total: number | undefined;
+    for (let page = 1; page <= EE_MAX_PAGES; page++) {
       const pagePath = `${path}?page=${page}&page_size=${EE_PAGE_SIZE}`;
       const res = await this.send("GET", pagePath, undefined, context);
-      if (notFoundIsEmpty && res.status === 404) return out;
+      if (notFoundIsEmpty && res.status === 404 && page === 1) return out;
       if (!isSuccess(res.status)) throw this.httpError("GET", pagePath, res, context);
       const parsed = this.parseBody("GET", pagePath, res, context, eeListSchema, normaliseEmptyList);
+      total = parsed.total;
+      if (parsed.list.length === 0) {
+        if (total !== undefined && read < total) {
+          throw partial(`the gateway reported total ${total} but page ${page} was empty after ${read} objects`);
+        }
+        return out;
+      }
       for (const value of parsed.list) {
         const id = idOf(resource, value);
-        if (id !== "") out.push({ id, value }); // an object without an id cannot be addressed; skip it
+        const earlier = pageOf.get(id);
+        if (id !== "" && earlier !== undefined) {
+          throw partial(
+            `page ${page} lists ${resource.replace(/s$/, "")} ${id} again, already listed on page ${earlier} (the ` +
+              `gateway ignores the page parameter, or the list changed while it was read); ${read} objects read, ` +
+              describeTotal(total),
+          );
+        }
+        read++;
+        if (id === "") continue; // an object without an id cannot be addressed; skip it
+        pageOf.set(id, page);
+        out.push({ id, value });
       }
-      const total = parsed.total;
-      if (parsed.list.length < EE_PAGE_SIZE || (total !== undefined && out.length >= total)) return out;
+      if (total !== undefined && read > total) {
+        throw partial(`the gateway reported total ${total} but served ${read} objects by page ${page}`);
+      }
+      if (total !== undefined && read === total) return out;
     }
+    throw partial(`still incomplete after ${EE_MAX_PAGES} pages (${read} objects read, ${describeTotal(total)})`);
   }
 
   private parseSingle(
@@ -548,6 +581,10 @@ function snippet(text: string): string {
     .replace(/\s+/g, " ")
     .trim();
   return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat || "(empty body)";
+}
+
+function describeTotal(total: number | undefined): string {
+  return total === undefined ? "no total reported" : `total ${total}`;
 }
 
 function plural(n: number, word: string): string {

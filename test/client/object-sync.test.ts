@@ -232,6 +232,23 @@ describe.each(["apisix", "api7-ee"] as const)("object sync (%s)", (flavor) => {
   });
 });
 
+test("API7 EE: a sweep on a list the gateway pages inconsistently fails and deletes nothing", async () => {
+  const fake = await startFakeAdmin({ flavor: "api7-ee", gatewayGroupId: "g" });
+  const client = new AdminClient({ adminUrl: fake.url, flavor: "api7-ee", gatewayGroupId: "g", adminKey: "" });
+  try {
+    for (let i = 0; i < 150; i++) fake.seed(`routes/old-${i}`, { labels: ours() });
+    // at most 100 per page, `page` ignored, no total: every page is the first one
+    fake.listAnswer = (items) => ({ list: items.slice(0, 100) });
+    const err = await caught(sweep(client, { owner: "conn", keep: [], constructPath: "stack/conn" }));
+    expect(err.message).toMatch(/^listing \/apisix\/admin\/routes\?gateway_group_id=g failed: page 2 lists route old-0 again/);
+    expect(fake.requestsTo("DELETE")).toEqual([]);
+    expect(fake.store.size).toBe(150);
+  } finally {
+    await client.close();
+    await fake.close();
+  }
+});
+
 test("sweep keep matching normalises encoding; an empty key sends no X-API-KEY", async () => {
   const fake = await startFakeAdmin({ flavor: "api7-ee", gatewayGroupId: "g" });
   const client = new AdminClient({ adminUrl: fake.url, flavor: "api7-ee", gatewayGroupId: "g", adminKey: "" });

@@ -52,6 +52,11 @@ export interface FakeAdmin {
   failWhen(when: (req: RecordedRequest) => boolean, ...faults: Fault[]): void;
   /** Called on every stored PUT body; lets a test make the gateway store something else (read-after-write). */
   transformStored?: (key: string, value: StoredValue) => StoredValue;
+  /**
+   * API7 EE: answers list requests instead of the honest `{list, total}` page (e.g. a server that ignores `page`);
+   * gets every stored object of the collection, in order, and the request's query.
+   */
+  listAnswer?: (items: StoredValue[], query: URLSearchParams) => unknown;
   /** Puts an object straight into the store (e.g. an unmanaged one). */
   seed(key: string, value: StoredValue): void;
   /** Requests whose method and path (without query) match. */
@@ -153,6 +158,8 @@ export async function startFakeAdmin(options: FakeAdminOptions = {}): Promise<Fa
           total: items.length,
           list: items.map(([k, value], i) => ({ key: `/apisix/${k}`, value, createdIndex: i + 1, modifiedIndex: i + 1 })),
         });
+      } else if (fake.listAnswer) {
+        send(res, 200, fake.listAnswer(items.map(([, value]) => value), req.query));
       } else {
         const page = Number(req.query.get("page") ?? "1");
         const size = Number(req.query.get("page_size") ?? "10");
