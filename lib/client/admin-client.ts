@@ -231,23 +231,27 @@ export class AdminClient {
         path: objectPath(this.flavor, resource, id, this.gatewayGroupId),
       }));
     }
-    const services = await this.list("services", context);
     const out: ListedObject[] = [];
-    for (const service of services) {
-      const base = `/apisix/admin/services/${encodeURIComponent(service.id)}/upstreams`;
-      const items = await this.listPath(base, context, "upstreams", true);
-      for (const { id, value } of items) {
-        if (id === service.id) continue;
-        out.push({
-          resource,
-          id,
-          value,
-          serviceId: service.id,
-          path: objectPath(this.flavor, resource, id, this.gatewayGroupId, service.id),
-        });
-      }
-    }
+    for (const service of await this.list("services", context)) out.push(...(await this.listServiceUpstreams(service.id, context)));
     return out;
+  }
+
+  /**
+   * API7 EE: the service-scoped upstreams of one service (without its default upstream, whose id is the service id);
+   * none when the service does not exist.
+   */
+  async listServiceUpstreams(serviceId: string, context: RequestContext = {}): Promise<ListedObject[]> {
+    const base = `/apisix/admin/services/${encodeURIComponent(serviceId)}/upstreams`;
+    const items = await this.listPath(base, context, "upstreams", true);
+    return items
+      .filter(({ id }) => id !== serviceId)
+      .map(({ id, value }) => ({
+        resource: "upstreams",
+        id,
+        value,
+        serviceId,
+        path: objectPath(this.flavor, "upstreams", id, this.gatewayGroupId, serviceId),
+      }));
   }
 
   /** Closes the client's own connection pool (not a dispatcher passed in). */

@@ -5,7 +5,15 @@
  */
 import type { AdminClient, RetryEvent } from "../client/admin-client";
 import { AdminApiError, redact } from "../client/errors";
-import { applyObject, deleteObject, describeSwept, ownerOf, sweep } from "../client/object-sync";
+import {
+  applyObject,
+  deleteObject,
+  describeHeld,
+  describeSwept,
+  ownerOf,
+  serviceIdOf,
+  sweep,
+} from "../client/object-sync";
 import { type GatewayRequest, type GatewayTarget, type ObjectRequest, REQUEST_ENV } from "../model/gateway-request";
 import { HookError } from "./hook-error";
 import { clientForTarget, readAdminKey } from "./target-client";
@@ -53,6 +61,7 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
           `${deleted.length > 0 ? `: ${describeSwept(deleted)}` : ""}` +
           `${gone > 0 ? ` (${gone} already gone: ${describeSwept(result.removed.filter((o) => o.outcome !== "deleted"))})` : ""}`,
       );
+      for (const h of result.held) io.stderr(`${PREFIX} warning: ${describeHeld(h.id, h.path, h.holders)} (construct ${request.construct_path})`);
       return 0;
     }
 
@@ -85,6 +94,12 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
         io.stdout(
           `${PREFIX} DELETE ${request.path} -> skipped: not managed by cdktf-apisix-bluegreen ` +
             `(labels: ${JSON.stringify(result.labels ?? {})}), left in place`,
+        );
+        break;
+      case "skipped-held":
+        io.stderr(
+          `${PREFIX} warning: DELETE ${request.path} -> skipped: ` +
+            `${describeHeld(serviceIdOf(request.path) ?? request.path, request.path, result.holders ?? [])} (construct ${request.construct_path})`,
         );
         break;
       case "skipped-other-owner":
@@ -151,17 +166,6 @@ async function healthGate(request: ObjectRequest, io: HookIo): Promise<boolean> 
       `fix the nodes (or healthCheck) and deploy again ${where}`,
   );
   return false;
-}
-
-/** The service id of a service path (`/apisix/admin/services/<id>[?query]`), or undefined for another path. */
-function serviceIdOf(path: string): string | undefined {
-  const m = /^\/apisix\/admin\/services\/([^/?]+)(\?.*)?$/.exec(path);
-  if (m === null) return undefined;
-  try {
-    return decodeURIComponent(m[1]!);
-  } catch {
-    return m[1];
-  }
 }
 
 /** Retries shown before going quiet; the final error still says how many attempts were made. */

@@ -2,7 +2,8 @@
  * A small, fault-injecting fake of the APISIX / API7 EE Admin API for client and hook tests.
  *
  * Without faults it behaves like a tiny gateway: an in-memory store of routes, services and upstreams (EE:
- * service-scoped upstreams) with the envelopes, status codes, 401 body and reference checks of the real thing.
+ * service-scoped upstreams) with the envelopes, status codes, 401 body and reference checks of the real thing (EE:
+ * deleting a service deletes its routes and upstreams).
  * Faults are queued with `fail()` and consumed one per request (optionally only by matching requests): a status
  * with a body, a delay, a hang, a connection reset or a close without answer. Every request is recorded.
  */
@@ -203,7 +204,9 @@ export async function startFakeAdmin(options: FakeAdminOptions = {}): Promise<Fa
           send(res, 404, { message: "Key not found" });
           return;
         }
-        const blocker = referencedBy(store, key);
+        // API7 EE never refuses a service delete: it deletes the service's routes and upstreams along with it
+        const cascade = flavor === "api7-ee" && resource === "services" && segments.length === 2;
+        const blocker = cascade ? undefined : referencedBy(store, key);
         if (blocker) {
           send(res, 400, {
             error_msg:
@@ -214,8 +217,10 @@ export async function startFakeAdmin(options: FakeAdminOptions = {}): Promise<Fa
           return;
         }
         store.delete(key);
-        if (flavor === "api7-ee" && resource === "services") {
-          for (const k of [...store.keys()]) if (k.startsWith(`${key}/upstreams/`)) store.delete(k);
+        if (cascade) {
+          for (const [k, v] of [...store.entries()]) {
+            if (k.startsWith(`${key}/upstreams/`) || (k.startsWith("routes/") && v.service_id === segments[1])) store.delete(k);
+          }
         }
         send(res, 200, flavor === "apisix" ? { deleted: "1", key: `/apisix/${key}` } : { value: existing });
         return;
