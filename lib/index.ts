@@ -9,5 +9,5 @@ export { applyObject, deleteObject, sweep } from "./client/object-sync";
 export { buildServiceRequests, buildRouteRequest, colorWeights } from "./model/blue-green";
 export type { Color, AdminRequest, ServiceSpec, RouteSpec, UpstreamSpec, PreviewSpec, GatewayScope } from "./model/blue-green";
 export { gatewayRequestSchema, MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "./model/gateway-request";
-export type { Flavor, GatewayRequest, ObjectRequest, SweepRequest } from "./model/gateway-request";
+export type { Flavor, GatewayRequest, ObjectRequest, SweepRequest, TeardownRequest } from "./model/gateway-request";
 export { checkObject, routeSchema, serviceSchema, upstreamSchema, trafficSplitSchema, eeRouteSchema, eeServiceSchema } from "./schemas";

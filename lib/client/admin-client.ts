@@ -38,6 +38,8 @@ export type { StoredObject } from "./envelopes";
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 2_000;
 const EE_PAGE_SIZE = 500;
+/** Pages read before a list is given up as never-ending (500 000 objects at the full page size). */
+const EE_MAX_PAGES = 1_000;
 
 /** TLS settings for an `https://` admin URL. */
 export interface AdminTlsOptions {
@@ -237,23 +239,27 @@ export class AdminClient {
         path: objectPath(this.flavor, resource, id, this.gatewayGroupId),
       }));
     }
-    const services = await this.list("services", context);
     const out: ListedObject[] = [];
-    for (const service of services) {
-      const base = `/apisix/admin/services/${encodeURIComponent(service.id)}/upstreams`;
-      const items = await this.listPath(base, context, "upstreams", true);
-      for (const { id, value } of items) {
-        if (id === service.id) continue;
-        out.push({
-          resource,
-          id,
-          value,
-          serviceId: service.id,
-          path: objectPath(this.flavor, resource, id, this.gatewayGroupId, service.id),
-        });
-      }
-    }
+    for (const service of await this.list("services", context)) out.push(...(await this.listServiceUpstreams(service.id, context)));
     return out;
+  }
+
+  /**
+   * API7 EE: the service-scoped upstreams of one service (without its default upstream, whose id is the service id);
+   * none when the service does not exist.
+   */
+  async listServiceUpstreams(serviceId: string, context: RequestContext = {}): Promise<ListedObject[]> {
+    const base = `/apisix/admin/services/${encodeURIComponent(serviceId)}/upstreams`;
+    const items = await this.listPath(base, context, "upstreams", true);
+    return items
+      .filter(({ id }) => id !== serviceId)
+      .map(({ id, value }) => ({
+        resource: "upstreams",
+        id,
+        value,
+        serviceId,
+        path: objectPath(this.flavor, "upstreams", id, this.gatewayGroupId, serviceId),
+      }));
   }
 
   /** Closes the client's own connection pool (not a dispatcher passed in). */
@@ -280,21 +286,52 @@ export class AdminClient {
         .map((item) => ({ id: idOf(resource, item.value, item.key), value: item.value }))
         .filter((item) => item.id !== "");
     }
-    // API7 EE paginates; ask for big pages until we have `total` (or a short page).
+    // API7 EE paginates: read pages until `total` objects are in (or, without a total, until an empty page), and
+    // refuse a list that cannot be complete rather than let a sweep act on part of it.
+    const listing = this.resolvePath(path);
+    const partial = (detail: string) =>
+      new AdminApiError(
+        `listing ${listing} failed: ${detail}; refusing to go on with a partial list${constructSuffix(context.constructPath)}`,
+        { kind: "protocol", method: "GET", path: listing, constructPath: context.constructPath },
+      );
     const out: Array<{ id: string; value: StoredObject }> = [];
-    for (let page = 1; ; page++) {
+    const pageOf = new Map<string, number>();
+    let read = 0;
+    let total: number | undefined;
+    for (let page = 1; page <= EE_MAX_PAGES; page++) {
       const pagePath = `${path}?page=${page}&page_size=${EE_PAGE_SIZE}`;
       const res = await this.send("GET", pagePath, undefined, context);
-      if (notFoundIsEmpty && res.status === 404) return out;
+      if (notFoundIsEmpty && res.status === 404 && page === 1) return out;
       if (!isSuccess(res.status)) throw this.httpError("GET", pagePath, res, context);
       const parsed = this.parseBody("GET", pagePath, res, context, eeListSchema, normaliseEmptyList);
+      total = parsed.total;
+      if (parsed.list.length === 0) {
+        if (total !== undefined && read < total) {
+          throw partial(`the gateway reported total ${total} but page ${page} was empty after ${read} objects`);
+        }
+        return out;
+      }
       for (const value of parsed.list) {
         const id = idOf(resource, value);
-        if (id !== "") out.push({ id, value }); // an object without an id cannot be addressed; skip it
+        const earlier = pageOf.get(id);
+        if (id !== "" && earlier !== undefined) {
+          throw partial(
+            `page ${page} lists ${resource.replace(/s$/, "")} ${id} again, already listed on page ${earlier} (the ` +
+              `gateway ignores the page parameter, or the list changed while it was read); ${read} objects read, ` +
+              describeTotal(total),
+          );
+        }
+        read++;
+        if (id === "") continue; // an object without an id cannot be addressed; skip it
+        pageOf.set(id, page);
+        out.push({ id, value });
       }
-      const total = parsed.total;
-      if (parsed.list.length < EE_PAGE_SIZE || (total !== undefined && out.length >= total)) return out;
+      if (total !== undefined && read > total) {
+        throw partial(`the gateway reported total ${total} but served ${read} objects by page ${page}`);
+      }
+      if (total !== undefined && read === total) return out;
     }
+    throw partial(`still incomplete after ${EE_MAX_PAGES} pages (${read} objects read, ${describeTotal(total)})`);
   }
 
   private parseSingle(
@@ -590,6 +627,10 @@ function snippet(text: string): string {
     .replace(/\s+/g, " ")
     .trim();
   return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat || "(empty body)";
+}
+
+function describeTotal(total: number | undefined): string {
+  return total === undefined ? "no total reported" : `total ${total}`;
 }
 
 function plural(n: number, word: string): string {

@@ -87,27 +87,102 @@ export interface DeleteObjectRequest {
 }
 
 /** What `deleteObject` did. */
-export type DeleteOutcome = "deleted" | "already-gone" | "skipped-unmanaged" | "skipped-other-owner";
+export type DeleteOutcome = "deleted" | "already-gone" | "skipped-unmanaged" | "skipped-other-owner" | "skipped-held";
 
 export interface DeleteObjectResult {
   readonly path: string;
   readonly outcome: DeleteOutcome;
-  /** Labels of the object when it was skipped. */
+  /** Labels of the object when it was skipped as unmanaged or another owner's. */
   readonly labels?: Record<string, unknown>;
+  /** `skipped-held` (API7 EE services): what is under the service and not ours, which deleting it would delete. */
+  readonly holders?: ServiceHolder[];
 }
 
-/** Deletes one object if it exists and carries our managed-by label; a missing object is fine. */
+/**
+ * A route or upstream under an API7 EE service that is not ours to delete. API7 EE deletes every route and upstream
+ * under a service along with it, so a service with one of these under it is left in place.
+ */
+export interface ServiceHolder {
+  readonly resource: AdminResource;
+  readonly id: string;
+  /** Its labels (`{}` when it has none), to tell a hand-made object from another owner's. */
+  readonly labels: Record<string, unknown>;
+}
+
+/**
+ * Deletes one object if it exists and carries our managed-by label (and `owner`, when given); a missing object is
+ * fine. On API7 EE a service is left in place (`skipped-held`) when a route or upstream under it is not ours.
+ */
 export async function deleteObject(client: AdminClient, request: DeleteObjectRequest): Promise<DeleteObjectResult> {
-  const { path, constructPath } = request;
+  const { path, owner, constructPath } = request;
   const context = { constructPath };
   const existing = await client.get(path, context);
   if (existing === undefined) return { path, outcome: "already-gone" };
   if (!isManaged(existing)) return { path, outcome: "skipped-unmanaged", labels: labelsOf(existing) ?? {} };
-  if (request.owner !== undefined && ownerOf(existing) !== request.owner) {
+  if (owner !== undefined && ownerOf(existing) !== owner) {
     return { path, outcome: "skipped-other-owner", labels: labelsOf(existing) ?? {} };
+  }
+  const serviceId = client.flavor === "api7-ee" ? serviceIdOf(path) : undefined;
+  if (serviceId !== undefined) {
+    const ours = (o: ListedObject) => isManaged(o.value) && (owner === undefined || ownerOf(o.value) === owner);
+    const holders = await serviceHolders(client, serviceId, ours, context);
+    if (holders.length > 0) return { path, outcome: "skipped-held", holders };
   }
   const deleted = await client.delete(path, context);
   return { path, outcome: deleted ? "deleted" : "already-gone" };
+}
+
+/**
+ * API7 EE: the routes (by `service_id`) and upstreams under service `serviceId` that `releasable` does not accept,
+ * i.e. what deleting the service would delete although it is not ours to delete. Lists every route.
+ */
+export async function serviceHolders(
+  client: AdminClient,
+  serviceId: string,
+  releasable: (object: ListedObject) => boolean,
+  context: { constructPath?: string } = {},
+): Promise<ServiceHolder[]> {
+  const routes = (await client.list("routes", context)).filter(
+    (r) => r.value.service_id !== undefined && String(r.value.service_id) === serviceId,
+  );
+  const upstreams = await client.listServiceUpstreams(serviceId, context);
+  return [...routes, ...upstreams]
+    .filter((o) => !releasable(o))
+    .map((o) => ({ resource: o.resource, id: o.id, labels: labelsOf(o.value) ?? {} }));
+}
+
+/** `route hand-made (no labels), route theirs (labels: {...})` */
+export function describeHolders(holders: readonly ServiceHolder[]): string {
+  return holders
+    .map((h) => {
+      const labels = Object.keys(h.labels).length === 0 ? "no labels" : `labels: ${JSON.stringify(h.labels)}`;
+      return `${h.resource.replace(/s$/, "")} ${h.id} (${labels})`;
+    })
+    .join(", ");
+}
+
+/**
+ * Why an API7 EE service was left in place, for a warning: names what is under it and what to do.
+ * `left service s1 in place: on API7 EE deleting it would also delete route hand-made (no labels), ...`
+ */
+export function describeHeld(serviceId: string, path: string, holders: readonly ServiceHolder[]): string {
+  const them = holders.length === 1 ? "it is" : "they are";
+  return (
+    `left service ${serviceId} in place: on API7 EE deleting it would also delete ${describeHolders(holders)}, and ` +
+    `${them} not this stack's to delete; move ${holders.length === 1 ? "it" : "them"} to another service or delete ` +
+    `${holders.length === 1 ? "it" : "them"}, then delete the service (DELETE ${path})`
+  );
+}
+
+/** The service id of a service path (`/apisix/admin/services/<id>[?query]`), or undefined for another path. */
+export function serviceIdOf(path: string): string | undefined {
+  const m = /^\/apisix\/admin\/services\/([^/?]+)(\?.*)?$/.exec(path);
+  if (m === null) return undefined;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return m[1];
+  }
 }
 
 /** Input of `sweep`. */
@@ -128,10 +203,19 @@ export interface SweptObject {
   readonly outcome: "deleted" | "already-gone";
 }
 
+/** A service a sweep left in place (API7 EE: something under it is not ours, see `ServiceHolder`). */
+export interface HeldService {
+  readonly id: string;
+  readonly path: string;
+  readonly holders: ServiceHolder[];
+}
+
 export interface SweepResult {
   readonly owner: string;
   /** In deletion order: routes, then services, then upstreams. */
   readonly removed: SweptObject[];
+  /** API7 EE services left in place because a route or upstream under them is not ours, or still declared. */
+  readonly held: HeldService[];
 }
 
 const SWEEP_ORDER: readonly AdminResource[] = ["routes", "services", "upstreams"];
@@ -139,15 +223,25 @@ const SWEEP_ORDER: readonly AdminResource[] = ["routes", "services", "upstreams"
 /**
  * Deletes every object labelled `managed-by: cdktf-apisix-bluegreen` and `bluegreen-owner: <owner>` whose path is
  * not in `keep`: routes first, then services, then upstreams (so references never block a delete).
- * Everything is listed before anything is deleted.
+ * Everything is listed before anything is deleted. On API7 EE, where deleting a service deletes every route and
+ * upstream under it, a service with anything under it that is not itself swept is left in place (`held`).
  */
 export async function sweep(client: AdminClient, request: SweepObjectsRequest): Promise<SweepResult> {
   const { owner, constructPath } = request;
   const context = { constructPath };
   const candidates = await undeclaredObjects(client, request);
+  const swept = new Set(candidates.map((o) => canonicalPath(o.path)));
   const removed: SweptObject[] = [];
+  const held: HeldService[] = [];
   for (const object of candidates) {
     try {
+      if (client.flavor === "api7-ee" && object.resource === "services") {
+        const holders = await serviceHolders(client, object.id, (o) => swept.has(canonicalPath(o.path)), context);
+        if (holders.length > 0) {
+          held.push({ id: object.id, path: object.path, holders });
+          continue;
+        }
+      }
       const deleted = await client.delete(object.path, context);
       removed.push({ resource: object.resource, id: object.id, path: object.path, outcome: deleted ? "deleted" : "already-gone" });
     } catch (error) {
@@ -165,7 +259,7 @@ export async function sweep(client: AdminClient, request: SweepObjectsRequest): 
       });
     }
   }
-  return { owner, removed };
+  return { owner, removed, held };
 }
 
 /**

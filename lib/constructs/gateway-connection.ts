@@ -4,9 +4,9 @@ import { describe, duplicateObjectId, duplicateOwner, invalidProps, otherStack }
 import type { GatewayScope } from "../model/blue-green";
 import type { Flavor, GatewayTarget, SweepRequest } from "../model/gateway-request";
 import { DEFAULT_ADMIN_KEY_ENV } from "../model/gateway-request";
-import { gatewayTarget, sweepRequest } from "../model/hook-input";
+import { gatewayTarget, sweepRequest, teardownRequest } from "../model/hook-input";
 import { checkProps, formatIssues, gatewayConnectionPropsSchema } from "../model/props-schemas";
-import { HOOK_SWEEP_COMMAND, hookEnvironment, inputHash, type GatewayObject } from "./gateway-object";
+import { HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND, hookEnvironment, inputHash, type GatewayObject } from "./gateway-object";
 import { TerraformData, addTerraformVersionCheck } from "./terraform-data";
 
 const GATEWAY_CONNECTION_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/GatewayConnection");
@@ -87,6 +87,12 @@ const OWNERS = new WeakMap<IConstruct, Map<string, string>>();
  *
  * The sweep is a `terraform_data` (child id `Sweep`) that depends on every object of the connection and is replaced
  * whenever the set of declared object paths changes.
+ *
+ * The teardown is a `terraform_data` (child id `Teardown`) that every object depends on: created before any of them,
+ * destroyed after all of them. Its only hook runs at `cdktf destroy` and deletes every object of this owner (routes,
+ * then services, then upstreams), so destroy leaves nothing behind even when an object's own destroy hook never runs
+ * (Terraform skips it for an object tainted by a failed or interrupted create). Its input holds only the owner, the
+ * target and the construct path, so deploys update it in place and never replace it.
  */
 export class GatewayConnection extends Construct {
   /** Whether `x` is a GatewayConnection. */
@@ -110,6 +116,8 @@ export class GatewayConnection extends Construct {
   public readonly target: GatewayTarget;
   /** The sweep resource. */
   public readonly sweep: TerraformData;
+  /** The teardown resource: deletes every object of this owner at destroy. */
+  public readonly teardown: TerraformData;
 
   private readonly objects: GatewayObject[] = [];
   private readonly claims = new Map<string, string>();
@@ -162,6 +170,12 @@ export class GatewayConnection extends Construct {
         }),
       },
       provisioners: [{ type: "local-exec", command: HOOK_SWEEP_COMMAND, environment: hookEnvironment() }],
+    });
+    this.teardown = new TerraformData(this, "Teardown", {
+      input: teardownRequest(owner, this.target, this.node.path),
+      // a replacement (e.g. `-replace`) then never runs the destroy hook: only a real destroy deletes everything
+      lifecycle: { createBeforeDestroy: true },
+      provisioners: [{ type: "local-exec", when: "destroy", command: HOOK_TEARDOWN_COMMAND, environment: hookEnvironment() }],
     });
     this.sweep.dependsOn = Lazy.listValue({
       produce: () => this.objects.map((o) => `${o.resource.terraformResourceType}.${o.resource.friendlyUniqueId}`),

@@ -14,6 +14,8 @@ export const HOOK_APPLY_COMMAND = `node -e "require('cdktf-apisix-bluegreen/cli'
 export const HOOK_DESTROY_COMMAND = `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','destroy'])"`;
 /** The shell command the sweep runs: delete this owner's objects that are no longer declared. */
 export const HOOK_SWEEP_COMMAND = `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','sweep'])"`;
+/** The shell command the connection's teardown runs at destroy: delete every object of this owner. */
+export const HOOK_TEARDOWN_COMMAND = `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','teardown'])"`;
 /** The provisioner environment: the whole input, JSON-encoded by Terraform (never interpolated into the command). */
 export function hookEnvironment(): Record<string, string> {
   return { [REQUEST_ENV]: Fn.jsonencode(TerraformSelf.getAny("input")) };
@@ -87,7 +89,8 @@ export class GatewayObject extends Construct {
       input: this.input,
       triggersReplace: { request_sha256: inputHash(this.input) },
       lifecycle: { createBeforeDestroy: true },
-      dependsOn: props.dependsOn !== undefined && props.dependsOn.length > 0 ? props.dependsOn.map((o) => o.resource) : undefined,
+      // the connection's teardown is created before any object and destroyed after all of them
+      dependsOn: [...(props.dependsOn ?? []).map((o) => o.resource), props.gateway.teardown],
       provisioners: [
         { type: "local-exec", command: HOOK_APPLY_COMMAND, environment: hookEnvironment() },
         { type: "local-exec", when: "destroy", command: HOOK_DESTROY_COMMAND, environment: hookEnvironment() },

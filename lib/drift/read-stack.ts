@@ -132,7 +132,7 @@ export function readStack(file: string): SynthesizedStack {
     }
     const request = parsed.data;
     if (request.kind === "object") objects.push({ address, request });
-    else sweeps.push({ address, request });
+    else if (request.kind === "sweep") sweeps.push({ address, request });
   }
   return { name, file, dir: dirname(file), objects, sweeps, skipped };
 }

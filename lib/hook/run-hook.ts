@@ -1,19 +1,27 @@
 /**
- * The hook Terraform runs: `apply` (PUT + verify one object), `destroy` (DELETE one object) or `sweep` (delete an
- * owner's undeclared objects). Prints one line per action to stdout, errors to stderr, returns the exit code.
- * Never prints the admin key.
+ * The hook Terraform runs: `apply` (PUT + verify one object), `destroy` (DELETE one object), `sweep` (delete an
+ * owner's undeclared objects) or `teardown` (at destroy: delete every object of an owner). Prints one line per action
+ * to stdout, errors to stderr, returns the exit code. Never prints the admin key.
  */
 import type { AdminClient, RetryEvent } from "../client/admin-client";
 import { AdminApiError, redact } from "../client/errors";
-import { applyObject, deleteObject, describeSwept, ownerOf, sweep } from "../client/object-sync";
+import {
+  applyObject,
+  deleteObject,
+  type DeleteObjectResult,
+  describeHeld,
+  describeSwept,
+  ownerOf,
+  serviceIdOf,
+  sweep,
+} from "../client/object-sync";
 import { type GatewayRequest, type GatewayTarget, type ObjectRequest, REQUEST_ENV } from "../model/gateway-request";
+import type { HookAction } from "./hook-actions";
 import { HookError } from "./hook-error";
 import { clientForTarget, readAdminKey } from "./target-client";
 import { readHookRequest } from "./read-request";
 
-/** The actions Terraform's provisioners ask for. */
-export const HOOK_ACTIONS = ["apply", "destroy", "sweep"] as const;
-export type HookAction = (typeof HOOK_ACTIONS)[number];
+export { HOOK_ACTIONS, type HookAction } from "./hook-actions";
 
 /** Where the hook reads from and writes to; defaults to the process. */
 export interface HookIo {
@@ -33,26 +41,28 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
     const request = readHookRequest(io.env);
     checkActionMatchesKind(action, request);
     if (action === "destroy" && request.kind === "sweep") {
-      // Nothing to sweep on destroy: every object's own destroy hook deletes it.
+      // Nothing to sweep on destroy: the objects' destroy hooks and the connection's teardown delete everything.
       io.stdout(`${PREFIX} sweep owner=${request.owner}: nothing to do on destroy`);
       return 0;
     }
     adminKey = readAdminKey(request.gateway, io.env, `cdktf deploy (needed by ${request.construct_path})`);
     client = clientForTarget(request.gateway, adminKey, io.cwd, retryReporter(io));
 
-    if (request.kind === "sweep") {
+    if (request.kind === "sweep" || request.kind === "teardown") {
+      // the teardown is the sweep of an owner that declares nothing
       const result = await sweep(client, {
         owner: request.owner,
-        keep: request.keep,
+        keep: request.kind === "sweep" ? request.keep : [],
         constructPath: request.construct_path,
       });
       const deleted = result.removed.filter((o) => o.outcome === "deleted");
       const gone = result.removed.length - deleted.length;
       io.stdout(
-        `${PREFIX} sweep owner=${request.owner} deleted ${deleted.length}` +
+        `${PREFIX} ${request.kind} owner=${request.owner} deleted ${deleted.length}` +
           `${deleted.length > 0 ? `: ${describeSwept(deleted)}` : ""}` +
           `${gone > 0 ? ` (${gone} already gone: ${describeSwept(result.removed.filter((o) => o.outcome !== "deleted"))})` : ""}`,
       );
+      for (const h of result.held) io.stderr(`${PREFIX} warning: ${describeHeld(h.id, h.path, h.holders)} (construct ${request.construct_path})`);
       return 0;
     }
 
@@ -69,11 +79,21 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
       return 0;
     }
 
-    const result = await deleteObject(client, {
-      path: request.path,
-      owner: ownerOf(request.body),
-      constructPath: request.construct_path,
-    });
+    let result: DeleteObjectResult;
+    try {
+      result = await deleteObject(client, { path: request.path, owner: ownerOf(request.body), constructPath: request.construct_path });
+    } catch (error) {
+      // APISIX refuses to delete a service or upstream something still uses, e.g. a route left by a create that
+      // failed after its PUT: Terraform marked it tainted and never runs its destroy hook. The connection's teardown,
+      // destroyed after every object, deletes all of the owner's objects in order.
+      if (!(error instanceof AdminApiError && error.kind === "http" && error.method === "DELETE" && error.status === 400)) throw error;
+      io.stdout(
+        `${PREFIX} DELETE ${request.path} -> refused by the gateway (400: ${error.errorMsg ?? "no error message"}); left ` +
+          `for the teardown of the connection, which deletes every object of the owner in order once the objects are ` +
+          `destroyed (construct ${request.construct_path})`,
+      );
+      return 0;
+    }
     switch (result.outcome) {
       case "deleted":
         io.stdout(`${PREFIX} DELETE ${request.path} -> deleted`);
@@ -85,6 +105,12 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
         io.stdout(
           `${PREFIX} DELETE ${request.path} -> skipped: not managed by cdktf-apisix-bluegreen ` +
             `(labels: ${JSON.stringify(result.labels ?? {})}), left in place`,
+        );
+        break;
+      case "skipped-held":
+        io.stderr(
+          `${PREFIX} warning: DELETE ${request.path} -> skipped: ` +
+            `${describeHeld(serviceIdOf(request.path) ?? request.path, request.path, result.holders ?? [])} (construct ${request.construct_path})`,
         );
         break;
       case "skipped-other-owner":
@@ -160,17 +186,6 @@ async function healthGate(request: ObjectRequest, client: AdminClient, io: HookI
   return false;
 }
 
-/** The service id of a service path (`/apisix/admin/services/<id>[?query]`), or undefined for another path. */
-function serviceIdOf(path: string): string | undefined {
-  const m = /^\/apisix\/admin\/services\/([^/?]+)(\?.*)?$/.exec(path);
-  if (m === null) return undefined;
-  try {
-    return decodeURIComponent(m[1]!);
-  } catch {
-    return m[1];
-  }
-}
-
 /** Retries shown before going quiet; the final error still says how many attempts were made. */
 const RETRY_LINES_SHOWN = 3;
 
@@ -188,7 +203,16 @@ function retryReporter(io: HookIo): (e: RetryEvent) => void {
 }
 
 function checkActionMatchesKind(action: HookAction, request: GatewayRequest): void {
-  if (action === "sweep" && request.kind !== "sweep") {
+  // a teardown deletes everything of its owner: it runs only as itself, and only a teardown runs as one
+  if ((request.kind === "teardown") !== (action === "teardown")) {
+    throw new HookError(
+      request.kind === "teardown"
+        ? `'hook ${action}' got the teardown request of ${request.construct_path}, which only 'hook teardown' runs (at destroy)`
+        : `'hook teardown' needs a teardown request but ${REQUEST_ENV} holds ${request.kind === "sweep" ? "a sweep" : "an object"} ` +
+            `request (construct ${request.construct_path})`,
+    );
+  }
+  if (action === "sweep" && request.kind === "object") {
     throw new HookError(
       `'hook sweep' needs a sweep request but ${REQUEST_ENV} holds an object request for ${request.path} ` +
         `(construct ${request.construct_path}); use 'hook apply' or 'hook destroy'`,

@@ -112,7 +112,21 @@ export const sweepRequestSchema = z.object({
 });
 export type SweepRequest = z.infer<typeof sweepRequestSchema>;
 
-export const gatewayRequestSchema = z.discriminatedUnion("kind", [objectRequestSchema, sweepRequestSchema]);
+/**
+ * The connection's teardown, run by `cdktf destroy` after every object of the connection is destroyed: delete every
+ * object labelled with `owner`, routes first, then services, then upstreams, whatever its Terraform status (Terraform
+ * never runs the destroy hook of a tainted or deposed object). Nothing in it changes with the declared objects, so
+ * it is never replaced.
+ */
+export const teardownRequestSchema = z.object({
+  kind: z.literal("teardown"),
+  owner: z.string().min(1),
+  gateway: gatewayTargetSchema,
+  construct_path: z.string(),
+});
+export type TeardownRequest = z.infer<typeof teardownRequestSchema>;
+
+export const gatewayRequestSchema = z.discriminatedUnion("kind", [objectRequestSchema, sweepRequestSchema, teardownRequestSchema]);
 export type GatewayRequest = z.infer<typeof gatewayRequestSchema>;
 
 /** Environment variable through which Terraform passes `jsonencode(self.input)` to the hook. */

@@ -13,6 +13,7 @@ import {
   type HealthCheck,
   type ObjectRequest,
   type SweepRequest,
+  type TeardownRequest,
 } from "./gateway-request";
 
 /** Connection settings in the props' camelCase. */
@@ -66,6 +67,11 @@ export function objectRequest(
 /** The input of a connection's sweep; `keep` is sorted so declaration order does not matter. */
 export function sweepRequest(owner: string, keep: readonly string[], gateway: GatewayTarget, constructPath: string): SweepRequest {
   return { kind: "sweep", owner, keep: [...new Set(keep)].sort(), gateway, construct_path: constructPath };
+}
+
+/** The input of a connection's teardown. */
+export function teardownRequest(owner: string, gateway: GatewayTarget, constructPath: string): TeardownRequest {
+  return { kind: "teardown", owner, gateway, construct_path: constructPath };
 }
 
 /** JSON with object keys sorted at every level and `undefined` members dropped. */

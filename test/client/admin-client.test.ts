@@ -373,8 +373,77 @@ describe("AdminClient (API7 EE flavour)", () => {
     expect(fake.requestsTo("GET", "/apisix/admin/routes").map((r) => r.query.get("page"))).toEqual(["1", "2"]);
   });
 
+  /** A server that serves at most `cap` objects per page whatever `page_size` asks for. */
+  const cappedPages =
+    (cap: number, { ignorePage = false, total = (n: number): number | undefined => n } = {}) =>
+    (items: Array<Record<string, unknown>>, query: URLSearchParams) => {
+      const page = ignorePage ? 1 : Number(query.get("page"));
+      const t = total(items.length);
+      return { list: items.slice((page - 1) * cap, page * cap), ...(t === undefined ? {} : { total: t }) };
+    };
+
+  test("pages on total, not on the page size: pages shorter than page_size still continue", async () => {
+    for (let i = 0; i < 250; i++) fake.seed(`routes/r${i}`, { paths: ["/"] });
+    fake.listAnswer = cappedPages(100);
+    const all = await client.list("routes");
+    expect(all.map((o) => o.id)).toEqual(Array.from({ length: 250 }, (_, i) => `r${i}`));
+    expect(fake.requestsTo("GET", "/apisix/admin/routes").map((r) => r.query.get("page"))).toEqual(["1", "2", "3"]);
+  });
+
+  test("without total, pages until an empty page", async () => {
+    for (let i = 0; i < 150; i++) fake.seed(`routes/r${i}`, { paths: ["/"] });
+    fake.listAnswer = cappedPages(100, { total: () => undefined });
+    expect(await client.list("routes")).toHaveLength(150);
+    expect(fake.requestsTo("GET", "/apisix/admin/routes").map((r) => r.query.get("page"))).toEqual(["1", "2", "3"]);
+  });
+
+  test("a server that ignores page (and sends no total) fails the list instead of returning part of it", async () => {
+    for (let i = 0; i < 150; i++) fake.seed(`routes/r${i}`, { paths: ["/"] });
+    fake.listAnswer = cappedPages(100, { ignorePage: true, total: () => undefined });
+    const err = await caught(client.list("routes", { constructPath: "stack/gateway" }));
+    expect(err.kind).toBe("protocol");
+    expect(err.message).toBe(
+      "listing /apisix/admin/routes?gateway_group_id=default failed: page 2 lists route r0 again, already listed on " +
+        "page 1 (the gateway ignores the page parameter, or the list changed while it was read); 100 objects read, " +
+        "no total reported; refusing to go on with a partial list (construct stack/gateway)",
+    );
+    expect(fake.requestsTo("GET", "/apisix/admin/routes")).toHaveLength(2);
+  });
+
+  test("a total larger than what the pages serve fails the list", async () => {
+    for (let i = 0; i < 30; i++) fake.seed(`routes/r${i}`, { paths: ["/"] });
+    fake.listAnswer = cappedPages(500, { total: (n) => n + 5 });
+    const err = await caught(client.list("routes"));
+    expect(err.kind).toBe("protocol");
+    expect(err.message).toBe(
+      "listing /apisix/admin/routes?gateway_group_id=default failed: the gateway reported total 35 but page 2 was " +
+        "empty after 30 objects; refusing to go on with a partial list",
+    );
+  });
+
+  test("a total smaller than what the pages serve fails the list", async () => {
+    for (let i = 0; i < 30; i++) fake.seed(`routes/r${i}`, { paths: ["/"] });
+    fake.listAnswer = cappedPages(20, { total: () => 25 });
+    const err = await caught(client.list("routes"));
+    expect(err.message).toBe(
+      "listing /apisix/admin/routes?gateway_group_id=default failed: the gateway reported total 25 but served 30 " +
+        "objects by page 2; refusing to go on with a partial list",
+    );
+  });
+
+  test("gives up after the page cap", async () => {
+    let served = 0;
+    // a server that invents a new object on every page and never reaches its total
+    fake.listAnswer = () => ({ list: [{ id: `r${served++}` }], total: 1_000_000 });
+    const err = await caught(client.list("routes"));
+    expect(err.message).toMatch(
+      /^listing \/apisix\/admin\/routes\?gateway_group_id=default failed: still incomplete after 1000 pages \(1000 objects read, total 1000000\); refusing to go on with a partial list$/,
+    );
+    expect(served).toBe(1000);
+  });
+
   test("APISIX-shaped answer on EE is a protocol error", async () => {
-    fake.fail({ status: 200, body: { list: [{ key: "/apisix/routes/r1", value: { id: "r1" } }] } });
+    fake.fail({ status: 200, body: { list: [{ key: "/apisix/routes/r1", value: { id: "r1" } }], total: 1 } });
     // flat list of {key, value} items parses as objects; a non-object list does not
     fake.fail({ status: 200, body: { list: "nope" } });
     await client.list("routes");

@@ -5,6 +5,7 @@ import {
   applyObject,
   canonicalPath,
   deleteObject,
+  describeHolders,
   describeSwept,
   firstDifference,
   objectPath,
@@ -230,6 +231,95 @@ describe.each(["apisix", "api7-ee"] as const)("object sync (%s)", (flavor) => {
         "directly, route [hand-made] is still using it now (construct stack/conn); already deleted: route r-old",
     );
   });
+});
+
+describe("API7 EE: deleting a service deletes every route and upstream under it", () => {
+  let fake: FakeAdmin;
+  let client: AdminClient;
+  const svc = (id: string) => objectPath("api7-ee", "services", id, "g");
+  const theirs = { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "team-b" };
+
+  beforeEach(async () => {
+    fake = await startFakeAdmin({ flavor: "api7-ee", gatewayGroupId: "g" });
+    client = new AdminClient({ adminUrl: fake.url, flavor: "api7-ee", gatewayGroupId: "g", adminKey: "" });
+    fake.seed("services/s1", { labels: ours() });
+    fake.seed("routes/r1", { labels: ours(), service_id: "s1" });
+  });
+  afterEach(async () => {
+    await client.close();
+    await fake.close();
+  });
+
+  test("deleteObject leaves a service in place when a route that is not ours is under it, naming the routes", async () => {
+    fake.seed("routes/hand-made", { service_id: "s1", paths: ["/x"] });
+    fake.seed("routes/their-route", { labels: theirs, service_id: "s1" });
+    fake.seed("routes/elsewhere", { service_id: "s2" });
+    const result = await deleteObject(client, { path: svc("s1"), owner: "conn", constructPath: "stack/svc" });
+    expect(result).toEqual({
+      path: svc("s1"),
+      outcome: "skipped-held",
+      holders: [
+        { resource: "routes", id: "hand-made", labels: {} },
+        { resource: "routes", id: "their-route", labels: theirs },
+      ],
+    });
+    expect(describeHolders(result.holders!)).toBe(
+      `route hand-made (no labels), route their-route (labels: ${JSON.stringify(theirs)})`,
+    );
+    expect(fake.requestsTo("DELETE")).toEqual([]);
+    expect([...fake.store.keys()].sort()).toEqual(["routes/elsewhere", "routes/hand-made", "routes/r1", "routes/their-route", "services/s1"]);
+  });
+
+  test("deleteObject leaves a service in place when an upstream that is not ours is under it", async () => {
+    fake.seed("services/s1/upstreams/hand-made", { nodes: [] });
+    const result = await deleteObject(client, { path: svc("s1"), owner: "conn" });
+    expect(result).toMatchObject({ outcome: "skipped-held", holders: [{ resource: "upstreams", id: "hand-made", labels: {} }] });
+    expect(fake.store.has("services/s1")).toBe(true);
+  });
+
+  test("deleteObject deletes a service whose routes and upstreams are all ours (they go with it)", async () => {
+    fake.seed("services/s1/upstreams/blue", { labels: ours() });
+    expect(await deleteObject(client, { path: svc("s1"), owner: "conn" })).toEqual({ path: svc("s1"), outcome: "deleted" });
+    expect([...fake.store.keys()]).toEqual([]);
+  });
+
+  test("sweep leaves a held service in place, says which routes hold it, and deletes everything else", async () => {
+    fake.seed("services/s-old", { labels: ours() });
+    fake.seed("routes/r-old", { labels: ours(), service_id: "s-old" });
+    fake.seed("routes/hand-made", { service_id: "s-old" });
+    fake.seed("services/s-gone", { labels: ours() });
+    fake.seed("routes/r-gone", { labels: ours(), service_id: "s-gone" });
+    // our own route that is still declared holds the service too: deleting it would delete a declared object
+    fake.seed("services/s-declared-route", { labels: ours() });
+    fake.seed("routes/r-kept", { labels: ours(), service_id: "s-declared-route" });
+    const keep = [svc("s1"), objectPath("api7-ee", "routes", "r1", "g"), objectPath("api7-ee", "routes", "r-kept", "g")];
+    const result = await sweep(client, { owner: "conn", keep, constructPath: "stack/conn" });
+    expect(describeSwept(result.removed)).toBe("route r-old, route r-gone, service s-gone");
+    expect(result.held).toEqual([
+      { id: "s-old", path: svc("s-old"), holders: [{ resource: "routes", id: "hand-made", labels: {} }] },
+      { id: "s-declared-route", path: svc("s-declared-route"), holders: [{ resource: "routes", id: "r-kept", labels: ours() }] },
+    ]);
+    expect([...fake.store.keys()].sort()).toEqual(
+      ["routes/hand-made", "routes/r-kept", "routes/r1", "services/s-declared-route", "services/s-old", "services/s1"].sort(),
+    );
+  });
+});
+
+test("API7 EE: a sweep on a list the gateway pages inconsistently fails and deletes nothing", async () => {
+  const fake = await startFakeAdmin({ flavor: "api7-ee", gatewayGroupId: "g" });
+  const client = new AdminClient({ adminUrl: fake.url, flavor: "api7-ee", gatewayGroupId: "g", adminKey: "" });
+  try {
+    for (let i = 0; i < 150; i++) fake.seed(`routes/old-${i}`, { labels: ours() });
+    // at most 100 per page, `page` ignored, no total: every page is the first one
+    fake.listAnswer = (items) => ({ list: items.slice(0, 100) });
+    const err = await caught(sweep(client, { owner: "conn", keep: [], constructPath: "stack/conn" }));
+    expect(err.message).toMatch(/^listing \/apisix\/admin\/routes\?gateway_group_id=g failed: page 2 lists route old-0 again/);
+    expect(fake.requestsTo("DELETE")).toEqual([]);
+    expect(fake.store.size).toBe(150);
+  } finally {
+    await client.close();
+    await fake.close();
+  }
 });
 
 test("sweep keep matching normalises encoding; an empty key sends no X-API-KEY", async () => {

@@ -34,10 +34,10 @@ describe("BlueGreenRoute", () => {
     });
   });
 
-  test("depends on the service object only and carries no plugins", () => {
+  test("depends on the service object (and the connection's teardown) only and carries no plugins", () => {
     const { stack, route } = build("apisix");
     const res = resources(Testing.synth(stack));
-    expect(res.route_A8FCDF0B.depends_on).toEqual(["terraform_data.service_E754E327"]);
+    expect(res.route_A8FCDF0B.depends_on).toEqual(["terraform_data.service_E754E327", "terraform_data.gateway_Teardown_6CAC1C7A"]);
     expect(route.resource.input.body.plugins).toBeUndefined();
     expect(BlueGreenRoute.isBlueGreenRoute(route)).toBe(true);
   });

@@ -112,7 +112,11 @@ describe("BlueGreenService on apisix: stored upstreams", () => {
     });
     const res = resources(synth("apisix"));
     const svc = Object.values(res).find((r) => r.input.path === "/apisix/admin/services/blue-green-service");
-    expect(svc.depends_on).toHaveLength(2);
+    expect(svc.depends_on).toEqual([
+      "terraform_data.service_Blue_9BF33B7E",
+      "terraform_data.service_Green_77E7C070",
+      "terraform_data.gateway_Teardown_6CAC1C7A",
+    ]);
   });
 });
 

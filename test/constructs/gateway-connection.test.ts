@@ -4,7 +4,7 @@ import { Testing } from "../../lib/cdk";
 import { BlueGreenRoute } from "../../lib/constructs/blue-green-route";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { GatewayConnection, type GatewayConnectionProps } from "../../lib/constructs/gateway-connection";
-import { HOOK_SWEEP_COMMAND } from "../../lib/constructs/gateway-object";
+import { HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND } from "../../lib/constructs/gateway-object";
 import { build, fails, gatewayProps, resources, serviceProps } from "./fixtures";
 
 function connect(props: Partial<GatewayConnectionProps>, stackId = "stack"): GatewayConnection {
@@ -18,7 +18,7 @@ function warnings(c: { node: { metadata: { type: string; data: unknown }[] } }):
 }
 
 describe("GatewayConnection", () => {
-  test("snapshot of an empty connection (sweep only)", () => {
+  test("snapshot of an empty connection (sweep and teardown)", () => {
     expect(Testing.synthScope((s) => new GatewayConnection(s, "gateway", gatewayProps("api7-ee")))).toMatchSnapshot();
   });
 
@@ -82,6 +82,39 @@ describe("GatewayConnection", () => {
     expect(a).toBe(b);
     expect(c).not.toBe(a);
     expect(d).not.toBe(a);
+  });
+
+  test("the teardown: a destroy-only hook deleting the owner's objects, which every object depends on", () => {
+    const { stack, gateway, service } = build("api7-ee");
+    new BlueGreenRoute(stack, "late", { service, routeId: "late-route", paths: ["/late"] });
+    const res = resources(Testing.synth(stack));
+    const [id, teardown] = Object.entries(res).find(([k]) => k.startsWith("gateway_Teardown"))!;
+    expect(teardown).toEqual({
+      input: { kind: "teardown", owner: "stack", gateway: gateway.target, construct_path: "stack/gateway" },
+      lifecycle: { create_before_destroy: true },
+      provisioner: [
+        {
+          "local-exec": {
+            command: HOOK_TEARDOWN_COMMAND,
+            environment: { BLUEGREEN_REQUEST: "${jsonencode(self.input)}" },
+            when: "destroy",
+          },
+        },
+      ],
+    });
+    expect(gateway.teardown.friendlyUniqueId).toBe(id);
+    const objects = Object.entries(res).filter(([k]) => !k.startsWith("gateway_"));
+    expect(objects).toHaveLength(3);
+    for (const [, object] of objects) expect(object.depends_on).toContain(`terraform_data.${id}`);
+  });
+
+  test("the teardown's input does not change with the declared objects or active, so it is never replaced", () => {
+    const teardown = (json: string) => resources(json)[Object.keys(resources(json)).find((k) => k.startsWith("gateway_Teardown"))!];
+    const a = teardown(Testing.synth(build("apisix", { active: "green" }).stack));
+    expect(a.input.kind).toBe("teardown");
+    expect(teardown(Testing.synth(build("apisix", { active: "blue" }).stack))).toEqual(a);
+    expect(teardown(Testing.synth(build("apisix", { active: "green", retireIdle: true }).stack))).toEqual(a);
+    expect(teardown(Testing.synth(build("apisix", {}, { routeId: "renamed" }).stack))).toEqual(a);
   });
 
   test("warns about plain http to a non-loopback host only", () => {

@@ -2,13 +2,25 @@ import "cdktf/lib/testing/adapters/jest";
 import { App, DataResource, TerraformStack } from "cdktf";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { Testing } from "../../lib/cdk";
-import { GatewayObject, HOOK_APPLY_COMMAND, HOOK_DESTROY_COMMAND, HOOK_SWEEP_COMMAND, containsTokens } from "../../lib/constructs/gateway-object";
+import {
+  GatewayObject,
+  HOOK_APPLY_COMMAND,
+  HOOK_DESTROY_COMMAND,
+  HOOK_SWEEP_COMMAND,
+  HOOK_TEARDOWN_COMMAND,
+  containsTokens,
+} from "../../lib/constructs/gateway-object";
 import { requestSha256 } from "../../lib/model/hook-input";
 import { build, resources, serviceProps } from "./fixtures";
 
 describe("GatewayObject", () => {
   test("hook commands resolve the package, carry no absolute path and no value", () => {
-    for (const [cmd, action] of [[HOOK_APPLY_COMMAND, "apply"], [HOOK_DESTROY_COMMAND, "destroy"], [HOOK_SWEEP_COMMAND, "sweep"]]) {
+    for (const [cmd, action] of [
+      [HOOK_APPLY_COMMAND, "apply"],
+      [HOOK_DESTROY_COMMAND, "destroy"],
+      [HOOK_SWEEP_COMMAND, "sweep"],
+      [HOOK_TEARDOWN_COMMAND, "teardown"],
+    ]) {
       expect(cmd).toBe(`node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','${action}'])"`);
     }
   });
@@ -23,7 +35,7 @@ describe("GatewayObject", () => {
       ],
     });
     for (const [id, r] of Object.entries(resources(json))) {
-      if (id.startsWith("gateway_Sweep")) continue;
+      if (id.startsWith("gateway_Sweep") || id.startsWith("gateway_Teardown")) continue;
       expect(r.lifecycle).toEqual({ create_before_destroy: true });
       expect(r.provisioner).toHaveLength(2);
       for (const p of r.provisioner) {

@@ -60,8 +60,8 @@ function synthInChild(routes: number, terraformBinary: string): { ok: boolean; o
 describe("TerraformData", () => {
   test("checks the Terraform version once per connection, not once per object", () => {
     const tf = fakeTerraform("1.11.4");
-    const result = synthInChild(20, tf.binary); // 2 upstreams + service + 20 routes + sweep
-    expect(result).toEqual({ ok: true, output: "resources=24\n" });
+    const result = synthInChild(20, tf.binary); // 2 upstreams + service + 20 routes + sweep + teardown
+    expect(result).toEqual({ ok: true, output: "resources=25\n" });
     expect(tf.calls()).toBe(1);
   });
 

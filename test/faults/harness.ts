@@ -86,6 +86,29 @@ export async function snapshot(adminUrl: string, key: string, flavor: Flavor = "
   return out;
 }
 
+/**
+ * `kind/id` of every object the gateway holds, sorted: routes, services and upstreams (API7 EE has no standalone
+ * upstreams; there each service's own upstreams are listed as `services/<id>/upstreams/<uid>`).
+ */
+export async function gatewayContents(adminUrl: string, key: string, flavor: Flavor = "apisix"): Promise<string[]> {
+  const q = flavor === "api7-ee" ? "?gateway_group_id=default" : "";
+  const ids = async (path: string): Promise<string[]> => {
+    const res = await adminGet(adminUrl, `${path}${q}`, key);
+    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return (res.body.list as Array<{ id?: string; value?: { id: string } }>).map((i) => (flavor === "api7-ee" ? i.id! : i.value!.id));
+  };
+  const out: string[] = [];
+  for (const kind of flavor === "api7-ee" ? ["routes", "services"] : ["routes", "services", "upstreams"]) {
+    for (const id of await ids(`/apisix/admin/${kind}`)) {
+      out.push(`${kind}/${id}`);
+      if (flavor !== "api7-ee" || kind !== "services") continue;
+      // the service's default upstream is listed with the service's id
+      for (const u of await ids(`/apisix/admin/services/${id}/upstreams`)) if (u !== id) out.push(`services/${id}/upstreams/${u}`);
+    }
+  }
+  return out.sort();
+}
+
 /** The weights of the service's traffic-split rule, by upstream (id on APISIX, node on EE's inline upstreams). */
 export async function serviceWeights(adminUrl: string, key: string, flavor: Flavor = "apisix"): Promise<unknown> {
   const q = flavor === "api7-ee" ? "?gateway_group_id=default" : "";

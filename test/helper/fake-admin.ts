@@ -2,7 +2,8 @@
  * A small, fault-injecting fake of the APISIX / API7 EE Admin API for client and hook tests.
  *
  * Without faults it behaves like a tiny gateway: an in-memory store of routes, services and upstreams (EE:
- * service-scoped upstreams) with the envelopes, status codes, 401 body and reference checks of the real thing.
+ * service-scoped upstreams) with the envelopes, status codes, 401 body and reference checks of the real thing (EE:
+ * deleting a service deletes its routes and upstreams).
  * Faults are queued with `fail()` and consumed one per request (optionally only by matching requests): a status
  * with a body, a delay, a hang, a connection reset or a close without answer. Every request is recorded.
  */
@@ -52,6 +53,11 @@ export interface FakeAdmin {
   failWhen(when: (req: RecordedRequest) => boolean, ...faults: Fault[]): void;
   /** Called on every stored PUT body; lets a test make the gateway store something else (read-after-write). */
   transformStored?: (key: string, value: StoredValue) => StoredValue;
+  /**
+   * API7 EE: answers list requests instead of the honest `{list, total}` page (e.g. a server that ignores `page`);
+   * gets every stored object of the collection, in order, and the request's query.
+   */
+  listAnswer?: (items: StoredValue[], query: URLSearchParams) => unknown;
   /** Puts an object straight into the store (e.g. an unmanaged one). */
   seed(key: string, value: StoredValue): void;
   /** Requests whose method and path (without query) match. */
@@ -153,6 +159,8 @@ export async function startFakeAdmin(options: FakeAdminOptions = {}): Promise<Fa
           total: items.length,
           list: items.map(([k, value], i) => ({ key: `/apisix/${k}`, value, createdIndex: i + 1, modifiedIndex: i + 1 })),
         });
+      } else if (fake.listAnswer) {
+        send(res, 200, fake.listAnswer(items.map(([, value]) => value), req.query));
       } else {
         const page = Number(req.query.get("page") ?? "1");
         const size = Number(req.query.get("page_size") ?? "10");
@@ -196,7 +204,9 @@ export async function startFakeAdmin(options: FakeAdminOptions = {}): Promise<Fa
           send(res, 404, { message: "Key not found" });
           return;
         }
-        const blocker = referencedBy(store, key);
+        // API7 EE never refuses a service delete: it deletes the service's routes and upstreams along with it
+        const cascade = flavor === "api7-ee" && resource === "services" && segments.length === 2;
+        const blocker = cascade ? undefined : referencedBy(store, key);
         if (blocker) {
           send(res, 400, {
             error_msg:
@@ -207,8 +217,10 @@ export async function startFakeAdmin(options: FakeAdminOptions = {}): Promise<Fa
           return;
         }
         store.delete(key);
-        if (flavor === "api7-ee" && resource === "services") {
-          for (const k of [...store.keys()]) if (k.startsWith(`${key}/upstreams/`)) store.delete(k);
+        if (cascade) {
+          for (const [k, v] of [...store.entries()]) {
+            if (k.startsWith(`${key}/upstreams/`) || (k.startsWith("routes/") && v.service_id === segments[1])) store.delete(k);
+          }
         }
         send(res, 200, flavor === "apisix" ? { deleted: "1", key: `/apisix/${key}` } : { value: existing });
         return;

@@ -3,7 +3,7 @@
  * command resolves `cdktf-apisix-bluegreen/cli` from its working directory, so it must run inside the project) and
  * runs `terraform init/plan/apply/destroy` there with the admin key only in the process environment.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { App, LocalBackend, TerraformStack } from "cdktf";
@@ -56,9 +56,10 @@ export class TerraformWorkspace {
     return this.terraform(["plan", "-input=false", "-no-color", "-lock=false"]);
   }
 
-  async apply(extraEnv: Record<string, string> = {}): Promise<RunResult> {
+  /** `onSpawn` gets the Terraform process (e.g. to interrupt it). */
+  async apply(extraEnv: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void): Promise<RunResult> {
     if (!this.initialized) await this.init();
-    return this.terraform(["apply", "-auto-approve", "-input=false", "-no-color"], extraEnv);
+    return this.terraform(["apply", "-auto-approve", "-input=false", "-no-color"], extraEnv, onSpawn);
   }
 
   async destroy(): Promise<RunResult> {
@@ -91,7 +92,7 @@ export class TerraformWorkspace {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  terraform(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
+  terraform(args: string[], extraEnv: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void): Promise<RunResult> {
     return new Promise((resolve, reject) => {
       const child = spawn("terraform", args, {
         cwd: this.stackDir,
@@ -105,6 +106,7 @@ export class TerraformWorkspace {
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
+      onSpawn?.(child);
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -59,3 +59,14 @@ export function startLoad(url: string, workers = 2): Load {
     },
   };
 }
+
+/** Admin API PUT of `body` (e.g. a hand-made object), returning the parsed JSON answer. */
+export async function adminPut(adminUrl: string, path: string, key: string, body: unknown): Promise<{ status: number; body: any }> {
+  const res = await request(adminUrl + path, {
+    method: "PUT",
+    headers: { "x-api-key": key, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
+}

@@ -196,7 +196,7 @@ describe("bluegreen hook (spawned CLI, APISIX fake)", () => {
   test("unknown action is a usage error (exit 2)", async () => {
     const res = await runCli("upsert", objectRequest(fake, "/apisix/admin/routes/r1", {}));
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/^bluegreen hook: expected one of apply, destroy, sweep, got "upsert"/);
+    expect(res.stderr).toMatch(/^bluegreen hook: expected one of apply, destroy, sweep, teardown, got "upsert"/);
   });
 
   test("apply refuses an unmanaged object unless adopt", async () => {
@@ -263,6 +263,59 @@ describe("bluegreen hook (spawned CLI, APISIX fake)", () => {
     const wrongKind = await runCli("sweep", objectRequest(fake, "/apisix/admin/routes/r1", {}));
     expect(wrongKind.code).toBe(1);
     expect(wrongKind.stderr).toMatch(/'hook sweep' needs a sweep request/);
+  });
+
+  test("teardown deletes every object of the owner, routes → services → upstreams, and nothing else", async () => {
+    fake.seed("routes/r1", { labels: ours(), service_id: "s1" });
+    fake.seed("services/s1", { labels: ours(), upstream_id: "s1-blue" });
+    fake.seed("upstreams/s1-blue", { labels: ours() });
+    fake.seed("routes/hand-made", { uri: "/x" });
+    fake.seed("upstreams/other", { labels: ours("other-conn") });
+    const teardown = { kind: "teardown", owner: "conn", gateway: gateway(fake), construct_path: "stack/conn" };
+    const res = await runCli("teardown", teardown);
+    expect(res).toEqual({
+      code: 0,
+      stdout: "bluegreen: teardown owner=conn deleted 3: route r1, service s1, upstream s1-blue\n",
+      stderr: "",
+    });
+    expect([...fake.store.keys()].sort()).toEqual(["routes/hand-made", "upstreams/other"]);
+    expect((await runCli("teardown", teardown)).stdout).toBe("bluegreen: teardown owner=conn deleted 0\n");
+
+    // a teardown request is never run as a sweep (or a destroy), and a sweep request never as a teardown
+    fake.seed("routes/r2", { labels: ours() });
+    for (const action of ["sweep", "destroy", "apply"]) {
+      const wrong = await runCli(action, teardown);
+      expect({ action, code: wrong.code }).toEqual({ action, code: 1 });
+      expect(wrong.stderr).toBe(
+        `bluegreen: 'hook ${action}' got the teardown request of stack/conn, which only 'hook teardown' runs (at destroy)\n`,
+      );
+    }
+    const sweepAsTeardown = await runCli("teardown", { ...teardown, kind: "sweep", keep: [] });
+    expect(sweepAsTeardown.code).toBe(1);
+    expect(sweepAsTeardown.stderr).toBe(
+      "bluegreen: 'hook teardown' needs a teardown request but BLUEGREEN_REQUEST holds a sweep request (construct stack/conn)\n",
+    );
+    expect(fake.store.has("routes/r2")).toBe(true);
+  });
+
+  test("destroy of an object the gateway refuses to delete (still in use) leaves it for the teardown and exits 0", async () => {
+    fake.seed("services/s1", { labels: ours() });
+    // a route left behind by a create that failed after its PUT: Terraform marked it tainted and never destroys it
+    fake.seed("routes/tainted", { labels: ours(), service_id: "s1" });
+    const res = await runCli("destroy", objectRequest(fake, "/apisix/admin/services/s1", {}, { construct_path: "stack/svc" }));
+    expect(res).toEqual({
+      code: 0,
+      stdout:
+        "bluegreen: DELETE /apisix/admin/services/s1 -> refused by the gateway (400: can not delete this service " +
+        "directly, route [tainted] is still using it now); left for the teardown of the connection, which deletes " +
+        "every object of the owner in order once the objects are destroyed (construct stack/svc)\n",
+      stderr: "",
+    });
+    expect(fake.store.has("services/s1")).toBe(true);
+    // other failures still fail
+    fake.failWhen((r) => r.method === "DELETE", { status: 403, body: { error_msg: "forbidden" } });
+    const forbidden = await runCli("destroy", objectRequest(fake, "/apisix/admin/services/s1", {}));
+    expect(forbidden.code).toBe(1);
   });
 });
 

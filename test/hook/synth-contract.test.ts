@@ -1,7 +1,8 @@
 /**
  * The contract between synthesis and the hook: every `terraform_data` input the constructs synthesize is accepted
  * by the hook and applies cleanly (verified) to the embedded gateway, in both flavours; the sweep keeps them all.
- * Then a flip (active blue → green) applies too, and destroy removes everything.
+ * Then a flip (active blue → green) applies too, and destroy removes everything; the teardown, run last, finds
+ * nothing left.
  */
 import { App, Testing } from "cdktf";
 import { SeedStack } from "../../examples/seed-stack";
@@ -26,7 +27,7 @@ function synthInputs(flavor: "apisix" | "api7-ee", adminUrl: string, active: "bl
   const json = JSON.parse(Testing.synth(stack)) as { resource: { terraform_data: Record<string, DataResource> } };
   const inputs = Object.values(json.resource.terraform_data).map((r) => r.input);
   const rank = (i: DataResource["input"]) =>
-    i.kind === "sweep" ? 9 : i.path?.includes("/upstreams/") ? 0 : i.path?.includes("/services/") ? 1 : 2;
+    i.kind === "teardown" ? -1 : i.kind === "sweep" ? 9 : i.path?.includes("/upstreams/") ? 0 : i.path?.includes("/services/") ? 1 : 2;
   return inputs.sort((a, b) => rank(a) - rank(b));
 }
 
@@ -52,7 +53,8 @@ describe.each(["apisix", "api7-ee"] as const)("synthesized inputs through the ho
   });
 
   test("apply all, sweep keeps all, flip, destroy all", async () => {
-    const inputs = synthInputs(flavor, gw.adminUrl, "blue");
+    const [teardown, ...inputs] = synthInputs(flavor, gw.adminUrl, "blue");
+    expect(teardown.kind).toBe("teardown");
     expect(inputs.filter((i) => i.kind === "sweep")).toHaveLength(1);
     for (const input of inputs) {
       const action = input.kind === "sweep" ? "sweep" : "apply";
@@ -66,7 +68,7 @@ describe.each(["apisix", "api7-ee"] as const)("synthesized inputs through the ho
       ]);
     }
 
-    for (const input of synthInputs(flavor, gw.adminUrl, "green")) {
+    for (const input of synthInputs(flavor, gw.adminUrl, "green").slice(1)) {
       const res = await hook(input.kind === "sweep" ? "sweep" : "apply", input);
       expect(res.err).toEqual([]);
       expect(res.code).toBe(0);
@@ -78,5 +80,7 @@ describe.each(["apisix", "api7-ee"] as const)("synthesized inputs through the ho
       expect(res.code).toBe(0);
       if (input.kind === "object") expect(res.out).toEqual([`bluegreen: DELETE ${input.path ?? ""} -> deleted`]);
     }
+    const res = await hook("teardown", teardown);
+    expect(res).toEqual({ code: 0, out: [expect.stringMatching(/^bluegreen: teardown owner=\S+ deleted 0$/)], err: [] });
   });
 });
