@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
-import { Annotations, Token } from "../cdk";
-import { describe, invalidProps, notAConstruct } from "../errors";
+import { Annotations } from "../cdk";
+import { invalidProps, notAConstruct } from "../errors";
 import {
   buildServiceRequests,
   type Color,
@@ -10,7 +10,8 @@ import {
   type ServiceSpec,
   type UpstreamSpec,
 } from "../model/blue-green";
-import { blueGreenServicePropsSchema, checkProps, formatIssues } from "../model/props-schemas";
+import { blueGreenServicePropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
+import { propProblems } from "./check-props";
 import { GatewayConnection } from "./gateway-connection";
 import { GatewayObject } from "./gateway-object";
 
@@ -124,8 +125,8 @@ export class BlueGreenService extends Construct {
       throw notAConstruct(this.node.path, "gateway", "GatewayConnection", props.gateway);
     }
     const { gateway, ...rest } = props;
-    const issues = checkProps(blueGreenServicePropsSchema, rest, (v) => Token.isUnresolved(v));
-    if (issues.length > 0) throw invalidProps(this.node.path, formatIssues(rest, issues, describe));
+    const problems = propProblems(blueGreenServicePropsSchema, rest, SYNTH_TIME_PROPS.blueGreenService);
+    if (problems.length > 0) throw invalidProps(this.node.path, problems);
 
     this.gateway = gateway;
     this.serviceId = props.serviceId;

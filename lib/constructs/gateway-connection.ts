@@ -1,11 +1,12 @@
 import { Construct, type IConstruct } from "constructs";
 import { Annotations, Lazy, TerraformStack, Token } from "../cdk";
-import { describe, duplicateObjectId, duplicateOwner, invalidProps, otherStack } from "../errors";
+import { duplicateObjectId, duplicateOwner, invalidProps, otherStack } from "../errors";
 import type { GatewayScope } from "../model/blue-green";
 import type { Flavor, GatewayTarget, SweepRequest } from "../model/gateway-request";
 import { DEFAULT_ADMIN_KEY_ENV } from "../model/gateway-request";
 import { gatewayTarget, requestSha256, sweepRequest } from "../model/hook-input";
-import { checkProps, formatIssues, gatewayConnectionPropsSchema } from "../model/props-schemas";
+import { gatewayConnectionPropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
+import { propProblems } from "./check-props";
 import { HOOK_SWEEP_COMMAND, hookEnvironment, type GatewayObject } from "./gateway-object";
 import { TerraformData, addTerraformVersionCheck } from "./terraform-data";
 
@@ -119,13 +120,12 @@ export class GatewayConnection extends Construct {
 
     const owner = props.owner ?? TerraformStack.of(this).node.id;
     const checked = { ...props, owner };
-    const issues = checkProps(gatewayConnectionPropsSchema, checked, (v) => Token.isUnresolved(v));
-    if (issues.length > 0) {
-      const details = formatIssues(checked, issues, describe);
-      if (props.owner === undefined && issues.some((i) => i.field === "owner")) {
-        details.push("the default owner is the stack id; set owner explicitly");
+    const problems = propProblems(gatewayConnectionPropsSchema, checked, SYNTH_TIME_PROPS.gatewayConnection);
+    if (problems.length > 0) {
+      if (props.owner === undefined && problems.some((p) => p.startsWith("owner "))) {
+        problems.push("the default owner is the stack id; set owner explicitly");
       }
-      throw invalidProps(this.node.path, details);
+      throw invalidProps(this.node.path, problems);
     }
 
     this.target = gatewayTarget({

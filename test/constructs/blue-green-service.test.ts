@@ -1,5 +1,5 @@
 import "cdktf/lib/testing/adapters/jest";
-import { DataResource, TerraformStack, TerraformVariable } from "cdktf";
+import { DataResource, Fn, TerraformStack, TerraformVariable } from "cdktf";
 import { Testing } from "../../lib/cdk";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { GatewayConnection } from "../../lib/constructs/gateway-connection";
@@ -151,6 +151,36 @@ describe("BlueGreenService validation", () => {
   test("fails when the service id is invalid", () => {
     fails(() => build("apisix", { serviceId: "bad/id" }), "stack/service", "serviceId", '"bad/id"');
     fails(() => build("apisix", { serviceId: "x".repeat(59) }), "stack/service", "serviceId must be 1 to 58 characters");
+  });
+  test('fails when the service id is "." or ".." (the URL would become the collection, /apisix/admin/services/)', () => {
+    for (const serviceId of [".", ".."]) {
+      fails(
+        () => build("apisix", { serviceId }),
+        "invalid props at stack/service: serviceId",
+        'must not be "." or ".."',
+        `got ${JSON.stringify(serviceId)}`,
+      );
+    }
+    expect(() => build("apisix", { serviceId: "..a" })).not.toThrow();
+  });
+  test("fails when the service id is a Terraform token: it must be known at synth", () => {
+    const stack = new TerraformStack(Testing.app(), "stack");
+    const id = new TerraformVariable(stack, "service_id", { type: "string" });
+    const gateway = new GatewayConnection(stack, "gateway", gatewayProps("apisix"));
+    fails(
+      () => new BlueGreenService(stack, "service", serviceProps(gateway, { serviceId: id.stringValue })),
+      "invalid props at stack/service: serviceId must be known at synth time",
+      "a plain string",
+      "got a Terraform token",
+    );
+    fails(
+      () => new BlueGreenService(stack, "lowered", serviceProps(gateway, { serviceId: Fn.lower("SHOP") })),
+      "invalid props at stack/lowered: serviceId must be known at synth time",
+    );
+    fails(
+      () => new BlueGreenService(stack, "embedded", serviceProps(gateway, { serviceId: `shop-${id.stringValue}` })),
+      "invalid props at stack/embedded: serviceId must be known at synth time",
+    );
   });
   test("fails when active is not a color", () => {
     fails(() => build("apisix", { active: "red" as never }), "stack/service", 'active must be "blue" or "green", got "red"');

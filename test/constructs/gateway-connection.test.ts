@@ -1,5 +1,5 @@
 import "cdktf/lib/testing/adapters/jest";
-import { DataResource, TerraformStack, TerraformVariable } from "cdktf";
+import { DataResource, Fn, TerraformStack, TerraformVariable } from "cdktf";
 import { Testing } from "../../lib/cdk";
 import { BlueGreenRoute } from "../../lib/constructs/blue-green-route";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
@@ -166,6 +166,33 @@ describe("GatewayConnection validation", () => {
       "b/gateway",
       'owner "shared"',
       "a/gateway",
+    );
+  });
+  test("fails when owner or gatewayGroupId is a Terraform token: they must be known at synth", () => {
+    const stack = new TerraformStack(Testing.app(), "stack");
+    const v = new TerraformVariable(stack, "v", { type: "string" });
+    fails(
+      () => new GatewayConnection(stack, "owned", { adminUrl: "http://127.0.0.1:9180", owner: v.stringValue }),
+      "invalid props at stack/owned: owner must be known at synth time",
+      "a plain string",
+      "got a Terraform token",
+    );
+    fails(
+      () =>
+        new GatewayConnection(stack, "grouped", {
+          adminUrl: "http://127.0.0.1:9180",
+          flavor: "api7-ee",
+          gatewayGroupId: Fn.lower(v.stringValue),
+        }),
+      "invalid props at stack/grouped: gatewayGroupId must be known at synth time",
+    );
+  });
+  test('fails when gatewayGroupId is "." or ".."', () => {
+    fails(
+      () => connect({ adminUrl: "http://127.0.0.1:9180", flavor: "api7-ee", gatewayGroupId: ".." }),
+      "invalid props at stack/gateway: gatewayGroupId",
+      'must not be "." or ".."',
+      'got ".."',
     );
   });
   test("skips an adminUrl that is an unresolved token", () => {
