@@ -146,7 +146,7 @@ export class GatewayConnection extends Construct {
     this.scope = { flavor: this.flavor, gatewayGroupId: this.gatewayGroupId };
 
     this.claimOwner();
-    this.warnAboutPlainHttp(props.tls !== undefined);
+    this.warnAboutTransport(props.tls);
 
     const keep = Lazy.listValue({ produce: () => this.keep() });
     const input: SweepRequest = sweepRequest(owner, [], this.target, this.node.path);
@@ -208,7 +208,7 @@ export class GatewayConnection extends Construct {
     owners.set(key, this.node.path);
   }
 
-  private warnAboutPlainHttp(tlsSet: boolean): void {
+  private warnAboutTransport(tls: GatewayTlsProps | undefined): void {
     if (Token.isUnresolved(this.adminUrl)) return;
     const url = new URL(this.adminUrl);
     if (url.protocol === "http:" && !isLoopback(url.hostname)) {
@@ -216,8 +216,14 @@ export class GatewayConnection extends Construct {
         `adminUrl ${this.adminUrl} is plain http to a non-loopback host: the admin key crosses the network unencrypted; use https`,
       );
     }
-    if (url.protocol === "http:" && tlsSet) {
+    if (url.protocol === "http:" && tls !== undefined) {
       Annotations.of(this).addWarning(`tls is ignored: adminUrl ${this.adminUrl} is plain http`);
+    }
+    if (url.protocol === "https:" && tls?.insecureSkipVerify === true) {
+      Annotations.of(this).addWarning(
+        `tls.insecureSkipVerify is true: the certificate of ${this.adminUrl} is not verified, so anyone on the ` +
+          `network path can pose as the gateway and read the admin key; use tls.caFile for a private CA`,
+      );
     }
   }
 }

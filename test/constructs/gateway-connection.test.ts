@@ -96,7 +96,15 @@ describe("GatewayConnection", () => {
     expect(warnings(connect({ adminUrl: "http://127.0.0.1:7443", tls: { insecureSkipVerify: true } }))).toEqual([
       "tls is ignored: adminUrl http://127.0.0.1:7443 is plain http",
     ]);
-    expect(warnings(connect({ adminUrl: "https://127.0.0.1:7443", tls: { insecureSkipVerify: true } }))).toEqual([]);
+    expect(warnings(connect({ adminUrl: "https://127.0.0.1:7443", tls: { caFile: "ca.pem" } }))).toEqual([]);
+  });
+
+  test("warns that tls.insecureSkipVerify turns certificate checks off", () => {
+    expect(warnings(connect({ adminUrl: "https://gw.example:7443", tls: { insecureSkipVerify: true } }))).toEqual([
+      "tls.insecureSkipVerify is true: the certificate of https://gw.example:7443 is not verified, so anyone on the " +
+        "network path can pose as the gateway and read the admin key; use tls.caFile for a private CA",
+    ]);
+    expect(warnings(connect({ adminUrl: "https://gw.example:7443", tls: { insecureSkipVerify: false } }))).toEqual([]);
   });
 
   test("the admin key value appears nowhere in the synthesized JSON", () => {
