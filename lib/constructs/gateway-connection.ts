@@ -7,6 +7,7 @@ import { DEFAULT_ADMIN_KEY_ENV } from "../model/gateway-request";
 import { gatewayTarget, requestSha256, sweepRequest } from "../model/hook-input";
 import { gatewayConnectionPropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
 import { propProblems } from "./check-props";
+import { defaultOwner } from "./default-owner";
 import { HOOK_SWEEP_COMMAND, hookEnvironment, type GatewayObject } from "./gateway-object";
 import { TerraformData, addTerraformVersionCheck } from "./terraform-data";
 
@@ -58,10 +59,12 @@ export interface GatewayConnectionProps {
    */
   readonly tls?: GatewayTlsProps;
   /**
-   * Value of the `bluegreen-owner` label on every object of this connection. The sweep only ever deletes objects
-   * carrying it, so two connections to one gateway must use different owners.
+   * Value of the `bluegreen-owner` label on every object of this connection (1 to 256 characters without
+   * whitespace). The sweep only ever deletes objects carrying it, so two connections to one gateway must use
+   * different owners.
    *
-   * @default - the id of the stack
+   * @default - `<package name>/<stack id>`: the `name` of the nearest package.json at or above the working directory
+   * of the synth, then the stack id (characters other than letters, digits and `._~@/-` become `-`)
    */
   readonly owner?: string;
   /**
@@ -79,7 +82,7 @@ export interface GatewayConnectionProps {
 }
 
 /** Connections already defined in an app, per gateway and owner, so two of them never sweep each other. */
-const OWNERS = new WeakMap<IConstruct, Map<string, string>>();
+const OWNERS = new WeakMap<IConstruct, Map<string, { path: string; adminUrl: string }>>();
 
 /**
  * Where and how the hooks reach one gateway's Admin API, plus the sweep that deletes this owner's objects that are
@@ -104,6 +107,11 @@ export class GatewayConnection extends Construct {
   public readonly adminKeyEnv: string;
   /** Value of the `bluegreen-owner` label. */
   public readonly owner: string;
+  /**
+   * The owner label that releases before `<package name>/<stack id>` wrote by default (the bare stack id), set only
+   * when `owner` is defaulted: the hooks take over objects carrying it without `adopt`.
+   */
+  public readonly legacyOwner?: string;
   /** The flavor and gateway group, as the model takes them. */
   public readonly scope: GatewayScope;
   /** The `gateway` block of every input of this connection. */
@@ -118,15 +126,13 @@ export class GatewayConnection extends Construct {
     super(scope, id);
     Object.defineProperty(this, GATEWAY_CONNECTION_SYMBOL, { value: true });
 
-    const owner = props.owner ?? TerraformStack.of(this).node.id;
-    const checked = { ...props, owner };
-    const problems = propProblems(gatewayConnectionPropsSchema, checked, SYNTH_TIME_PROPS.gatewayConnection);
-    if (problems.length > 0) {
-      if (props.owner === undefined && problems.some((p) => p.startsWith("owner "))) {
-        problems.push("the default owner is the stack id; set owner explicitly");
-      }
-      throw invalidProps(this.node.path, problems);
-    }
+    const derived = props.owner === undefined ? defaultOwner(TerraformStack.of(this).node.id) : undefined;
+    const owner = props.owner ?? derived?.owner;
+    const problems = [
+      ...(derived?.problem !== undefined ? [`owner cannot be defaulted: ${derived.problem}; set owner explicitly`] : []),
+      ...propProblems(gatewayConnectionPropsSchema, { ...props, owner }, SYNTH_TIME_PROPS.gatewayConnection),
+    ];
+    if (problems.length > 0 || owner === undefined) throw invalidProps(this.node.path, problems);
 
     this.target = gatewayTarget({
       adminUrl: props.adminUrl,
@@ -143,20 +149,21 @@ export class GatewayConnection extends Construct {
     this.gatewayGroupId = props.gatewayGroupId;
     this.adminKeyEnv = props.adminKeyEnv ?? DEFAULT_ADMIN_KEY_ENV;
     this.owner = owner;
+    this.legacyOwner = derived?.legacyOwner;
     this.scope = { flavor: this.flavor, gatewayGroupId: this.gatewayGroupId };
 
     this.claimOwner();
     this.warnAboutTransport(props.tls);
 
     const keep = Lazy.listValue({ produce: () => this.keep() });
-    const input: SweepRequest = sweepRequest(owner, [], this.target, this.node.path);
+    const input: SweepRequest = sweepRequest(owner, [], this.target, this.node.path, this.legacyOwner);
     // one `terraform version` check per connection, instead of cdktf's DataResource's one per resource
     addTerraformVersionCheck(this);
     this.sweep = new TerraformData(this, "Sweep", {
       input: { ...input, keep },
       triggersReplace: {
         request_sha256: Lazy.stringValue({
-          produce: () => requestSha256(sweepRequest(owner, this.keep(), this.target, this.node.path)),
+          produce: () => requestSha256(sweepRequest(owner, this.keep(), this.target, this.node.path, this.legacyOwner)),
         }),
       },
       provisioners: [{ type: "local-exec", command: HOOK_SWEEP_COMMAND, environment: hookEnvironment() }],
@@ -202,10 +209,10 @@ export class GatewayConnection extends Construct {
       owners = new Map();
       OWNERS.set(root, owners);
     }
-    const key = `${this.adminUrl}|${this.gatewayGroupId ?? ""}|${this.owner}`;
+    const key = `${sameGatewayKey(this.adminUrl)}|${this.gatewayGroupId ?? ""}|${this.owner}`;
     const other = owners.get(key);
-    if (other !== undefined) throw duplicateOwner(this.node.path, this.owner, this.adminUrl, other);
-    owners.set(key, this.node.path);
+    if (other !== undefined) throw duplicateOwner(this.node.path, this.owner, this.adminUrl, other.path, other.adminUrl);
+    owners.set(key, { path: this.node.path, adminUrl: this.adminUrl });
   }
 
   private warnAboutTransport(tls: GatewayTlsProps | undefined): void {
@@ -226,6 +233,17 @@ export class GatewayConnection extends Construct {
       );
     }
   }
+}
+
+/**
+ * What identifies the gateway behind an admin URL, as far as synth can tell: host and port, with the scheme's default
+ * port filled in, case and trailing slash normalised by `URL`, and every loopback alias (localhost, 127.x, [::1])
+ * counted as one host.
+ */
+function sameGatewayKey(adminUrl: string): string {
+  const url = new URL(adminUrl);
+  const host = isLoopback(url.hostname) ? "loopback" : url.hostname;
+  return `${host}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
 }
 
 function isLoopback(hostname: string): boolean {

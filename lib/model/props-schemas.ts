@@ -6,6 +6,7 @@
  * Construct references (`gateway`, `service`) are not part of these schemas; the constructs check them by brand.
  */
 import { z } from "zod";
+import { LABEL_VALUE_MAX_LENGTH, LABEL_VALUE_PATTERN } from "../schemas/common";
 
 /** APISIX object id: 1..64 characters of `[a-zA-Z0-9-_.]` (schema_def.lua `id_schema`). */
 export const ID_PATTERN = /^[a-zA-Z0-9-_.]+$/;
@@ -43,8 +44,17 @@ const idString = (maxLength: number, rule: string) =>
       error: 'must not be "." or ".." (in an Admin API URL they name the collection, not an object)',
     });
 
-/** An APISIX object id (route id, gateway group id, owner). */
+/** An APISIX object id (route id, gateway group id). */
 export const objectIdPropSchema = idString(ID_MAX_LENGTH, ID_RULE);
+
+const OWNER_RULE = `must be 1 to ${LABEL_VALUE_MAX_LENGTH} characters without whitespace (an APISIX label value)`;
+
+/** The `bluegreen-owner` label value. */
+export const ownerPropSchema = z
+  .string({ error: OWNER_RULE })
+  .min(1, { error: OWNER_RULE })
+  .max(LABEL_VALUE_MAX_LENGTH, { error: OWNER_RULE })
+  .regex(LABEL_VALUE_PATTERN, { error: OWNER_RULE });
 
 /** A service id: an object id short enough for the derived upstream ids. */
 export const serviceIdPropSchema = idString(
@@ -149,7 +159,7 @@ export const gatewayConnectionPropsSchema = z
         }
       })
       .optional(),
-    owner: objectIdPropSchema.optional(),
+    owner: ownerPropSchema.optional(),
     requestTimeoutMs: intRange(1, 600_000).optional(),
     retryBudgetMs: intRange(0, 3_600_000).optional(),
   })

@@ -13,7 +13,7 @@ describe("BlueGreenRoute", () => {
     expect(route.resource.input.path).toBe("/apisix/admin/routes/blue-green-route");
     expect(route.resource.input.body).toEqual({
       name: "headers",
-      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "stack" },
+      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" },
       uris: ["/headers"],
       methods: ["GET"],
       hosts: ["*.example.com"],
@@ -27,7 +27,7 @@ describe("BlueGreenRoute", () => {
     expect(route.resource.input.path).toBe("/apisix/admin/routes/blue-green-route?gateway_group_id=default");
     expect(route.resource.input.body).toEqual({
       name: "blue-green-route",
-      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "stack" },
+      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" },
       methods: ["GET"],
       paths: ["/headers"],
       service_id: "blue-green-service",

@@ -56,7 +56,7 @@ describe.each(FLAVORS)("BlueGreenService on %s", (flavor) => {
         adopt: false,
         body: expect.objectContaining({
           name: "blue-green-service",
-          labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "stack" },
+          labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" },
         }),
       }),
       lifecycle: expect.objectContaining({ create_before_destroy: true }),
@@ -108,7 +108,7 @@ describe("BlueGreenService on apisix: stored upstreams", () => {
       scheme: "https",
       pass_host: "node",
       nodes: [{ host: "mock.api7.ai", port: 443, weight: 100 }],
-      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "stack" },
+      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" },
     });
     const res = resources(synth("apisix"));
     const svc = Object.values(res).find((r) => r.input.path === "/apisix/admin/services/blue-green-service");
