@@ -14,10 +14,11 @@ export const duplicateObjectId = (constructPath: string, kind: string, id: strin
     `invalid props at ${constructPath}: duplicate ${kind} id "${id}" on gateway ${gatewayPath}, already declared at ${otherPath}`,
   );
 
-/** Two gateway connections would sweep each other's objects. */
-export const duplicateOwner = (constructPath: string, owner: string, adminUrl: string, otherPath: string) =>
+/** Two gateway connections (whose admin URLs name the same gateway) would sweep each other's objects. */
+export const duplicateOwner = (constructPath: string, owner: string, adminUrl: string, otherPath: string, otherUrl = adminUrl) =>
   new Error(
-    `invalid props at ${constructPath}: owner "${owner}" is already used for ${adminUrl} by ${otherPath}; ` +
+    `invalid props at ${constructPath}: owner "${owner}" is already used for ${otherUrl} by ${otherPath}` +
+      `${otherUrl === adminUrl ? "" : ` (${adminUrl} is the same gateway)`}; ` +
       `set a distinct owner so that one sweep never deletes the other's objects`,
   );
 

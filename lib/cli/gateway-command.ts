@@ -3,12 +3,16 @@
  * Prints one `bluegreen gateway ready: ...` line once both listeners accept connections.
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isLoopbackHost, startGateway, type GatewayOptions } from "../gateway/gateway";
-import type { Flavor } from "../model/gateway-request";
+import { DEFAULT_ADMIN_KEY_ENV, type Flavor } from "../model/gateway-request";
 
-/** Environment variable read for the admin key when `--admin-key` is not given. */
-export const ADMIN_KEY_ENV = "GATEWAY_ADMIN_KEY";
+/**
+ * Environment variable read for the admin key when neither `--admin-key-file` nor `--admin-key` is given: the one
+ * the hooks read by default, so one `export` serves the gateway and `cdktf deploy`.
+ */
+export const ADMIN_KEY_ENV = DEFAULT_ADMIN_KEY_ENV;
 
 const USAGE = `usage: bluegreen gateway [options]
 
@@ -18,7 +22,9 @@ options:
   --admin-port N       Admin API port, 0 picks a free one (default 9180)
   --proxy-port N       proxy port, 0 picks a free one (default 9080)
   --host ADDR          listen address (default 127.0.0.1); a non-loopback address needs an explicit admin key
-  --admin-key KEY      admin key (default: $${ADMIN_KEY_ENV}, else a random key printed once)
+  --admin-key-file F   read the admin key from file F (surrounding whitespace trimmed)
+                       (default: $${ADMIN_KEY_ENV}, else a random key printed once)
+  --admin-key KEY      the key itself: visible to every user in process listings (ps); prefer the two above
   --flavor F           apisix | api7-ee (default apisix)
   --state-file PATH    persist every write to PATH and restore it at start-up
   --verbose            log every Admin API request to stderr (never the key)
@@ -49,6 +55,24 @@ interface Parsed {
   options: GatewayOptions;
   /** True when the key was generated here and must be shown once. */
   generatedKey: boolean;
+  /** Lines for stderr (never containing the key). */
+  warnings: string[];
+}
+
+/** The key in `file`, without surrounding whitespace; a missing, unreadable or empty file is a UsageError. */
+function readKeyFile(file: string): string {
+  if (file === "") throw new UsageError('invalid --admin-key-file "": expected a file path');
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    // the code and message name the file, never its content
+    const { code, message } = err as NodeJS.ErrnoException;
+    throw new UsageError(`cannot read --admin-key-file ${JSON.stringify(file)}: ${code ?? message}`);
+  }
+  const key = text.trim();
+  if (key === "") throw new UsageError(`invalid --admin-key-file ${JSON.stringify(file)}: the file is empty (or only whitespace)`);
+  return key;
 }
 
 function parse(args: readonly string[], env: NodeJS.ProcessEnv): Parsed {
@@ -63,6 +87,7 @@ function parse(args: readonly string[], env: NodeJS.ProcessEnv): Parsed {
         "proxy-port": { type: "string" },
         host: { type: "string" },
         "admin-key": { type: "string" },
+        "admin-key-file": { type: "string" },
         flavor: { type: "string" },
         "state-file": { type: "string" },
         verbose: { type: "boolean" },
@@ -76,11 +101,23 @@ function parse(args: readonly string[], env: NodeJS.ProcessEnv): Parsed {
   if (host === "") throw new UsageError('invalid --host "": expected an IP address or host name');
   if (values["state-file"] === "") throw new UsageError('invalid --state-file "": expected a file path');
   if (values["admin-key"] === "") throw new UsageError('invalid --admin-key "": must not be empty');
-  const explicitKey = values["admin-key"] ?? (env[ADMIN_KEY_ENV] || undefined);
+  if (values["admin-key"] !== undefined && values["admin-key-file"] !== undefined) {
+    throw new UsageError("--admin-key and --admin-key-file cannot be used together");
+  }
+  const warnings: string[] = [];
+  if (values["admin-key"] !== undefined) {
+    warnings.push(
+      `warning: --admin-key is visible to every user of this machine in process listings (ps); ` +
+        `use --admin-key-file PATH or $${ADMIN_KEY_ENV}`,
+    );
+  }
+  const fileKey = values["admin-key-file"] === undefined ? undefined : readKeyFile(values["admin-key-file"]);
+  const explicitKey = values["admin-key"] ?? fileKey ?? (env[ADMIN_KEY_ENV] || undefined);
   return {
     help: values.help === true,
     verbose: values.verbose === true,
     generatedKey: explicitKey === undefined,
+    warnings,
     options: {
       adminPort: parsePort("--admin-port", values["admin-port"], 9180),
       proxyPort: parsePort("--proxy-port", values["proxy-port"], 9080),
@@ -119,9 +156,10 @@ export async function runGatewayCommand(args: readonly string[]): Promise<number
     return 0;
   }
   const { options } = parsed;
+  for (const warning of parsed.warnings) process.stderr.write(`bluegreen gateway: ${warning}\n`);
   if (parsed.generatedKey && options.host !== undefined && !isLoopbackHost(options.host)) {
     process.stderr.write(
-      `bluegreen gateway: refusing to listen on non-loopback host ${options.host} without an explicit admin key (--admin-key or $${ADMIN_KEY_ENV})\n`,
+      `bluegreen gateway: refusing to listen on non-loopback host ${options.host} without an explicit admin key (--admin-key-file or $${ADMIN_KEY_ENV})\n`,
     );
     return 2;
   }
@@ -136,7 +174,7 @@ export async function runGatewayCommand(args: readonly string[]): Promise<number
   }
   const signal = waitForSignal();
   if (parsed.generatedKey) {
-    process.stdout.write(`bluegreen gateway: generated admin key (shown once, set --admin-key or $${ADMIN_KEY_ENV} to choose one): ${adminKey}\n`);
+    process.stdout.write(`bluegreen gateway: generated admin key (shown once, set --admin-key-file or $${ADMIN_KEY_ENV} to choose one): ${adminKey}\n`);
   }
   process.stdout.write(
     `bluegreen gateway ready: admin ${gateway.adminUrl} proxy ${gateway.proxyUrl} (flavor ${gateway.flavor})\n`,

@@ -49,6 +49,8 @@ export interface DeclaredOwner {
   readonly owner: string;
   /** Paths (with query) of every object the owner declares. */
   readonly keep: readonly string[];
+  /** The sweep's `legacyOwner` (the bare stack id a defaulted owner replaced). */
+  readonly legacyOwner?: string;
   readonly constructPath?: string;
 }
 

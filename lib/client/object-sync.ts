@@ -8,6 +8,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "../model/gatewa
 import type { AdminClient, ListedObject, StoredObject } from "./admin-client";
 import { AdminApiError, constructSuffix } from "./errors";
 import { type AdminResource, canonicalPath } from "../model/admin-paths";
+import { COLORS, parseUpstreamId } from "../model/blue-green";
 import { diffObject, type FieldDifference, showValue } from "./diff-object";
 
 export { objectPath, canonicalPath, type AdminResource } from "../model/admin-paths";
@@ -22,6 +23,11 @@ export interface ApplyObjectRequest {
    * with another `bluegreen-owner` (another stack, repository or environment).
    */
   readonly adopt?: boolean;
+  /**
+   * A second `bluegreen-owner` that counts as ours: the bare stack id that a defaulted owner replaced. An object
+   * labelled with it is overwritten (so relabelled) without `adopt`.
+   */
+  readonly legacyOwner?: string;
   readonly constructPath?: string;
 }
 
@@ -32,6 +38,8 @@ export interface ApplyObjectResult {
   readonly status: number;
   /** True if the object existed before and was not ours (only possible with adopt). */
   readonly adopted: boolean;
+  /** The legacy owner the object was labelled with before this PUT relabelled it. */
+  readonly relabelledFrom?: string;
   /** API7 EE `warning_msg`, if any. */
   readonly warning?: string;
 }
@@ -46,7 +54,9 @@ export async function applyObject(client: AdminClient, request: ApplyObjectReque
   const existing = await client.get(path, context);
   const owner = ownerOf(body);
   const unmanaged = existing !== undefined && !isManaged(existing);
-  const otherOwner = existing !== undefined && !unmanaged && ownerOf(existing) !== owner ? ownerOf(existing) : undefined;
+  const existingOwner = existing === undefined || unmanaged ? undefined : ownerOf(existing);
+  const legacy = existingOwner !== undefined && existingOwner !== owner && existingOwner === request.legacyOwner;
+  const otherOwner = existingOwner !== owner && !legacy ? existingOwner : undefined;
   const adopted = unmanaged || otherOwner !== undefined;
   if (adopted && !request.adopt) {
     const whose = unmanaged
@@ -75,7 +85,7 @@ export async function applyObject(client: AdminClient, request: ApplyObjectReque
       { kind: "verify", method: "GET", path, constructPath },
     );
   }
-  return { path, status: put.status, adopted, warning: put.warning };
+  return { path, status: put.status, adopted, warning: put.warning, ...(legacy ? { relabelledFrom: existingOwner } : {}) };
 }
 
 /** Input of `deleteObject`. */
@@ -83,6 +93,8 @@ export interface DeleteObjectRequest {
   readonly path: string;
   /** Our `bluegreen-owner`; an object labelled with another owner is left in place. @default - any owner */
   readonly owner?: string;
+  /** A second owner that counts as ours (see `ApplyObjectRequest.legacyOwner`). */
+  readonly legacyOwner?: string;
   readonly constructPath?: string;
 }
 
@@ -119,13 +131,17 @@ export async function deleteObject(client: AdminClient, request: DeleteObjectReq
   const existing = await client.get(path, context);
   if (existing === undefined) return { path, outcome: "already-gone" };
   if (!isManaged(existing)) return { path, outcome: "skipped-unmanaged", labels: labelsOf(existing) ?? {} };
-  if (owner !== undefined && ownerOf(existing) !== owner) {
+  const existingOwner = ownerOf(existing);
+  const ours = existingOwner === request.owner || (request.legacyOwner !== undefined && existingOwner === request.legacyOwner);
+  if (request.owner !== undefined && !ours) {
     return { path, outcome: "skipped-other-owner", labels: labelsOf(existing) ?? {} };
   }
   const serviceId = client.flavor === "api7-ee" ? serviceIdOf(path) : undefined;
   if (serviceId !== undefined) {
-    const ours = (o: ListedObject) => isManaged(o.value) && (owner === undefined || ownerOf(o.value) === owner);
-    const holders = await serviceHolders(client, serviceId, ours, context);
+    const releasable = (o: ListedObject) =>
+      isManaged(o.value) &&
+      (owner === undefined || ownerOf(o.value) === owner || (request.legacyOwner !== undefined && ownerOf(o.value) === request.legacyOwner));
+    const holders = await serviceHolders(client, serviceId, releasable, context);
     if (holders.length > 0) return { path, outcome: "skipped-held", holders };
   }
   const deleted = await client.delete(path, context);
@@ -191,6 +207,12 @@ export interface SweepObjectsRequest {
   readonly owner: string;
   /** Paths (with query) of every object the owner still declares; compared after sorting query parameters. */
   readonly keep: readonly string[];
+  /**
+   * The legacy owner (see `ApplyObjectRequest.legacyOwner`). Undeclared objects labelled with it may belong to
+   * another project whose stack has the same id, so they are left in place and reported in `legacyLeft`, except
+   * routes bound to a service this owner declares: only a project declaring that service id writes such routes.
+   */
+  readonly legacyOwner?: string;
   readonly constructPath?: string;
 }
 
@@ -216,6 +238,8 @@ export interface SweepResult {
   readonly removed: SweptObject[];
   /** API7 EE services left in place because a route or upstream under them is not ours, or still declared. */
   readonly held: HeldService[];
+  /** Undeclared objects labelled with the legacy owner, left in place. */
+  readonly legacyLeft: ListedObject[];
 }
 
 const SWEEP_ORDER: readonly AdminResource[] = ["routes", "services", "upstreams"];
@@ -229,7 +253,7 @@ const SWEEP_ORDER: readonly AdminResource[] = ["routes", "services", "upstreams"
 export async function sweep(client: AdminClient, request: SweepObjectsRequest): Promise<SweepResult> {
   const { owner, constructPath } = request;
   const context = { constructPath };
-  const candidates = await undeclaredObjects(client, request);
+  const { candidates, legacyLeft } = await classifyObjects(client, request);
   const swept = new Set(candidates.map((o) => canonicalPath(o.path)));
   const removed: SweptObject[] = [];
   const held: HeldService[] = [];
@@ -259,32 +283,66 @@ export async function sweep(client: AdminClient, request: SweepObjectsRequest): 
       });
     }
   }
-  return { owner, removed, held };
+  return { owner, removed, held, legacyLeft };
 }
 
 /**
  * What a sweep of `request.owner` would delete, without deleting anything: every object labelled
- * `managed-by: cdktf-apisix-bluegreen` and `bluegreen-owner: <owner>` whose path is not in `keep`, in deletion
- * order (routes, then services, then upstreams).
+ * `managed-by: cdktf-apisix-bluegreen` and `bluegreen-owner: <owner>` whose path is not in `keep` (plus, given
+ * `legacyOwner`, the legacy-labelled routes bound to a declared service), in deletion order (routes, then services,
+ * then upstreams).
  */
 export async function undeclaredObjects(client: AdminClient, request: SweepObjectsRequest): Promise<ListedObject[]> {
-  const { owner, constructPath } = request;
+  return (await classifyObjects(client, request)).candidates;
+}
+
+/** One listing of the gateway: the sweep's candidates, and the undeclared legacy-owner objects it leaves alone. */
+async function classifyObjects(
+  client: AdminClient,
+  request: SweepObjectsRequest,
+): Promise<{ candidates: ListedObject[]; legacyLeft: ListedObject[] }> {
+  const { owner, legacyOwner, constructPath } = request;
   const context = { constructPath };
   const keep = new Set(request.keep.map(canonicalPath));
+  const declaredServices = request.keep.map(serviceIdOf).filter((id): id is string => id !== undefined);
   const candidates: ListedObject[] = [];
+  const legacyLeft: ListedObject[] = [];
   for (const resource of SWEEP_ORDER) {
     for (const object of await client.list(resource, context)) {
       const labels = labelsOf(object.value);
-      if (labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || labels[OWNER_LABEL] !== owner) continue;
-      if (keep.has(canonicalPath(object.path))) continue;
-      candidates.push(object);
+      if (labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || keep.has(canonicalPath(object.path))) continue;
+      if (labels[OWNER_LABEL] === owner) candidates.push(object);
+      else if (legacyOwner !== undefined && labels[OWNER_LABEL] === legacyOwner) {
+        (belongsToDeclaredService(object, keep, declaredServices) ? candidates : legacyLeft).push(object);
+      }
     }
   }
-  return candidates;
+  return { candidates, legacyLeft };
+}
+
+/**
+ * Whether an object labelled with the legacy owner can only have been written for a service this stack declares
+ * (so no other project whose stack has the same name wrote it): a route bound to a declared service, or an upstream
+ * whose id is one of a declared service's color ids (`<serviceId>-blue`, as releases before content ids wrote them,
+ * or `<serviceId>-blue-<hash>`).
+ */
+function belongsToDeclaredService(object: ListedObject, keep: ReadonlySet<string>, declaredServices: readonly string[]): boolean {
+  if (object.resource === "routes") return keep.has(canonicalPath(servicePathOf(object)));
+  if (object.resource !== "upstreams") return false;
+  return declaredServices.some(
+    (s) => COLORS.some((color) => object.id === `${s}-${color}`) || parseUpstreamId(object.id, s) !== undefined,
+  );
+}
+
+/** The path of the service a listed route is bound to (same query, so same gateway group), or "" when it has none. */
+function servicePathOf(route: ListedObject): string {
+  const serviceId = route.value.service_id;
+  if (typeof serviceId !== "string" && typeof serviceId !== "number") return "";
+  return route.path.replace(/\/routes\/[^/?]+/, `/services/${encodeURIComponent(String(serviceId))}`);
 }
 
 /** `route r-old, upstream s-blue` */
-export function describeSwept(objects: readonly SweptObject[]): string {
+export function describeSwept(objects: readonly Pick<SweptObject, "resource" | "id">[]): string {
   return objects.map((o) => `${o.resource.replace(/s$/, "")} ${o.id}`).join(", ");
 }
 

@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
-import { Token } from "../cdk";
-import { describe, invalidProps, notAConstruct } from "../errors";
+import { invalidProps, notAConstruct } from "../errors";
 import { buildRouteRequest, type RouteMatch } from "../model/blue-green";
-import { blueGreenRoutePropsSchema, checkProps, formatIssues } from "../model/props-schemas";
+import { blueGreenRoutePropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
+import { propProblems } from "./check-props";
 import { BlueGreenService } from "./blue-green-service";
 import { GatewayObject } from "./gateway-object";
 
@@ -46,8 +46,8 @@ export class BlueGreenRoute extends Construct {
     }
     const { service, ...rest } = props;
     const gateway = service.gateway;
-    const issues = checkProps(blueGreenRoutePropsSchema(gateway.flavor), rest, (v) => Token.isUnresolved(v));
-    if (issues.length > 0) throw invalidProps(this.node.path, formatIssues(rest, issues, describe));
+    const problems = propProblems(blueGreenRoutePropsSchema(gateway.flavor), rest, SYNTH_TIME_PROPS.blueGreenRoute);
+    if (problems.length > 0) throw invalidProps(this.node.path, problems);
 
     this.routeId = props.routeId;
     this.service = service;

@@ -12,7 +12,8 @@ import {
   UPSTREAM_HASH_LENGTH,
   appendContentHash,
 } from "../model/blue-green";
-import { blueGreenServicePropsSchema, checkProps, formatIssues } from "../model/props-schemas";
+import { blueGreenServicePropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
+import { propProblems } from "./check-props";
 import { GatewayConnection } from "./gateway-connection";
 import { containsTokens, GatewayObject } from "./gateway-object";
 
@@ -130,8 +131,8 @@ export class BlueGreenService extends Construct {
       throw notAConstruct(this.node.path, "gateway", "GatewayConnection", props.gateway);
     }
     const { gateway, ...rest } = props;
-    const issues = checkProps(blueGreenServicePropsSchema, rest, (v) => Token.isUnresolved(v));
-    if (issues.length > 0) throw invalidProps(this.node.path, formatIssues(rest, issues, describe));
+    const problems = propProblems(blueGreenServicePropsSchema, rest, SYNTH_TIME_PROPS.blueGreenService);
+    if (problems.length > 0) throw invalidProps(this.node.path, problems);
 
     this.gateway = gateway;
     this.serviceId = props.serviceId;

@@ -1,11 +1,13 @@
 import { Construct, type IConstruct } from "constructs";
 import { Annotations, Lazy, TerraformStack, Token } from "../cdk";
-import { describe, duplicateObjectId, duplicateOwner, invalidProps, otherStack } from "../errors";
+import { duplicateObjectId, duplicateOwner, invalidProps, otherStack } from "../errors";
 import type { GatewayScope } from "../model/blue-green";
 import type { Flavor, GatewayTarget, SweepRequest } from "../model/gateway-request";
 import { DEFAULT_ADMIN_KEY_ENV } from "../model/gateway-request";
 import { gatewayTarget, sweepRequest, teardownRequest } from "../model/hook-input";
-import { checkProps, formatIssues, gatewayConnectionPropsSchema } from "../model/props-schemas";
+import { gatewayConnectionPropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
+import { propProblems } from "./check-props";
+import { defaultOwner } from "./default-owner";
 import { HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND, hookEnvironment, inputHash, type GatewayObject } from "./gateway-object";
 import { TerraformData, addTerraformVersionCheck } from "./terraform-data";
 
@@ -57,10 +59,12 @@ export interface GatewayConnectionProps {
    */
   readonly tls?: GatewayTlsProps;
   /**
-   * Value of the `bluegreen-owner` label on every object of this connection. The sweep only ever deletes objects
-   * carrying it, so two connections to one gateway must use different owners.
+   * Value of the `bluegreen-owner` label on every object of this connection (1 to 256 characters without
+   * whitespace). The sweep only ever deletes objects carrying it, so two connections to one gateway must use
+   * different owners.
    *
-   * @default - the id of the stack
+   * @default - `<package name>/<stack id>`: the `name` of the nearest package.json at or above the working directory
+   * of the synth, then the stack id (characters other than letters, digits and `._~@/-` become `-`)
    */
   readonly owner?: string;
   /**
@@ -79,7 +83,7 @@ export interface GatewayConnectionProps {
 }
 
 /** Connections already defined in an app, per gateway and owner, so two of them never sweep each other. */
-const OWNERS = new WeakMap<IConstruct, Map<string, string>>();
+const OWNERS = new WeakMap<IConstruct, Map<string, { path: string; adminUrl: string }>>();
 
 /**
  * Where and how the hooks reach one gateway's Admin API, plus the sweep that deletes this owner's objects that are
@@ -110,6 +114,11 @@ export class GatewayConnection extends Construct {
   public readonly adminKeyEnv: string;
   /** Value of the `bluegreen-owner` label. */
   public readonly owner: string;
+  /**
+   * The owner label that releases before `<package name>/<stack id>` wrote by default (the bare stack id), set only
+   * when `owner` is defaulted: the hooks take over objects carrying it without `adopt`.
+   */
+  public readonly legacyOwner?: string;
   /** The flavor and gateway group, as the model takes them. */
   public readonly scope: GatewayScope;
   /** The `gateway` block of every input of this connection. */
@@ -126,16 +135,13 @@ export class GatewayConnection extends Construct {
     super(scope, id);
     Object.defineProperty(this, GATEWAY_CONNECTION_SYMBOL, { value: true });
 
-    const owner = props.owner ?? TerraformStack.of(this).node.id;
-    const checked = { ...props, owner };
-    const issues = checkProps(gatewayConnectionPropsSchema, checked, (v) => Token.isUnresolved(v));
-    if (issues.length > 0) {
-      const details = formatIssues(checked, issues, describe);
-      if (props.owner === undefined && issues.some((i) => i.field === "owner")) {
-        details.push("the default owner is the stack id; set owner explicitly");
-      }
-      throw invalidProps(this.node.path, details);
-    }
+    const derived = props.owner === undefined ? defaultOwner(TerraformStack.of(this).node.id) : undefined;
+    const owner = props.owner ?? derived?.owner;
+    const problems = [
+      ...(derived?.problem !== undefined ? [`owner cannot be defaulted: ${derived.problem}; set owner explicitly`] : []),
+      ...propProblems(gatewayConnectionPropsSchema, { ...props, owner }, SYNTH_TIME_PROPS.gatewayConnection),
+    ];
+    if (problems.length > 0 || owner === undefined) throw invalidProps(this.node.path, problems);
 
     this.target = gatewayTarget({
       adminUrl: props.adminUrl,
@@ -152,13 +158,14 @@ export class GatewayConnection extends Construct {
     this.gatewayGroupId = props.gatewayGroupId;
     this.adminKeyEnv = props.adminKeyEnv ?? DEFAULT_ADMIN_KEY_ENV;
     this.owner = owner;
+    this.legacyOwner = derived?.legacyOwner;
     this.scope = { flavor: this.flavor, gatewayGroupId: this.gatewayGroupId };
 
     this.claimOwner();
-    this.warnAboutPlainHttp(props.tls !== undefined);
+    this.warnAboutTransport(props.tls);
 
     const keep = Lazy.listValue({ produce: () => this.keep() });
-    const input: SweepRequest = sweepRequest(owner, [], this.target, this.node.path);
+    const input: SweepRequest = sweepRequest(owner, [], this.target, this.node.path, this.legacyOwner);
     // one `terraform version` check per connection, instead of cdktf's DataResource's one per resource
     addTerraformVersionCheck(this);
     this.sweep = new TerraformData(this, "Sweep", {
@@ -166,13 +173,13 @@ export class GatewayConnection extends Construct {
       triggersReplace: {
         request_sha256: Lazy.stringValue({
           // by Terraform when a path holds a value known only at apply (an upstream id hashed from a token)
-          produce: () => inputHash(sweepRequest(owner, this.keep(), this.target, this.node.path)),
+          produce: () => inputHash(sweepRequest(owner, this.keep(), this.target, this.node.path, this.legacyOwner)),
         }),
       },
       provisioners: [{ type: "local-exec", command: HOOK_SWEEP_COMMAND, environment: hookEnvironment() }],
     });
     this.teardown = new TerraformData(this, "Teardown", {
-      input: teardownRequest(owner, this.target, this.node.path),
+      input: teardownRequest(owner, this.target, this.node.path, this.legacyOwner),
       // a replacement (e.g. `-replace`) then never runs the destroy hook: only a real destroy deletes everything
       lifecycle: { createBeforeDestroy: true },
       provisioners: [{ type: "local-exec", when: "destroy", command: HOOK_TEARDOWN_COMMAND, environment: hookEnvironment() }],
@@ -218,13 +225,13 @@ export class GatewayConnection extends Construct {
       owners = new Map();
       OWNERS.set(root, owners);
     }
-    const key = `${this.adminUrl}|${this.gatewayGroupId ?? ""}|${this.owner}`;
+    const key = `${sameGatewayKey(this.adminUrl)}|${this.gatewayGroupId ?? ""}|${this.owner}`;
     const other = owners.get(key);
-    if (other !== undefined) throw duplicateOwner(this.node.path, this.owner, this.adminUrl, other);
-    owners.set(key, this.node.path);
+    if (other !== undefined) throw duplicateOwner(this.node.path, this.owner, this.adminUrl, other.path, other.adminUrl);
+    owners.set(key, { path: this.node.path, adminUrl: this.adminUrl });
   }
 
-  private warnAboutPlainHttp(tlsSet: boolean): void {
+  private warnAboutTransport(tls: GatewayTlsProps | undefined): void {
     if (Token.isUnresolved(this.adminUrl)) return;
     const url = new URL(this.adminUrl);
     if (url.protocol === "http:" && !isLoopback(url.hostname)) {
@@ -232,10 +239,27 @@ export class GatewayConnection extends Construct {
         `adminUrl ${this.adminUrl} is plain http to a non-loopback host: the admin key crosses the network unencrypted; use https`,
       );
     }
-    if (url.protocol === "http:" && tlsSet) {
+    if (url.protocol === "http:" && tls !== undefined) {
       Annotations.of(this).addWarning(`tls is ignored: adminUrl ${this.adminUrl} is plain http`);
     }
+    if (url.protocol === "https:" && tls?.insecureSkipVerify === true) {
+      Annotations.of(this).addWarning(
+        `tls.insecureSkipVerify is true: the certificate of ${this.adminUrl} is not verified, so anyone on the ` +
+          `network path can pose as the gateway and read the admin key; use tls.caFile for a private CA`,
+      );
+    }
   }
+}
+
+/**
+ * What identifies the gateway behind an admin URL, as far as synth can tell: host and port, with the scheme's default
+ * port filled in, case and trailing slash normalised by `URL`, and every loopback alias (localhost, 127.x, [::1])
+ * counted as one host.
+ */
+function sameGatewayKey(adminUrl: string): string {
+  const url = new URL(adminUrl);
+  const host = isLoopback(url.hostname) ? "loopback" : url.hostname;
+  return `${host}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
 }
 
 function isLoopback(hostname: string): boolean {

@@ -84,7 +84,14 @@ export class GatewayObject extends Construct {
 
     this.objectPath = props.request.path;
     // messages name the construct the user wrote (the service or route), not this internal child
-    this.input = objectRequest(props.request, props.gateway.target, scope.node.path, props.adopt ?? false, props.healthCheck);
+    this.input = objectRequest(
+      props.request,
+      props.gateway.target,
+      scope.node.path,
+      props.adopt ?? false,
+      props.healthCheck,
+      props.gateway.legacyOwner,
+    );
     this.resource = new TerraformData(this, "Resource", {
       input: this.input,
       triggersReplace: { request_sha256: inputHash(this.input) },

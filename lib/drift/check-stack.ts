@@ -5,6 +5,7 @@
 import type { AdminClient, RetryEvent } from "../client/admin-client";
 import { AdminApiError } from "../client/errors";
 import { checkObject, type FieldDifference, findExtraObjects } from "../client/drift";
+import { ownerOf } from "../client/object-sync";
 import type { AdminResource } from "../model/admin-paths";
 import type { GatewayTarget } from "../model/gateway-request";
 import { HookError } from "../hook/hook-error";
@@ -134,6 +135,7 @@ export async function checkStack(stack: SynthesizedStack, options: CheckOptions)
       const found = await findExtraObjects(client, {
         owner: request.owner,
         keep: request.keep,
+        legacyOwner: request.legacy_owner,
         constructPath: request.construct_path,
       });
       for (const object of found) {
@@ -142,7 +144,7 @@ export async function checkStack(stack: SynthesizedStack, options: CheckOptions)
           address,
           constructPath: request.construct_path,
           path: object.path,
-          owner: request.owner,
+          owner: ownerOf(object.value) ?? request.owner,
           resource: object.resource,
           id: object.id,
         });

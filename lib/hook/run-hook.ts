@@ -53,6 +53,7 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
       const result = await sweep(client, {
         owner: request.owner,
         keep: request.kind === "sweep" ? request.keep : [],
+        legacyOwner: request.legacy_owner,
         constructPath: request.construct_path,
       });
       const deleted = result.removed.filter((o) => o.outcome === "deleted");
@@ -63,6 +64,15 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
           `${gone > 0 ? ` (${gone} already gone: ${describeSwept(result.removed.filter((o) => o.outcome !== "deleted"))})` : ""}`,
       );
       for (const h of result.held) io.stderr(`${PREFIX} warning: ${describeHeld(h.id, h.path, h.holders)} (construct ${request.construct_path})`);
+      const left = result.legacyLeft.length;
+      if (left > 0) {
+        const [objects, them] = left === 1 ? ["object", "it"] : ["objects", "them"];
+        io.stderr(
+          `${PREFIX} warning: sweep owner=${request.owner} left in place ${left} undeclared ${objects} labelled with the ` +
+            `old default owner "${request.legacy_owner}": ${describeSwept(result.legacyLeft)} (another project whose ` +
+            `stack is also called "${request.legacy_owner}" may own ${them}; delete by hand what was this stack's)`,
+        );
+      }
       return 0;
     }
 
@@ -72,16 +82,18 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
         path: request.path,
         body: request.body,
         adopt: request.adopt,
+        legacyOwner: request.legacy_owner,
         constructPath: request.construct_path,
       });
       if (result.warning) io.stderr(`${PREFIX} warning from the gateway for PUT ${request.path}: ${result.warning}`);
-      io.stdout(`${PREFIX} PUT ${request.path} -> ${result.status} (verified${result.adopted ? ", adopted" : ""})`);
+      const how = result.adopted ? ", adopted" : result.relabelledFrom !== undefined ? `, relabelled from owner "${result.relabelledFrom}"` : "";
+      io.stdout(`${PREFIX} PUT ${request.path} -> ${result.status} (verified${how})`);
       return 0;
     }
 
     let result: DeleteObjectResult;
     try {
-      result = await deleteObject(client, { path: request.path, owner: ownerOf(request.body), constructPath: request.construct_path });
+      result = await deleteObject(client, { path: request.path, owner: ownerOf(request.body), legacyOwner: request.legacy_owner, constructPath: request.construct_path });
     } catch (error) {
       // APISIX refuses to delete a service or upstream something still uses, e.g. a route left by a create that
       // failed after its PUT: Terraform marked it tainted and never runs its destroy hook. The connection's teardown,

@@ -79,6 +79,12 @@ export const healthCheckSchema = z.object({
 export type HealthCheck = z.infer<typeof healthCheckSchema>;
 
 /**
+ * `legacy_owner`: the `bluegreen-owner` value releases before `<package name>/<stack id>` wrote by default, the bare
+ * stack id. Present only when the connection's owner is defaulted.
+ */
+const legacyOwnerSchema = z.string().min(1).optional();
+
+/**
  * One gateway object: `PUT path` with `body` on create, `DELETE path` on destroy.
  * `path` includes the query string (`?gateway_group_id=...` on API7 EE).
  */
@@ -94,6 +100,8 @@ export const objectRequestSchema = z.object({
   adopt: z.boolean().default(false),
   /** Service objects with a `healthCheck` only: probe the nodes that will take traffic before the PUT. */
   health_check: healthCheckSchema.optional(),
+  /** An object labelled with it is ours: the PUT relabels it, the destroy hook deletes it. */
+  legacy_owner: legacyOwnerSchema,
 });
 export type ObjectRequest = z.infer<typeof objectRequestSchema>;
 
@@ -109,6 +117,8 @@ export const sweepRequestSchema = z.object({
   keep: z.array(z.string()),
   gateway: gatewayTargetSchema,
   construct_path: z.string(),
+  /** Undeclared objects labelled with it are left in place, with a warning (they may be another project's). */
+  legacy_owner: legacyOwnerSchema,
 });
 export type SweepRequest = z.infer<typeof sweepRequestSchema>;
 
@@ -123,6 +133,7 @@ export const teardownRequestSchema = z.object({
   owner: z.string().min(1),
   gateway: gatewayTargetSchema,
   construct_path: z.string(),
+  legacy_owner: legacyOwnerSchema,
 });
 export type TeardownRequest = z.infer<typeof teardownRequestSchema>;
 

@@ -50,6 +50,7 @@ export function objectRequest(
   constructPath: string,
   adopt = false,
   healthCheck?: HealthCheck,
+  legacyOwner?: string,
 ): ObjectRequest {
   const input: ObjectRequest = {
     kind: "object",
@@ -61,17 +62,28 @@ export function objectRequest(
     adopt,
   };
   if (healthCheck !== undefined) input.health_check = healthCheck;
+  if (legacyOwner !== undefined) input.legacy_owner = legacyOwner;
   return input;
 }
 
 /** The input of a connection's sweep; `keep` is sorted so declaration order does not matter. */
-export function sweepRequest(owner: string, keep: readonly string[], gateway: GatewayTarget, constructPath: string): SweepRequest {
-  return { kind: "sweep", owner, keep: [...new Set(keep)].sort(), gateway, construct_path: constructPath };
+export function sweepRequest(
+  owner: string,
+  keep: readonly string[],
+  gateway: GatewayTarget,
+  constructPath: string,
+  legacyOwner?: string,
+): SweepRequest {
+  const input: SweepRequest = { kind: "sweep", owner, keep: [...new Set(keep)].sort(), gateway, construct_path: constructPath };
+  if (legacyOwner !== undefined) input.legacy_owner = legacyOwner;
+  return input;
 }
 
 /** The input of a connection's teardown. */
-export function teardownRequest(owner: string, gateway: GatewayTarget, constructPath: string): TeardownRequest {
-  return { kind: "teardown", owner, gateway, construct_path: constructPath };
+export function teardownRequest(owner: string, gateway: GatewayTarget, constructPath: string, legacyOwner?: string): TeardownRequest {
+  const input: TeardownRequest = { kind: "teardown", owner, gateway, construct_path: constructPath };
+  if (legacyOwner !== undefined) input.legacy_owner = legacyOwner;
+  return input;
 }
 
 /** JSON with object keys sorted at every level and `undefined` members dropped. */

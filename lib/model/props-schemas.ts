@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { UPSTREAM_HASH_LENGTH, UPSTREAM_ID_SUFFIX_MAX_LENGTH } from "./blue-green";
+import { LABEL_VALUE_MAX_LENGTH, LABEL_VALUE_PATTERN } from "../schemas/common";
 
 /** APISIX object id: 1..64 characters of `[a-zA-Z0-9-_.]` (schema_def.lua `id_schema`). */
 export const ID_PATTERN = /^[a-zA-Z0-9-_.]+$/;
@@ -31,15 +32,30 @@ const intRange = (min: number, max: number, what = "an integer") => {
   return z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
 };
 
+/** Ids the id pattern allows but a URL cannot carry: `/routes/..` is normalised to `/routes/` (the collection). */
+const DOT_SEGMENTS: readonly string[] = [".", ".."];
+
 const idString = (maxLength: number, rule: string) =>
   z
     .string({ error: rule })
     .min(1, { error: rule })
     .max(maxLength, { error: rule })
-    .regex(ID_PATTERN, { error: rule });
+    .regex(ID_PATTERN, { error: rule })
+    .refine((v) => !DOT_SEGMENTS.includes(v), {
+      error: 'must not be "." or ".." (in an Admin API URL they name the collection, not an object)',
+    });
 
-/** An APISIX object id (route id, gateway group id, owner). */
+/** An APISIX object id (route id, gateway group id). */
 export const objectIdPropSchema = idString(ID_MAX_LENGTH, ID_RULE);
+
+const OWNER_RULE = `must be 1 to ${LABEL_VALUE_MAX_LENGTH} characters without whitespace (an APISIX label value)`;
+
+/** The `bluegreen-owner` label value. */
+export const ownerPropSchema = z
+  .string({ error: OWNER_RULE })
+  .min(1, { error: OWNER_RULE })
+  .max(LABEL_VALUE_MAX_LENGTH, { error: OWNER_RULE })
+  .regex(LABEL_VALUE_PATTERN, { error: OWNER_RULE });
 
 /** A service id: an object id short enough for the derived upstream ids. */
 export const serviceIdPropSchema = idString(
@@ -145,7 +161,7 @@ export const gatewayConnectionPropsSchema = z
         }
       })
       .optional(),
-    owner: objectIdPropSchema.optional(),
+    owner: ownerPropSchema.optional(),
     requestTimeoutMs: intRange(1, 600_000).optional(),
     retryBudgetMs: intRange(0, 3_600_000).optional(),
   })
@@ -232,6 +248,21 @@ export const blueGreenRoutePropsSchema = (flavor: "apisix" | "api7-ee") =>
     adopt: z.boolean({ error: "must be a boolean" }).optional(),
   });
 
+/**
+ * Props that must be plain strings when the app synthesizes, not Terraform tokens (variables, resource attributes,
+ * `Fn` results): they become part of Admin API paths, labels and the synth-time ownership checks, and a token there
+ * would be written percent-encoded into the paths.
+ */
+export const SYNTH_TIME_PROPS = {
+  gatewayConnection: ["owner", "gatewayGroupId"],
+  blueGreenService: ["serviceId"],
+  blueGreenRoute: ["routeId"],
+} as const satisfies Record<string, readonly string[]>;
+
+const SYNTH_TIME_RULE =
+  "must be known at synth time: a plain string, not a Terraform variable, resource attribute or Fn result " +
+  "(it names gateway objects or their owner)";
+
 export type GatewayConnectionPropsInput = z.input<typeof gatewayConnectionPropsSchema>;
 export type BlueGreenServicePropsInput = z.input<typeof blueGreenServicePropsSchema>;
 export type BlueGreenRoutePropsInput = z.input<ReturnType<typeof blueGreenRoutePropsSchema>>;
@@ -273,16 +304,21 @@ export interface PropIssue {
 
 /**
  * Validates `props` and returns the problems, leaving out those on values for which `skip` is true (unresolved
- * tokens: their real value is only known when Terraform runs).
+ * tokens: their real value is only known when Terraform runs), except at the top-level `synthTime` props, where such
+ * a value is itself a problem (see `SYNTH_TIME_PROPS`).
  */
 export function checkProps(
   schema: z.ZodType,
   props: unknown,
   skip: (value: unknown) => boolean = () => false,
+  synthTime: readonly string[] = [],
 ): PropIssue[] {
-  const result = schema.safeParse(props);
-  if (result.success) return [];
   const issues: PropIssue[] = [];
+  for (const field of synthTime) {
+    if (skip(valueAt(props, [field]))) issues.push({ field, path: [field], message: SYNTH_TIME_RULE });
+  }
+  const result = schema.safeParse(props);
+  if (result.success) return issues;
   for (const issue of result.error.issues) {
     if (pathTouches(props, issue.path, skip)) continue;
     if (issue.code === "unrecognized_keys") {

@@ -23,14 +23,19 @@ export type Name = z.infer<typeof nameSchema>;
 export const descSchema = z.string().max(256);
 export type Desc = z.infer<typeof descSchema>;
 
+/** `labels_def`: the longest label value. */
+export const LABEL_VALUE_MAX_LENGTH = 256;
+/** `labels_def`: a label value has no whitespace. */
+export const LABEL_VALUE_PATTERN = /^\S+$/;
+
 /** `labels_def`: an object whose values are strings of 1..256 chars without whitespace. */
 export const labelsSchema = z.record(
   z.string(),
   z
     .string()
     .min(1)
-    .max(256)
-    .regex(/^\S+$/),
+    .max(LABEL_VALUE_MAX_LENGTH)
+    .regex(LABEL_VALUE_PATTERN),
 );
 export type Labels = z.infer<typeof labelsSchema>;
 

@@ -148,6 +148,42 @@ describe.each(["apisix", "api7-ee"] as const)("object sync (%s)", (flavor) => {
     expect(await deleteObject(client, { path: path("services", "shared"), owner: "team-b" })).toMatchObject({ outcome: "deleted" });
   });
 
+  test("legacyOwner: applyObject relabels the old default owner's object without adopt, deleteObject deletes it", async () => {
+    fake.seed("services/old", { name: "old", labels: ours("shop") });
+    fake.seed("services/other", { name: "other", labels: ours("team-b") });
+    const owner = "shop-infra/shop";
+    const relabelled = await applyObject(client, { path: path("services", "old"), body: { labels: ours(owner) }, legacyOwner: "shop" });
+    expect(relabelled).toMatchObject({ adopted: false, relabelledFrom: "shop", status: 200 });
+    expect((fake.store.get("services/old") as { labels: unknown }).labels).toEqual(ours(owner));
+    const again = await applyObject(client, { path: path("services", "old"), body: { labels: ours(owner) }, legacyOwner: "shop" });
+    expect(again).not.toHaveProperty("relabelledFrom");
+    const refused = await caught(applyObject(client, { path: path("services", "other"), body: { labels: ours(owner) }, legacyOwner: "shop" }));
+    expect(refused.kind).toBe("not-managed");
+
+    fake.seed("services/old", { labels: ours("shop") });
+    expect(await deleteObject(client, { path: path("services", "other"), owner, legacyOwner: "shop" })).toMatchObject({
+      outcome: "skipped-other-owner",
+    });
+    expect(await deleteObject(client, { path: path("services", "old"), owner, legacyOwner: "shop" })).toMatchObject({ outcome: "deleted" });
+  });
+
+  test("legacyOwner: the sweep deletes legacy routes bound to a declared service and leaves other legacy objects", async () => {
+    const owner = "shop-infra/shop";
+    fake.seed("services/s1", { labels: ours(owner) });
+    fake.seed("routes/r-legacy", { labels: ours("shop"), service_id: "s1" });
+    fake.seed("routes/r-elsewhere", { labels: ours("shop"), service_id: "s-other" });
+    fake.seed("services/s-other", { labels: ours("shop") });
+    fake.seed("routes/r-mine", { labels: ours(owner), service_id: "s-other" });
+    const result = await sweep(client, { owner, legacyOwner: "shop", keep: [path("services", "s1")] });
+    expect(describeSwept(result.removed)).toBe("route r-legacy, route r-mine");
+    expect(describeSwept(result.legacyLeft)).toBe("route r-elsewhere, service s-other");
+    expect([...fake.store.keys()].sort()).toEqual(["routes/r-elsewhere", "services/s-other", "services/s1"]);
+    // without legacyOwner nothing legacy is touched or reported
+    fake.seed("routes/r-legacy", { labels: ours("shop"), service_id: "s1" });
+    const plain = await sweep(client, { owner, keep: [path("services", "s1")] });
+    expect(plain).toMatchObject({ removed: [], legacyLeft: [] });
+  });
+
   test("applyObject reports a read-after-write mismatch naming the field", async () => {
     fake.transformStored = (_key, value) => ({ ...value, plugins: { "traffic-split": { rules: [{ weighted_upstreams: [{ weight: 0 }] }] } } });
     const body = { labels: ours(), plugins: { "traffic-split": { rules: [{ weighted_upstreams: [{ weight: 10 }] }] } } };

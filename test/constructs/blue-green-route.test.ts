@@ -1,5 +1,5 @@
 import "cdktf/lib/testing/adapters/jest";
-import { TerraformStack } from "cdktf";
+import { TerraformStack, TerraformVariable } from "cdktf";
 import { Testing } from "../../lib/cdk";
 import { BlueGreenRoute } from "../../lib/constructs/blue-green-route";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
@@ -13,7 +13,7 @@ describe("BlueGreenRoute", () => {
     expect(route.resource.input.path).toBe("/apisix/admin/routes/blue-green-route");
     expect(route.resource.input.body).toEqual({
       name: "headers",
-      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "stack" },
+      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" },
       uris: ["/headers"],
       methods: ["GET"],
       hosts: ["*.example.com"],
@@ -27,7 +27,7 @@ describe("BlueGreenRoute", () => {
     expect(route.resource.input.path).toBe("/apisix/admin/routes/blue-green-route?gateway_group_id=default");
     expect(route.resource.input.body).toEqual({
       name: "blue-green-route",
-      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "stack" },
+      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" },
       methods: ["GET"],
       paths: ["/headers"],
       service_id: "blue-green-service",
@@ -69,6 +69,22 @@ describe("BlueGreenRoute validation", () => {
   test("fails when the route id is invalid", () => {
     fails(() => build("apisix", {}, { routeId: "a b" }), "stack/route", "routeId must be 1 to 64 characters", '"a b"');
     fails(() => build("apisix", {}, { routeId: "" }), "stack/route", "routeId", '""');
+  });
+  test('fails when the route id is "." or ".."', () => {
+    for (const flavor of ["apisix", "api7-ee"] as const) {
+      for (const routeId of [".", ".."]) {
+        fails(() => build(flavor, {}, { routeId }), "invalid props at stack/route: routeId", 'must not be "." or ".."', `got ${JSON.stringify(routeId)}`);
+      }
+    }
+  });
+  test("fails when the route id is a Terraform token: it must be known at synth", () => {
+    const { stack, service } = build("apisix");
+    const id = new TerraformVariable(stack, "route_id", { type: "string" });
+    fails(
+      () => new BlueGreenRoute(stack, "tokened", { service, routeId: id.stringValue, paths: ["/x"] }),
+      "invalid props at stack/tokened: routeId must be known at synth time",
+      "got a Terraform token",
+    );
   });
   test("fails when hosts is set on an api7-ee route", () => {
     fails(() => build("api7-ee", {}, { hosts: ["a.example"] }), "stack/route", "hosts is not supported on api7-ee routes", '["a.example"]');

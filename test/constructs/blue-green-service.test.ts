@@ -1,5 +1,5 @@
 import "cdktf/lib/testing/adapters/jest";
-import { DataResource, TerraformStack, TerraformVariable } from "cdktf";
+import { DataResource, Fn, TerraformStack, TerraformVariable } from "cdktf";
 import { Testing } from "../../lib/cdk";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { GatewayConnection } from "../../lib/constructs/gateway-connection";
@@ -56,7 +56,7 @@ describe.each(FLAVORS)("BlueGreenService on %s", (flavor) => {
         adopt: false,
         body: expect.objectContaining({
           name: "blue-green-service",
-          labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "stack" },
+          labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" },
         }),
       }),
       lifecycle: expect.objectContaining({ create_before_destroy: true }),
@@ -108,7 +108,7 @@ describe("BlueGreenService on apisix: stored upstreams", () => {
       scheme: "https",
       pass_host: "node",
       nodes: [{ host: "mock.api7.ai", port: 443, weight: 100 }],
-      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "stack" },
+      labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" },
     });
     const res = resources(synth("apisix"));
     const svc = Object.values(res).find((r) => r.input.path === "/apisix/admin/services/blue-green-service");
@@ -161,6 +161,36 @@ describe("BlueGreenService validation", () => {
         `hex digits of a content hash, and may have at most 64 characters), got "${"x".repeat(50)}"`,
     );
     expect(() => build("api7-ee", { serviceId: "x".repeat(49) })).not.toThrow();
+  });
+  test('fails when the service id is "." or ".." (the URL would become the collection, /apisix/admin/services/)', () => {
+    for (const serviceId of [".", ".."]) {
+      fails(
+        () => build("apisix", { serviceId }),
+        "invalid props at stack/service: serviceId",
+        'must not be "." or ".."',
+        `got ${JSON.stringify(serviceId)}`,
+      );
+    }
+    expect(() => build("apisix", { serviceId: "..a" })).not.toThrow();
+  });
+  test("fails when the service id is a Terraform token: it must be known at synth", () => {
+    const stack = new TerraformStack(Testing.app(), "stack");
+    const id = new TerraformVariable(stack, "service_id", { type: "string" });
+    const gateway = new GatewayConnection(stack, "gateway", gatewayProps("apisix"));
+    fails(
+      () => new BlueGreenService(stack, "service", serviceProps(gateway, { serviceId: id.stringValue })),
+      "invalid props at stack/service: serviceId must be known at synth time",
+      "a plain string",
+      "got a Terraform token",
+    );
+    fails(
+      () => new BlueGreenService(stack, "lowered", serviceProps(gateway, { serviceId: Fn.lower("SHOP") })),
+      "invalid props at stack/lowered: serviceId must be known at synth time",
+    );
+    fails(
+      () => new BlueGreenService(stack, "embedded", serviceProps(gateway, { serviceId: `shop-${id.stringValue}` })),
+      "invalid props at stack/embedded: serviceId must be known at synth time",
+    );
   });
   test("fails when active is not a color", () => {
     fails(() => build("apisix", { active: "red" as never }), "stack/service", 'active must be "blue" or "green", got "red"');

@@ -1,11 +1,14 @@
 import "cdktf/lib/testing/adapters/jest";
-import { DataResource, TerraformStack, TerraformVariable } from "cdktf";
+import { DataResource, Fn, TerraformStack, TerraformVariable } from "cdktf";
 import { Testing } from "../../lib/cdk";
 import { BlueGreenRoute } from "../../lib/constructs/blue-green-route";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { GatewayConnection, type GatewayConnectionProps } from "../../lib/constructs/gateway-connection";
 import { HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND } from "../../lib/constructs/gateway-object";
 import { build, fails, gatewayProps, resources, serviceProps } from "./fixtures";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 function connect(props: Partial<GatewayConnectionProps>, stackId = "stack"): GatewayConnection {
   const stack = new TerraformStack(Testing.app(), stackId);
@@ -32,7 +35,8 @@ describe("GatewayConnection", () => {
       request_timeout_ms: 10000,
       retry_budget_ms: 30000,
     });
-    expect(gw.owner).toBe("stack");
+    expect(gw.owner).toBe("cdktf-apisix-bluegreen/stack");
+    expect(gw.legacyOwner).toBe("stack");
     expect(GatewayConnection.isGatewayConnection(gw)).toBe(true);
   });
 
@@ -49,6 +53,7 @@ describe("GatewayConnection", () => {
       expect.objectContaining({ admin_key_env: "MY_KEY", tls_ca_file: "certs/ca.pem", request_timeout_ms: 2000, retry_budget_ms: 0 }),
     );
     expect(gw.owner).toBe("team-a");
+    expect(gw.legacyOwner).toBeUndefined();
   });
 
   test("the sweep keeps every declared object path and depends on every object, routes declared later included", () => {
@@ -63,7 +68,13 @@ describe("GatewayConnection", () => {
       "/apisix/admin/upstreams/blue-green-service-green-fabea6b1",
     ]);
     expect(json).toHaveResourceWithProperties(DataResource, {
-      input: expect.objectContaining({ kind: "sweep", owner: "stack", keep: gateway.keep(), construct_path: "stack/gateway" }),
+      input: expect.objectContaining({
+        kind: "sweep",
+        owner: "cdktf-apisix-bluegreen/stack",
+        legacy_owner: "stack",
+        keep: gateway.keep(),
+        construct_path: "stack/gateway",
+      }),
       provisioner: [{ "local-exec": expect.objectContaining({ command: HOOK_SWEEP_COMMAND }) }],
       triggers_replace: { request_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
@@ -90,7 +101,7 @@ describe("GatewayConnection", () => {
     const res = resources(Testing.synth(stack));
     const [id, teardown] = Object.entries(res).find(([k]) => k.startsWith("gateway_Teardown"))!;
     expect(teardown).toEqual({
-      input: { kind: "teardown", owner: "stack", gateway: gateway.target, construct_path: "stack/gateway" },
+      input: { kind: "teardown", owner: "cdktf-apisix-bluegreen/stack", legacy_owner: "stack", gateway: gateway.target, construct_path: "stack/gateway" },
       lifecycle: { create_before_destroy: true },
       provisioner: [
         {
@@ -129,7 +140,15 @@ describe("GatewayConnection", () => {
     expect(warnings(connect({ adminUrl: "http://127.0.0.1:7443", tls: { insecureSkipVerify: true } }))).toEqual([
       "tls is ignored: adminUrl http://127.0.0.1:7443 is plain http",
     ]);
-    expect(warnings(connect({ adminUrl: "https://127.0.0.1:7443", tls: { insecureSkipVerify: true } }))).toEqual([]);
+    expect(warnings(connect({ adminUrl: "https://127.0.0.1:7443", tls: { caFile: "ca.pem" } }))).toEqual([]);
+  });
+
+  test("warns that tls.insecureSkipVerify turns certificate checks off", () => {
+    expect(warnings(connect({ adminUrl: "https://gw.example:7443", tls: { insecureSkipVerify: true } }))).toEqual([
+      "tls.insecureSkipVerify is true: the certificate of https://gw.example:7443 is not verified, so anyone on the " +
+        "network path can pose as the gateway and read the admin key; use tls.caFile for a private CA",
+    ]);
+    expect(warnings(connect({ adminUrl: "https://gw.example:7443", tls: { insecureSkipVerify: false } }))).toEqual([]);
   });
 
   test("the admin key value appears nowhere in the synthesized JSON", () => {
@@ -180,13 +199,51 @@ describe("GatewayConnection validation", () => {
   test("fails when tls sets both insecureSkipVerify and caFile", () => {
     fails(() => connect({ adminUrl: "https://a.example", tls: { insecureSkipVerify: true, caFile: "ca.pem" } }), "stack/gateway", "tls.caFile");
   });
-  test("fails when the owner is not a label-safe id", () => {
-    fails(() => connect({ adminUrl: "http://127.0.0.1:9180", owner: "team a" }), "stack/gateway", "owner", '"team a"');
-    fails(() => connect({ adminUrl: "http://127.0.0.1:9180" }, "stack+1"), "stack+1/gateway", '"stack+1"', "set owner explicitly");
+  test("fails when the owner is not an APISIX label value", () => {
+    fails(
+      () => connect({ adminUrl: "http://127.0.0.1:9180", owner: "team a" }),
+      "invalid props at stack/gateway: owner must be 1 to 256 characters without whitespace",
+      '"team a"',
+    );
+    fails(() => connect({ adminUrl: "http://127.0.0.1:9180", owner: "x".repeat(257) }), "stack/gateway", "owner must be 1 to 256");
+    expect(connect({ adminUrl: "http://127.0.0.1:9180", owner: "@acme/shop-infra/prod" }).owner).toBe("@acme/shop-infra/prod");
   });
   test("fails when timeouts are out of range", () => {
     fails(() => connect({ adminUrl: "http://127.0.0.1:9180", requestTimeoutMs: 0 }), "stack/gateway", "requestTimeoutMs", "got 0");
     fails(() => connect({ adminUrl: "http://127.0.0.1:9180", retryBudgetMs: -5 }), "stack/gateway", "retryBudgetMs", "got -5");
+  });
+  test("fails when two connections in one app reach the same gateway under different spellings with one owner", () => {
+    const aliases: [string, string][] = [
+      ["http://localhost:9180", "http://127.0.0.1:9180"],
+      ["http://127.0.0.1:9180", "http://127.0.0.2:9180/"],
+      ["HTTP://LOCALHOST:9180/", "http://[::1]:9180"],
+      ["http://localhost", "http://127.0.0.1:80"],
+      ["https://GW.example.com", "https://gw.example.com:443/"],
+    ];
+    for (const [first, second] of aliases) {
+      const app = Testing.app();
+      const a = new TerraformStack(app, "a");
+      const b = new TerraformStack(app, "b");
+      new GatewayConnection(a, "gateway", { adminUrl: first, owner: "shared" });
+      fails(
+        () => new GatewayConnection(b, "gateway", { adminUrl: second, owner: "shared" }),
+        `invalid props at b/gateway: owner "shared" is already used for ${first.replace(/\/$/, "")} by a/gateway`,
+        "set a distinct owner",
+      );
+    }
+  });
+  test("different ports, hosts, gateway groups or owners are different gateways", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "a");
+    new GatewayConnection(stack, "one", { adminUrl: "http://localhost:9180", owner: "shared" });
+    expect(() => new GatewayConnection(stack, "two", { adminUrl: "http://localhost:9280", owner: "shared" })).not.toThrow();
+    expect(() => new GatewayConnection(stack, "three", { adminUrl: "http://10.0.0.5:9180", owner: "shared" })).not.toThrow();
+    expect(() => new GatewayConnection(stack, "four", { adminUrl: "http://127.0.0.1:9180", owner: "other" })).not.toThrow();
+    const ee = (id: string, group: string) =>
+      new GatewayConnection(stack, id, { adminUrl: "http://127.0.0.1:7443", flavor: "api7-ee", gatewayGroupId: group, owner: "shared" });
+    ee("g1", "default");
+    expect(() => ee("g2", "staging")).not.toThrow();
+    fails(() => ee("g3", "default"), 'owner "shared"', "a/g1");
   });
   test("fails when two connections in one app share gateway and owner", () => {
     const app = Testing.app();
@@ -201,11 +258,108 @@ describe("GatewayConnection validation", () => {
       "a/gateway",
     );
   });
+  test("fails when owner or gatewayGroupId is a Terraform token: they must be known at synth", () => {
+    const stack = new TerraformStack(Testing.app(), "stack");
+    const v = new TerraformVariable(stack, "v", { type: "string" });
+    fails(
+      () => new GatewayConnection(stack, "owned", { adminUrl: "http://127.0.0.1:9180", owner: v.stringValue }),
+      "invalid props at stack/owned: owner must be known at synth time",
+      "a plain string",
+      "got a Terraform token",
+    );
+    fails(
+      () =>
+        new GatewayConnection(stack, "grouped", {
+          adminUrl: "http://127.0.0.1:9180",
+          flavor: "api7-ee",
+          gatewayGroupId: Fn.lower(v.stringValue),
+        }),
+      "invalid props at stack/grouped: gatewayGroupId must be known at synth time",
+    );
+  });
+  test('fails when gatewayGroupId is "." or ".."', () => {
+    fails(
+      () => connect({ adminUrl: "http://127.0.0.1:9180", flavor: "api7-ee", gatewayGroupId: ".." }),
+      "invalid props at stack/gateway: gatewayGroupId",
+      'must not be "." or ".."',
+      'got ".."',
+    );
+  });
   test("skips an adminUrl that is an unresolved token", () => {
     const stack = new TerraformStack(Testing.app(), "stack");
     const url = new TerraformVariable(stack, "admin_url", { type: "string" });
     const gw = new GatewayConnection(stack, "gateway", { adminUrl: url.stringValue });
     new BlueGreenService(stack, "service", serviceProps(gw));
     expect(JSON.parse(Testing.synth(stack)).resource.terraform_data.gateway_Sweep_C0A0C9CF.input.gateway.admin_url).toBe("${var.admin_url}");
+  });
+});
+
+describe("GatewayConnection default owner: <package name>/<stack id>", () => {
+  let root: string;
+  const cwd = process.cwd();
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), "bluegreen-owner-"));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterEach(() => process.chdir(cwd));
+
+  /** Creates `dir` below the temp root with `files` (name → content) and makes it the working directory. */
+  function project(dir: string, files: Record<string, string> = {}): string {
+    const full = join(root, dir);
+    mkdirSync(full, { recursive: true });
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(full, name), content);
+    return full;
+  }
+  const inDir = (dir: string) => process.chdir(join(root, dir));
+
+  test("takes the name of the nearest package.json with a name above the working directory", () => {
+    project("repo", { "package.json": JSON.stringify({ name: "@acme/shop-infra" }) });
+    project("repo/infra", { "package.json": JSON.stringify({ type: "commonjs" }) });
+    project("repo/infra/src");
+    inDir("repo/infra/src");
+    const gw = connect({ adminUrl: "http://127.0.0.1:9180" }, "prod");
+    expect(gw.owner).toBe("@acme/shop-infra/prod");
+    expect(gw.legacyOwner).toBe("prod");
+
+    project("other", { "package.json": JSON.stringify({ name: "billing-infra" }) });
+    inDir("other");
+    expect(connect({ adminUrl: "http://127.0.0.1:9180" }, "prod").owner).toBe("billing-infra/prod");
+  });
+
+  test("every object input carries the owner label and the legacy owner; an explicit owner has no legacy owner", () => {
+    const json = resources(Testing.synth(build("apisix").stack));
+    for (const resource of Object.values(json)) {
+      expect(resource.input.legacy_owner).toBe("stack");
+      if (resource.input.kind === "object") {
+        expect(resource.input.body.labels).toEqual({ "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" });
+      }
+    }
+    const explicit = resources(Testing.synth(build("apisix", {}, {}, { owner: "team-a" }).stack));
+    for (const resource of Object.values(explicit)) expect(resource.input).not.toHaveProperty("legacy_owner");
+  });
+
+  test("characters a label should not carry become '-'; a stack id that was never a valid owner has no legacy owner", () => {
+    project("odd", { "package.json": JSON.stringify({ name: "Shop Infra!" }) });
+    inDir("odd");
+    const gw = connect({ adminUrl: "http://127.0.0.1:9180" }, "prod+1");
+    expect(gw.owner).toBe("Shop-Infra-/prod-1");
+    expect(gw.legacyOwner).toBeUndefined();
+  });
+
+  test("fails with a clear error when there is no package name, or the owner would be too long", () => {
+    project("bare");
+    inDir("bare");
+    fails(
+      () => connect({ adminUrl: "http://127.0.0.1:9180" }, "prod"),
+      "invalid props at prod/gateway: owner cannot be defaulted: no package.json with a name in ",
+      "; set owner explicitly",
+    );
+    project("long", { "package.json": JSON.stringify({ name: "x".repeat(252) }) });
+    inDir("long");
+    fails(
+      () => connect({ adminUrl: "http://127.0.0.1:9180" }, "prod"),
+      "invalid props at prod/gateway: owner cannot be defaulted: ",
+      "is 257 characters, more than the 256 an APISIX label value may have; set owner explicitly",
+    );
   });
 });

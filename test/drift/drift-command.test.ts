@@ -8,6 +8,8 @@ import { type RunningGateway, startGateway } from "../../lib/gateway/gateway";
 import { REPO_ROOT } from "../helper/terraform";
 import { admin, applyStack, drift, type Flavor, KEY, query, STACK, type SynthesizedSeed, synthSeed } from "./drift-harness";
 
+/** The default owner of the seed stack: this repository's package name, then the stack id. */
+const OWNER = `${(JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { name: string }).name}/${STACK}`;
 const SERVICE = "/apisix/admin/services/blue-green-service";
 const ROUTE = "/apisix/admin/routes/blue-green-route";
 
@@ -116,7 +118,7 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
   });
 
   test("undeclared object with our labels and owner: extra; another owner's object is not", async () => {
-    const labels = { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": STACK };
+    const labels = { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": OWNER };
     const ours = await admin(gw.adminUrl, "PUT", `/apisix/admin/routes/old-route${q}`, routeBody("/old", labels));
     expect(ours.status).toBeLessThan(300);
     const other = { ...labels, "bluegreen-owner": "someone-else" };
@@ -127,13 +129,29 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
     expect(res.code).toBe(2);
     const extra = res.out.filter((l) => l.trimStart().startsWith("extra"));
     expect(extra).toEqual([
-      `  extra      route old-route (${STACK}/gateway)  carries bluegreen-owner=${STACK} but is not declared: the sweep ` +
+      `  extra      route old-route (${STACK}/gateway)  carries bluegreen-owner=${OWNER} but is not declared: the sweep ` +
         `deletes it on the next deploy that changes the set of objects`,
     ]);
     expect(res.out).toContainEqual(
       expect.stringMatching(/\(this runs the sweep: extra objects are deleted\): .* -replace=terraform_data\.gateway_Sweep_[0-9A-F]{8}$/),
     );
     expect(res.out.at(-1)).toBe(`drift: 0 changed, 0 missing, 0 unmanaged, 1 extra in stack ${STACK}`);
+  });
+
+  test("extra includes what the sweep deletes of the old default owner (the stack id): routes bound to a declared service", async () => {
+    const legacy = { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": STACK };
+    expect((await admin(gw.adminUrl, "PUT", `/apisix/admin/routes/legacy-route${q}`, routeBody("/legacy", legacy))).status).toBeLessThan(300);
+    // another legacy service and its route: they may be another project's, the sweep leaves them
+    const other = await admin(gw.adminUrl, "PUT", `/apisix/admin/services/legacy-other${q}`, { name: "legacy-other", labels: legacy });
+    expect(other.status).toBeLessThan(300);
+    const elsewhere = { ...routeBody("/elsewhere", legacy), service_id: "legacy-other" };
+    expect((await admin(gw.adminUrl, "PUT", `/apisix/admin/routes/legacy-elsewhere${q}`, elsewhere)).status).toBeLessThan(300);
+
+    const res = await drift(["--stack", seed.stackDir]);
+    expect(res.out.filter((l) => l.trimStart().startsWith("extra"))).toEqual([
+      `  extra      route legacy-route (${STACK}/gateway)  carries bluegreen-owner=${STACK} but is not declared: the sweep ` +
+        `deletes it on the next deploy that changes the set of objects`,
+    ]);
   });
 
   test("wrong key: exit 1 naming the variable, key never printed", async () => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -11,6 +11,16 @@ beforeAll(() => {
   const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
 }, 120_000);
+
+const tempDirs: string[] = [];
+afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A new temp folder, removed after the tests. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "bluegreen-cli-"));
+  tempDirs.push(dir);
+  return dir;
+}
 
 interface Running {
   child: ChildProcessWithoutNullStreams;
@@ -88,8 +98,74 @@ describe("bluegreen gateway", () => {
     expect(await env.exited).toBe(0);
   });
 
+  it("reads the key from --admin-key-file (trimmed) and never shows it in argv or output", async () => {
+    const key = "file-Key-7c1e9b42";
+    const file = join(tempDir(), "admin.key");
+    writeFileSync(file, `  ${key}\n`);
+    const r = run(["--admin-port", "0", "--proxy-port", "0", "--admin-key-file", file]);
+    try {
+      const [, adminUrl] = await waitReady(r);
+      const without = await fetch(`${adminUrl}/apisix/admin/routes`);
+      expect(without.status).toBe(401);
+      const wrong = await fetch(`${adminUrl}/apisix/admin/routes`, { headers: { "x-api-key": "not-the-key" } });
+      expect(wrong.status).toBe(401);
+      // the file holds "  <key>\n": only the trimmed key is accepted
+      const withKey = await fetch(`${adminUrl}/apisix/admin/routes`, { headers: { "x-api-key": key } });
+      expect(withKey.status).toBe(200);
+
+      // what `ps` shows: the process's argv, NUL-separated
+      const argv = readFileSync(`/proc/${r.child.pid}/cmdline`, "utf8").split("\0");
+      expect(argv).toEqual(expect.arrayContaining(["--admin-key-file", file]));
+      expect(argv.join(" ")).not.toContain(key);
+    } finally {
+      r.child.kill("SIGTERM");
+    }
+    expect(await r.exited).toBe(0);
+    expect(r.stdout() + r.stderr()).not.toContain(key);
+    expect(r.stdout()).not.toContain("generated admin key");
+  });
+
+  it("--admin-key still works but warns on stderr that the key is visible in process listings", async () => {
+    const r = run(["--admin-port", "0", "--proxy-port", "0", "--admin-key", "visible-key"]);
+    try {
+      const [, adminUrl] = await waitReady(r);
+      const ok = await fetch(`${adminUrl}/apisix/admin/routes`, { headers: { "x-api-key": "visible-key" } });
+      expect(ok.status).toBe(200);
+    } finally {
+      r.child.kill("SIGTERM");
+    }
+    expect(await r.exited).toBe(0);
+    expect(r.stderr()).toContain(
+      "bluegreen gateway: warning: --admin-key is visible to every user of this machine in process listings (ps); " +
+        "use --admin-key-file PATH or $GATEWAY_ADMIN_KEY",
+    );
+    expect(r.stdout() + r.stderr()).not.toContain("visible-key");
+  });
+
+  it("refuses a missing, unreadable or empty --admin-key-file, and --admin-key together with it", async () => {
+    const dir = tempDir();
+    const empty = join(dir, "empty.key");
+    writeFileSync(empty, " \n\t\n");
+    const folder = join(dir, "a-folder");
+    mkdirSync(folder);
+    const good = join(dir, "good.key");
+    writeFileSync(good, "k\n");
+    const cases: [string[], string][] = [
+      [["--admin-key-file", join(dir, "missing.key")], `cannot read --admin-key-file ${JSON.stringify(join(dir, "missing.key"))}: ENOENT`],
+      [["--admin-key-file", folder], `cannot read --admin-key-file ${JSON.stringify(folder)}: EISDIR`],
+      [["--admin-key-file", empty], `invalid --admin-key-file ${JSON.stringify(empty)}: the file is empty (or only whitespace)`],
+      [["--admin-key-file", ""], 'invalid --admin-key-file "": expected a file path'],
+      [["--admin-key-file", good, "--admin-key", "k"], "--admin-key and --admin-key-file cannot be used together"],
+    ];
+    for (const [args, message] of cases) {
+      const r = run(args);
+      expect(await r.exited).toBe(2);
+      expect(r.stderr()).toContain(`bluegreen gateway: ${message}`);
+    }
+  });
+
   it("persists to --state-file", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "bluegreen-cli-")), "state.json");
+    const file = join(tempDir(), "state.json");
     const r = run(["--admin-port", "0", "--proxy-port", "0", "--admin-key", "k", "--state-file", file]);
     const [, adminUrl] = await waitReady(r);
     const put = await fetch(`${adminUrl}/apisix/admin/services/s1`, { method: "PUT", headers: { "x-api-key": "k" }, body: "{}" });
@@ -112,8 +188,7 @@ describe("bluegreen gateway", () => {
   });
 
   it("exits 1 with a clear error on a corrupt state file", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "bluegreen-cli-"));
-    const file = join(dir, "state.json");
+    const file = join(tempDir(), "state.json");
     writeFileSync(file, "garbage");
     const r = run(["--admin-port", "0", "--proxy-port", "0", "--admin-key", "k", "--state-file", file]);
     expect(await r.exited).toBe(1);

@@ -237,6 +237,17 @@ describe("bluegreen hook (spawned CLI, APISIX fake)", () => {
     expect(fake.store.has("routes/theirs")).toBe(true);
   });
 
+  test("destroy with legacy_owner deletes an object still labelled with the old default owner", async () => {
+    fake.seed("routes/r1", { labels: ours("shop") });
+    fake.seed("routes/r2", { labels: ours("team-b") });
+    const request = (path: string) => objectRequest(fake, path, { labels: ours("shop-infra/shop") }, { legacy_owner: "shop" });
+    const d1 = await runCli("destroy", request("/apisix/admin/routes/r1"));
+    expect(d1).toEqual({ code: 0, stdout: "bluegreen: DELETE /apisix/admin/routes/r1 -> deleted\n", stderr: "" });
+    const d2 = await runCli("destroy", request("/apisix/admin/routes/r2"));
+    expect(d2.stdout).toMatch(/-> skipped: it now belongs to another owner/);
+    expect(fake.store.has("routes/r2")).toBe(true);
+  });
+
   test("sweep deletes the owner's leftovers and prints what it deleted", async () => {
     fake.seed("routes/r1", { labels: ours(), service_id: "s1" });
     fake.seed("routes/r-old", { labels: ours(), upstream_id: "s-blue" });
