@@ -65,11 +65,18 @@ describe("upgrade from <serviceId>-<color> upstream ids (apisix)", () => {
     });
   }
 
-  /** Rewrites the synthesized stack to the old id format, with the replacement hashes the old version computed. */
+  /**
+   * Rewrites the synthesized stack to what the previous release wrote: the old id format and the old default owner
+   * (the bare stack id, with no `legacy_owner`), with the replacement hashes the old version computed.
+   */
   function toOldIds(): void {
     const file = path.join(ws.stackDir, "cdk.tf.json");
-    const json = JSON.parse(readFileSync(file, "utf8").replace(/\bshop-(blue|green)-[0-9a-f]{8}\b/g, "shop-$1"));
+    const text = readFileSync(file, "utf8")
+      .replace(/\bshop-(blue|green)-[0-9a-f]{8}\b/g, "shop-$1")
+      .replace(/"cdktf-apisix-bluegreen\/e2e"/g, '"e2e"');
+    const json = JSON.parse(text);
     for (const resource of Object.values(json.resource.terraform_data as Resources)) {
+      delete resource.input.legacy_owner;
       // the teardown has no replacement trigger
       if (resource.triggers_replace !== undefined) resource.triggers_replace.request_sha256 = requestSha256(resource.input);
     }
@@ -103,7 +110,7 @@ describe("upgrade from <serviceId>-<color> upstream ids (apisix)", () => {
     // every request of the upgrade was answered by blue or green, none failed
     expect(Object.keys(landed).filter((k) => k !== "blue" && k !== "green")).toEqual([]);
     expect(upgraded.output).toMatch(
-      /bluegreen: sweep owner=e2e deleted 2: (upstream shop-blue, upstream shop-green|upstream shop-green, upstream shop-blue)$/m,
+      /bluegreen: sweep owner=cdktf-apisix-bluegreen\/e2e deleted 2: (upstream shop-blue, upstream shop-green|upstream shop-green, upstream shop-blue)$/m,
     );
 
     const ids = await upstreamIds();
@@ -172,7 +179,7 @@ describe("a node given as a Terraform variable (apisix)", () => {
     const second = await ws.apply({ TF_VAR_green_port: String(green2.port) });
     expect({ code: second.code, output: second.code === 0 ? "" : second.output }).toEqual({ code: 0, output: "" });
     expect(second.output).toContain(`bluegreen: health check passed: GET /healthz -> 200 from green node 127.0.0.1:${green2.port}`);
-    expect(second.output).toContain(`bluegreen: sweep owner=e2e deleted 1: upstream ${literalIds(green.port)[1]}`);
+    expect(second.output).toContain(`bluegreen: sweep owner=cdktf-apisix-bluegreen/e2e deleted 1: upstream ${literalIds(green.port)[1]}`);
     expect(await upstreamIds()).toEqual(literalIds(green2.port));
     expect(await countLandings(`${gateway.proxyUrl}/shop/x`, 10)).toEqual({ green2: 10 });
   });
