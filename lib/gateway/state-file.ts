@@ -7,7 +7,8 @@ import { constants as fsConstants, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { flavorSchema } from "../model/gateway-request";
-import type { StoreState } from "./store";
+import { isPlainObject, ownRecord } from "./deep-merge";
+import type { StoreEntry, StoreState } from "./store";
 
 /** Marker in every state file, so an unrelated JSON file is never mistaken for one. */
 export const STATE_FILE_FORMAT = "bluegreen-gateway-state/v1";
@@ -18,14 +19,22 @@ const entrySchema = z.object({
   modifiedIndex: z.int().min(0),
 });
 
+/**
+ * Entries by id. Checked as a plain object here and entry by entry in `entriesOf`: `z.record` builds its output by
+ * assignment, which silently drops an id such as `__proto__`.
+ */
+const entriesSchema = z.custom<Record<string, unknown>>(isPlainObject, { error: "expected an object of entries by id" });
+
 const stateFileSchema = z.object({
   format: z.literal(STATE_FILE_FORMAT),
   flavor: flavorSchema,
   revision: z.int().min(0),
-  routes: z.record(z.string(), entrySchema),
-  services: z.record(z.string(), entrySchema),
-  upstreams: z.record(z.string(), entrySchema),
+  routes: entriesSchema,
+  services: entriesSchema,
+  upstreams: entriesSchema,
 });
+
+const KINDS = ["routes", "services", "upstreams"] as const;
 
 /** Thrown when the state file exists but cannot be read or parsed; the message names the file and the problem. */
 export class StateFileError extends Error {}
@@ -51,16 +60,28 @@ export async function loadStateFile(file: string): Promise<StoreState | undefine
       `gateway state file ${file} is corrupt (not valid JSON: ${(err as Error).message}); refusing to start with an empty configuration. Fix or remove the file.`,
     );
   }
-  const parsed = stateFileSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-    throw new StateFileError(
+  const invalid = (issue: z.core.$ZodIssue | undefined, prefix: PropertyKey[] = []) => {
+    const at = [...prefix, ...(issue?.path ?? [])];
+    const where = at.length > 0 ? ` at ${at.map(String).join(".")}` : "";
+    return new StateFileError(
       `gateway state file ${file} is not a valid state file (${issue?.message ?? "invalid"}${where}); refusing to start with an empty configuration. Fix or remove the file.`,
     );
-  }
-  const { flavor, revision, routes, services, upstreams } = parsed.data;
-  return { flavor, revision, routes, services, upstreams } as StoreState;
+  };
+  const parsed = stateFileSchema.safeParse(json);
+  if (!parsed.success) throw invalid(parsed.error.issues[0]);
+  const { flavor, revision } = parsed.data;
+  const [routes, services, upstreams] = KINDS.map((kind) => {
+    const entries: Array<[string, StoreEntry]> = [];
+    for (const [id, raw] of Object.entries(parsed.data[kind])) {
+      const checked = entrySchema.safeParse(raw);
+      if (!checked.success) throw invalid(checked.error.issues[0], [kind, id]);
+      // the parsed JSON itself, not zod's copy: every key of the stored value is kept as written
+      const entry = raw as StoreEntry;
+      entries.push([id, { value: entry.value, createdIndex: entry.createdIndex, modifiedIndex: entry.modifiedIndex }]);
+    }
+    return ownRecord(entries);
+  });
+  return { flavor, revision, routes: routes!, services: services!, upstreams: upstreams! };
 }
 
 /** Temp file name of one write; a crash between its creation and the rename leaves it behind. */

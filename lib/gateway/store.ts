@@ -7,7 +7,7 @@
 import type { Flavor } from "../model/gateway-request";
 import { checkObject } from "../schemas/check-object";
 import type { ConfigSource, GatewayConfig, StoredObject } from "./config-snapshot";
-import { deepFreeze, deepMerge, isPlainObject, patchSubPath } from "./deep-merge";
+import { deepFreeze, deepMerge, isPlainObject, ownRecord, patchSubPath } from "./deep-merge";
 import { checkDeleteReferences, checkWriteReferences, type Kind } from "./references";
 
 export type { Kind } from "./references";
@@ -19,7 +19,10 @@ export interface StoreEntry {
   readonly modifiedIndex: number;
 }
 
-/** Everything the store holds, in a JSON-serialisable form (what the state file contains). */
+/**
+ * Everything the store holds, in a JSON-serialisable form (what the state file contains). The records are
+ * prototype-less objects with ids as own properties (an id may be `__proto__`).
+ */
 export interface StoreState {
   readonly flavor: Flavor;
   readonly revision: number;
@@ -245,7 +248,7 @@ export class GatewayStore implements ConfigSource {
   }
 
   private stateOf(maps: Maps, revision: number): StoreState {
-    const rec = (kind: Kind) => Object.fromEntries(maps[kind]);
+    const rec = (kind: Kind) => ownRecord(maps[kind]);
     return { flavor: this.flavor, revision, routes: rec("routes"), services: rec("services"), upstreams: rec("upstreams") };
   }
 

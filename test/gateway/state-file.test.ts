@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGateway } from "../../lib/gateway";
@@ -8,6 +8,16 @@ const up = { type: "roundrobin", nodes: { "127.0.0.1:1980": 1 } };
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "bluegreen-state-"));
+}
+
+/** The start-up error for `stateFile`, or "started" (the gateway is closed again). */
+async function startupError(stateFile: string): Promise<string> {
+  try {
+    await (await startGateway({ adminPort: 0, proxyPort: 0, stateFile })).close();
+    return "started";
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 describe("state file", () => {
@@ -83,6 +93,19 @@ describe("state file", () => {
     await expect(startGateway({ adminPort: 0, proxyPort: 0, stateFile: file2, flavor: "api7-ee" })).rejects.toThrow(
       /flavor "apisix".*flavor "api7-ee"/,
     );
+  });
+
+  it("names the entry that is not valid, an entry with id __proto__ included", async () => {
+    const dir = tempDir();
+    const file = join(dir, "state.json");
+    const entry = (id: string) => ({ value: { id, uri: "/" }, createdIndex: 1, modifiedIndex: 1 });
+    const state = (routes: string) =>
+      `{"format":"bluegreen-gateway-state/v1","flavor":"apisix","revision":1,"services":{},"upstreams":{},"routes":${routes}}`;
+    writeFileSync(file, state(`{"r1":${JSON.stringify({ ...entry("r1"), createdIndex: -1 })}}`));
+    expect(await startupError(file)).toMatch(/is not a valid state file \(.* at routes\.r1\.createdIndex\)/);
+    writeFileSync(file, state(`{"r1":${JSON.stringify(entry("r1"))},"__proto__":{"value":5}}`));
+    expect(await startupError(file)).toMatch(/is not a valid state file \(.* at routes\.__proto__\.value\)/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("fails start-up when the directory does not exist", async () => {
