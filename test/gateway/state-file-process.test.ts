@@ -1,8 +1,8 @@
 /**
  * The state file through the gateway PROCESS (`bluegreen gateway --state-file`), restarted on the same ports:
- * ids that are special to JavaScript objects survive a restart.
+ * ids that are special to JavaScript objects survive a restart, and the temp file of each write follows no symlink.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { request } from "undici";
@@ -73,4 +73,31 @@ test("a route, service and upstream with id __proto__ survive a restart from the
   expect((await admin(gw, "GET", "/upstreams/__proto__")).body.value.nodes).toEqual(nodes);
   expect((await admin(gw, "GET", "/routes")).body.total).toBe(1);
   expect(await proxied(gw, "/proto")).toEqual({ status: 200, backend: "b" });
+});
+
+test("symlinks planted where the temp file of a write could be are not followed, and writes still succeed", async () => {
+  const opts = await options("planted");
+  let gw = await start(opts);
+  const precious = path.join(tmp, "precious.txt");
+  writeFileSync(precious, "not yours\n");
+  // the temp name used to be .<file>.<pid>.<ms>.tmp: plant one for every millisecond of the next 15 s
+  const base = path.basename(opts.stateFile);
+  const now = Date.now();
+  for (let ms = now; ms < now + 15_000; ms++) symlinkSync(precious, path.join(tmp, `.${base}.${gw.pid}.${ms}.tmp`));
+
+  const nodes = { [`${backend.host}:${backend.port}`]: 1 };
+  for (let i = 0; i < 5; i++) {
+    expect((await admin(gw, "PUT", `/routes/r${i}`, { uri: `/p${i}`, upstream: { type: "roundrobin", nodes } })).status).toBe(201);
+  }
+  expect(readFileSync(precious, "utf8")).toBe("not yours\n");
+  expect(lstatSync(opts.stateFile).isFile()).toBe(true);
+  expect(readdirSync(tmp).filter((n) => n.startsWith(`.${base}.`) && !n.startsWith(`.${base}.${gw.pid}.`))).toEqual([]);
+
+  await gw.kill("SIGTERM");
+  gw = await start(opts);
+  expect((await admin(gw, "GET", "/routes")).body.total).toBe(5);
+  expect(await proxied(gw, "/p4")).toEqual({ status: 200, backend: "b" });
+  // start-up removed every leftover that has the name of a temp file (the planted links, not their target)
+  expect(readdirSync(tmp).filter((n) => n.startsWith(`.${base}.`))).toEqual([]);
+  expect(readFileSync(precious, "utf8")).toBe("not yours\n");
 });
