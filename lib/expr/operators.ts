@@ -4,7 +4,7 @@
  */
 import { compileIpMatcher } from "./ip-match";
 import { luaCoerceString, luaRawEquals, luaToNumber, luaType } from "./lua-values";
-import { compilePcre } from "./pcre-regex";
+import { compilePcre, type PcreMatcher } from "./pcre-regex";
 
 /** A compiled comparison: request value → result. Never throws. */
 export type Predicate = (left: unknown) => boolean;
@@ -70,18 +70,16 @@ function compileRegex(op: string, r: unknown): Predicate {
   if (pattern === undefined) {
     throw new OperatorCompileError(`bad argument #2 to 'find' (string expected, got ${luaType(r)})`);
   }
-  let re: RegExp;
+  let matches: PcreMatcher;
   try {
-    re = compilePcre(pattern, op === "~*");
+    matches = compilePcre(pattern, op === "~*");
   } catch (err) {
     throw new OperatorCompileError(err instanceof Error ? err.message : String(err));
   }
   return (l) => {
     if (l === undefined || l === null || l === false) return false;
     const subject = luaCoerceString(l);
-    if (subject === undefined) return false;
-    re.lastIndex = 0;
-    return re.test(subject);
+    return subject !== undefined && matches(subject);
   };
 }
 

@@ -50,8 +50,16 @@ export function patchSubPath(
   return { ok: true, value: out };
 }
 
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+/** Defines (never assigns) an own enumerable property, so a key such as `__proto__` is plain data. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A prototype-less object holding `entries` as own properties: safe for keys chosen by users (ids). */
+export function ownRecord<V>(entries: Iterable<readonly [string, V]>): Record<string, V> {
+  const out = Object.create(null) as Record<string, V>;
+  for (const [key, value] of entries) setOwn(out, key, value);
+  return out;
 }
 
 /** Freezes a JSON value and everything inside it; returns it. */

@@ -1,9 +1,16 @@
 /**
- * Route matching as APISIX's radixtree router does it: exact paths before prefix paths (`/*`, `/foo*`), longer
- * prefixes before shorter ones, then `priority` (higher first, ties in insertion order) among the routes of one
- * path; each candidate is checked against methods, hosts (route hosts, else service hosts; `*.x` wildcards),
- * remote_addrs and `vars`. Routes with `status: 0` are skipped. API7 EE routes use `paths` and the service's
- * `hosts`/`path_prefix`.
+ * Route matching as APISIX's default router `radixtree_host_uri` does it (apisix/http/router/radixtree_host_uri.lua):
+ *
+ * - Routes with a host (their `hosts`/`host`, else their service's `hosts`) form the host router; the others the
+ *   host-less router. A request tries the host router first and the host-less routes only when no host route
+ *   matched, so a host route beats a host-less one whatever their `priority`.
+ * - In the host router (a radixtree over reversed hosts) the exact host is tried first, then wildcard hosts
+ *   (`*.x`), longest first, `*` last; each host has its own uri router, tried as a whole.
+ * - In a uri router (lua-resty-radixtree) exact paths come before prefixes (`/*`, `/foo*`), longer prefixes before
+ *   shorter ones, then `priority` (higher first, ties in creation order) among the routes of one path; each
+ *   candidate is checked against methods, remote_addrs and `vars`.
+ *
+ * Routes with `status: 0` are left out. API7 EE routes use `paths` and the service's `hosts`/`path_prefix`.
  */
 import type { GatewayConfig, StoredObject } from "./config-snapshot";
 import { asArray, asId, asNumber, asObject, asString, stringList } from "./data-plane-values";
@@ -38,55 +45,106 @@ export interface Router {
   readonly needsBody: boolean;
 }
 
-type HostRule = { readonly any: true } | { readonly exact: string } | { readonly suffix: string };
-
 interface Entry {
   readonly matched: MatchedRoute;
   readonly priority: number;
   readonly order: number;
   readonly methods: ReadonlySet<string> | undefined;
-  readonly hosts: readonly HostRule[] | undefined;
   readonly remote: IpMatcher | undefined;
   readonly vars: CompiledVars | undefined;
 }
 
+/** One uri radixtree: exact paths, and prefixes longest first; each path's routes by priority, then order. */
+class UriRouter {
+  private readonly exact = new Map<string, Entry[]>();
+  private readonly prefixes = new Map<string, Entry[]>();
+  private prefixList: Array<[string, Entry[]]> = [];
+
+  add(paths: readonly string[], entry: Entry): void {
+    for (const p of paths) {
+      const star = p.indexOf("*");
+      if (star === -1) push(this.exact, p, entry);
+      else push(this.prefixes, p.slice(0, star), entry); // `/foo*`, `/*`, and the `/*name` named wildcard
+    }
+  }
+
+  /** Sorts once every route is added. */
+  seal(): void {
+    const byPriority = (list: Entry[]) => list.sort((a, b) => b.priority - a.priority || a.order - b.order);
+    this.exact.forEach(byPriority);
+    this.prefixes.forEach(byPriority);
+    this.prefixList = [...this.prefixes.entries()].sort((a, b) => b[0].length - a[0].length);
+  }
+
+  match(request: RouteRequest): MatchedRoute | undefined {
+    const hit = this.exact.get(request.path);
+    if (hit) {
+      const m = firstMatch(hit, request);
+      if (m) return m;
+    }
+    for (const [prefix, entries] of this.prefixList) {
+      if (!request.path.startsWith(prefix)) continue;
+      const m = firstMatch(entries, request);
+      if (m) return m;
+    }
+    return undefined;
+  }
+}
+
+/** The host router: one uri router per exact host, and per wildcard suffix (`*.x` → `.x`, `*` → ""). */
+class HostRouter {
+  private readonly exact = new Map<string, UriRouter>();
+  private readonly wildcards = new Map<string, UriRouter>();
+  private wildcardList: Array<[string, UriRouter]> = [];
+
+  add(hosts: readonly string[], paths: readonly string[], entry: Entry): void {
+    for (const host of new Set(hosts.map((h) => h.toLowerCase()))) {
+      const [map, key] = host.startsWith("*") ? [this.wildcards, host.slice(1)] : [this.exact, host];
+      let router = map.get(key);
+      if (!router) map.set(key, (router = new UriRouter()));
+      router.add(paths, entry);
+    }
+  }
+
+  /** Sorts once every route is added. */
+  seal(): void {
+    for (const router of [...this.exact.values(), ...this.wildcards.values()]) router.seal();
+    this.wildcardList = [...this.wildcards.entries()].sort((a, b) => b[0].length - a[0].length);
+  }
+
+  match(request: RouteRequest): MatchedRoute | undefined {
+    const host = request.host;
+    if (host === undefined) return undefined;
+    const exact = this.exact.get(host)?.match(request);
+    if (exact) return exact;
+    for (const [suffix, router] of this.wildcardList) {
+      if (!host.endsWith(suffix)) continue;
+      const m = router.match(request);
+      if (m) return m;
+    }
+    return undefined;
+  }
+}
+
 /** Compiles the routes of a snapshot. */
 export function compileRouter(config: GatewayConfig): Router {
-  const exact = new Map<string, Entry[]>();
-  const prefixes = new Map<string, Entry[]>();
+  const withHost = new HostRouter();
+  const hostless = new UriRouter();
   let needsBody = false;
   let order = 0;
   for (const route of config.routes.values()) {
     const compiled = compileRoute(config, route, order++);
     if (!compiled) continue;
-    const { entry, paths } = compiled;
+    const { entry, paths, hosts } = compiled;
     if (entry.vars && varsVariables(entry.vars).some((v) => v.startsWith("post_arg"))) needsBody = true;
-    for (const p of paths) {
-      const star = p.endsWith("*") ? p.indexOf("*") : -1;
-      if (star >= 0 && star === p.length - 1) push(prefixes, p.slice(0, -1), entry);
-      else if (p.includes("*")) push(prefixes, p.slice(0, p.indexOf("*")), entry); // `/*name` named wildcard
-      else push(exact, p, entry);
-    }
+    if (hosts) withHost.add(hosts, paths, entry);
+    else hostless.add(paths, entry);
   }
-  const sortEntries = (list: Entry[]) => list.sort((a, b) => b.priority - a.priority || a.order - b.order);
-  exact.forEach(sortEntries);
-  prefixes.forEach(sortEntries);
-  const prefixList = [...prefixes.entries()].sort((a, b) => b[0].length - a[0].length);
+  withHost.seal();
+  hostless.seal();
   return {
     needsBody,
-    match(request) {
-      const hit = exact.get(request.path);
-      if (hit) {
-        const m = firstMatch(hit, request);
-        if (m) return m;
-      }
-      for (const [prefix, entries] of prefixList) {
-        if (!request.path.startsWith(prefix)) continue;
-        const m = firstMatch(entries, request);
-        if (m) return m;
-      }
-      return undefined;
-    },
+    match: (request) => withHost.match(request) ?? hostless.match(request),
   };
 }
 
@@ -104,26 +162,16 @@ function firstMatch(entries: readonly Entry[], request: RouteRequest): MatchedRo
 
 function entryMatches(e: Entry, request: RouteRequest): boolean {
   if (e.methods && !e.methods.has(request.method)) return false;
-  if (e.hosts && !hostMatches(e.hosts, request.host)) return false;
   if (e.remote && !e.remote.match(request.remoteAddr)) return false;
   if (e.vars && !evaluateVars(e.vars, request.vars)) return false;
   return true;
-}
-
-function hostMatches(rules: readonly HostRule[], host: string | undefined): boolean {
-  if (host === undefined) return false;
-  for (const r of rules) {
-    if ("any" in r) return true;
-    if ("exact" in r ? host === r.exact : host.endsWith(r.suffix) && host.length > r.suffix.length) return true;
-  }
-  return false;
 }
 
 function compileRoute(
   config: GatewayConfig,
   route: StoredObject,
   order: number,
-): { entry: Entry; paths: string[] } | undefined {
+): { entry: Entry; paths: string[]; hosts: string[] | undefined } | undefined {
   if (route.status === 0) return undefined;
   const serviceId = asId(route.service_id);
   const service = serviceId !== undefined ? config.services.get(serviceId) : undefined;
@@ -154,18 +202,10 @@ function compileRoute(
     priority: asNumber(route.priority, 0),
     order,
     methods: methodList && methodList.length > 0 ? new Set(methodList.map((m) => String(m).toUpperCase())) : undefined,
-    hosts: hostList && hostList.length > 0 ? hostList.map(compileHost) : undefined,
     remote: compileRemote(route),
     vars,
   };
-  return { entry, paths };
-}
-
-function compileHost(host: string): HostRule {
-  const h = host.toLowerCase();
-  if (h === "*") return { any: true };
-  if (h.startsWith("*")) return { suffix: h.slice(1) };
-  return { exact: h };
+  return { entry, paths, hosts: hostList && hostList.length > 0 ? hostList : undefined };
 }
 
 function compileRemote(route: StoredObject): IpMatcher | undefined {

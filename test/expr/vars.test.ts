@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { BACKTRACKING_SUBJECT_LIMIT } from "../../lib/expr/pcre-regex";
 import { compileVars, evaluateVars, VarsError, type VarLookup } from "../../lib/expr/vars";
 
 const lookupOf =
@@ -162,6 +163,31 @@ describe("operators", () => {
     expect(run([["http_ua", "~~", "\\Achrome\\z"]], { http_ua: "chrome" })).toBe(true);
     expect(run([["http_ua", "~~", "(?i)chrome"]], { http_ua: "Chrome" })).toBe(true);
     expect(run([["http_ua", "~~", "(?P<n>ab)c"]], { http_ua: "abc" })).toBe(true);
+  });
+
+  test("PCRE syntax a JavaScript RegExp reads differently: POSIX classes, \\Q…\\E, \\p{..}, inline flags, \\Z", () => {
+    expect(run([["arg_k", "~~", "^[[:alpha:]]+$"]], { arg_k: "abc" })).toBe(true);
+    expect(run([["arg_k", "~~", "^[[:alpha:]]+$"]], { arg_k: "ab1" })).toBe(false);
+    expect(run([["arg_k", "~~", "^\\Q.*\\E$"]], { arg_k: ".*" })).toBe(true);
+    expect(run([["arg_k", "~~", "^\\Q.*\\E$"]], { arg_k: "ab" })).toBe(false);
+    expect(run([["arg_k", "~~", "^\\p{L}+$"]], { arg_k: "été" })).toBe(true);
+    expect(run([["arg_k", "~~", "a(?i)b"]], { arg_k: "aB" })).toBe(true);
+    expect(run([["arg_k", "~~", "a(?i)b"]], { arg_k: "AB" })).toBe(false);
+    expect(run([["arg_k", "~~", "^v1\\Z"]], { arg_k: "v1\n" })).toBe(true);
+    expect(run([["arg_k", "~~", "^v1\\Z"]], { arg_k: "v1x" })).toBe(false);
+    expect(run([["arg_k", "~~", "^v1\\\\Z"]], { arg_k: "v1\\Z" })).toBe(true);
+  });
+
+  test("lookahead and backreferences run on subjects up to BACKTRACKING_SUBJECT_LIMIT characters", () => {
+    const rule = [["arg_k", "~~", "^(?!x)(\\w)\\1"]];
+    expect(run(rule, { arg_k: "aa" })).toBe(true);
+    expect(run(rule, { arg_k: "ab" })).toBe(false);
+    expect(run(rule, { arg_k: "xx" })).toBe(false);
+    expect(run(rule, { arg_k: "a".repeat(BACKTRACKING_SUBJECT_LIMIT) })).toBe(true);
+    expect(run(rule, { arg_k: "a".repeat(BACKTRACKING_SUBJECT_LIMIT + 1) })).toBe(false);
+    expect(run([["arg_k", "!", "~~", "^(?=a)"]], { arg_k: "a".repeat(BACKTRACKING_SUBJECT_LIMIT + 1) })).toBe(true);
+    // captureless lookbehind has no such limit
+    expect(run([["arg_k", "~~", "(?<!b)c$"]], { arg_k: "a".repeat(1000) + "c" })).toBe(true);
   });
 
   test("in uses raw equality", () => {

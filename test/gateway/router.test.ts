@@ -138,6 +138,16 @@ describe("router (api7-ee)", () => {
     expect(m("/keep/x")?.stripPrefix).toBeUndefined();
   });
 
+  test("a route under a service with hosts beats one under a service without, whatever their priority", () => {
+    const cfg = config(
+      { hostless: { paths: ["/r"], service_id: "open", priority: 10 }, hosted: { paths: ["/r"], service_id: "shop" } },
+      { open: { upstream: up.upstream }, shop: { hosts: ["shop.example"], upstream: up.upstream } },
+      "api7-ee",
+    );
+    expect(matchId(cfg, "/r", { host: "shop.example" })).toBe("hosted");
+    expect(matchId(cfg, "/r", { host: "else.example" })).toBe("hostless");
+  });
+
   test("disabled EE service disables its routes", () => {
     const cfg = config({ r: { paths: ["/r"], service_id: "s" } }, { s: { status: 0, upstream: up.upstream } }, "api7-ee");
     expect(matchId(cfg, "/r")).toBeUndefined();
