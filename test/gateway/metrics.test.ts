@@ -3,49 +3,38 @@
  * (blue) and 127.0.0.3 (green) so the `node` label tells them apart, a real gateway (startGateway), and the
  * metrics read back over HTTP from its metrics URL.
  */
-import { createServer } from "node:net";
-import { Agent, request } from "undici";
+import { request } from "undici";
 import { startGateway, type RunningGateway } from "../../lib/gateway";
 import { LATENCY_BUCKETS_MS } from "../../lib/gateway/metrics";
 import { parseExposition, type Exposition, type Sample } from "../../lib/release/exposition";
 import { startBackend, type Backend } from "../helper/backends";
+import { closedPort, putObject, splitService, startMetricsFixture, upstreamOf as up, type MetricsFixture } from "../helper/metrics-fixture";
 
 const KEY = "metrics-test-key";
+let fixture: MetricsFixture | undefined;
 let gw: RunningGateway;
 let blue: Backend;
 let green: Backend;
-const agent = new Agent({ keepAliveTimeout: 10_000 });
+const agent = () => fixture!.agent;
 
 beforeAll(async () => {
-  [blue, green] = await Promise.all([startBackend("blue", { host: "127.0.0.2" }), startBackend("green", { host: "127.0.0.3" })]);
-  gw = await startGateway({ adminPort: 0, proxyPort: 0, metricsPort: 0, adminKey: KEY });
+  fixture = await startMetricsFixture();
+  ({ blue, green } = fixture);
+  gw = fixture.gateways[0];
 });
 
-afterAll(async () => {
-  await gw.close();
-  await agent.close();
-  await Promise.all([blue.close(), green.close()]);
-});
+afterAll(() => fixture?.close());
 
 afterEach(() => {
   blue.status = green.status = 200;
 });
 
-async function admin(path: string, body: unknown): Promise<void> {
-  const res = await request(`${gw.adminUrl}/apisix/admin/${path}`, {
-    method: "PUT",
-    headers: { "x-api-key": KEY, "content-type": "application/json" },
-    body: JSON.stringify(body),
-    dispatcher: agent,
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`PUT ${path} -> ${res.statusCode} ${text}`);
-}
+const admin = (path: string, body: unknown) => putObject(gw, path, body);
 
 async function send(path: string, times: number, headers: Record<string, string> = {}): Promise<number[]> {
   const codes: number[] = [];
   for (let i = 0; i < times; i++) {
-    const res = await request(gw.proxyUrl + path, { headers, dispatcher: agent });
+    const res = await request(gw.proxyUrl + path, { headers, dispatcher: agent() });
     await res.body.text();
     codes.push(res.statusCode);
   }
@@ -53,7 +42,7 @@ async function send(path: string, times: number, headers: Record<string, string>
 }
 
 async function scrape(): Promise<Exposition> {
-  const res = await request(gw.metricsUrl, { dispatcher: agent });
+  const res = await request(gw.metricsUrl, { dispatcher: agent() });
   const text = await res.body.text();
   expect(res.statusCode).toBe(200);
   expect(res.headers["content-type"]).toMatch(/^text\/plain/);
@@ -68,25 +57,14 @@ function total(e: Exposition, name: string, labels: Record<string, string>): num
   return pick(e, name, labels).reduce((sum, s) => sum + s.value, 0);
 }
 
-const up = (b: Backend) => ({ type: "roundrobin", nodes: { [`${b.host}:${b.port}`]: 1 } });
-
-/** A service with blue as its upstream and a traffic-split sending `greenWeight` : `blueWeight` to green. */
-function service(plugins: Record<string, unknown>, greenWeight = 1, blueWeight = 1) {
-  return {
-    upstream: up(blue),
-    plugins: {
-      ...plugins,
-      "traffic-split": { rules: [{ weighted_upstreams: [{ upstream: up(green), weight: greenWeight }, { weight: blueWeight }] }] },
-    },
-  };
-}
+const service = (plugins: Record<string, unknown>) => splitService(blue, green, plugins);
 
 describe("the metrics listener", () => {
   it("serves every family's HELP and TYPE from start-up, before any request is counted", async () => {
     expect(gw.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/apisix\/prometheus\/metrics$/);
     const fresh = await startGateway({ adminPort: 0, proxyPort: 0, metricsPort: 0, adminKey: KEY });
     try {
-      const res = await request(fresh.metricsUrl, { dispatcher: agent });
+      const res = await request(fresh.metricsUrl, { dispatcher: agent() });
       const e = parseExposition(await res.body.text());
       expect(e.families.get("apisix_http_status")).toEqual({
         name: "apisix_http_status",
@@ -114,11 +92,11 @@ describe("the metrics listener", () => {
   it("answers 404 to anything but GET on the metrics path", async () => {
     const base = gw.metricsUrl.replace(/\/apisix\/prometheus\/metrics$/, "");
     for (const [method, path] of [["GET", "/"], ["GET", "/apisix/prometheus"], ["POST", "/apisix/prometheus/metrics"]]) {
-      const res = await request(base + path, { method: method as "GET", dispatcher: agent });
+      const res = await request(base + path, { method: method as "GET", dispatcher: agent() });
       await res.body.text();
       expect(res.statusCode).toBe(404);
     }
-    const withQuery = await request(`${gw.metricsUrl}?x=1`, { dispatcher: agent });
+    const withQuery = await request(`${gw.metricsUrl}?x=1`, { dispatcher: agent() });
     await withQuery.body.text();
     expect(withQuery.statusCode).toBe(200);
   });
@@ -218,16 +196,11 @@ describe("the prometheus plugin", () => {
   });
 
   it("labels a refused connection 502 with the IP it tried and response_source nginx", async () => {
-    const closedPort = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.3", () => {
-        const port = (s.address() as { port: number }).port;
-        s.close(() => resolve(port));
-      });
-    });
+    const port = await closedPort("127.0.0.3");
     await admin("routes/refused", {
       uri: "/refused",
       plugins: { prometheus: {} },
-      upstream: { type: "roundrobin", nodes: { [`127.0.0.3:${closedPort}`]: 1 } },
+      upstream: { type: "roundrobin", nodes: { [`127.0.0.3:${port}`]: 1 } },
     });
     expect(await send("/refused", 3)).toEqual([502, 502, 502]);
     const e = await scrape();

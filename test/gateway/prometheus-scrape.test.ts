@@ -3,43 +3,30 @@
  * traffic-split service to blue (127.0.0.2) and green (127.0.0.3); PromQL over Prometheus' HTTP API finds them on
  * the right node. Needs `prometheus` on PATH (Debian's package; .ci/run installs it): the test fails without it.
  */
-import { Agent, request } from "undici";
-import { startGateway, type RunningGateway } from "../../lib/gateway";
-import { startBackend, type Backend } from "../helper/backends";
-import { startPrometheus, type PrometheusServer } from "../helper/prometheus-server";
+import { request } from "undici";
+import type { RunningGateway } from "../../lib/gateway";
+import type { Backend } from "../helper/backends";
+import { putObject, splitService, startMetricsFixture, upstreamOf, type MetricsFixture } from "../helper/metrics-fixture";
+import type { PrometheusServer } from "../helper/prometheus-server";
 
 jest.setTimeout(120_000);
 
-const KEY = "prometheus-scrape-key";
+let fixture: MetricsFixture | undefined;
 let gw: RunningGateway;
 let blue: Backend;
 let green: Backend;
 let prometheus: PrometheusServer | undefined;
-const agent = new Agent({ keepAliveTimeout: 10_000 });
+const agent = () => fixture!.agent;
 
 beforeAll(async () => {
-  [blue, green] = await Promise.all([startBackend("blue", { host: "127.0.0.2" }), startBackend("green", { host: "127.0.0.3" })]);
-  gw = await startGateway({ adminPort: 0, proxyPort: 0, metricsPort: 0, adminKey: KEY });
-  prometheus = await startPrometheus([gw.metricsUrl]);
+  fixture = await startMetricsFixture({ prometheus: true });
+  ({ blue, green, prometheus } = fixture);
+  gw = fixture.gateways[0];
 });
 
-afterAll(async () => {
-  await prometheus?.stop();
-  await gw.close();
-  await agent.close();
-  await Promise.all([blue.close(), green.close()]);
-});
+afterAll(() => fixture?.close());
 
-async function admin(path: string, body: unknown): Promise<void> {
-  const res = await request(`${gw.adminUrl}/apisix/admin/${path}`, {
-    method: "PUT",
-    headers: { "x-api-key": KEY },
-    body: JSON.stringify(body),
-    dispatcher: agent,
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`PUT ${path} -> ${res.statusCode} ${text}`);
-}
+const admin = (path: string, body: unknown) => putObject(gw, path, body);
 
 /** Polls `promql` until `done(result)` or 30 s. */
 async function eventually<T>(promql: string, shape: (r: { metric: Record<string, string>; value: number }[]) => T, done: (t: T) => boolean): Promise<T> {
@@ -62,21 +49,14 @@ describe("Prometheus scraping the embedded gateway", () => {
   });
 
   it("attributes the requests of a traffic-split service to the node that served them", async () => {
-    const up = (b: Backend) => ({ type: "roundrobin", nodes: { [`${b.host}:${b.port}`]: 1 } });
-    await admin("services/shop", {
-      upstream: up(blue),
-      plugins: {
-        prometheus: {},
-        "traffic-split": { rules: [{ weighted_upstreams: [{ upstream: up(green), weight: 1 }, { weight: 3 }] }] },
-      },
-    });
+    await admin("services/shop", splitService(blue, green, { prometheus: {} }, 1, 3));
     await admin("routes/shop", { uri: "/shop/*", service_id: "shop" });
-    await admin("routes/elsewhere", { uri: "/elsewhere", upstream: up(green) }); // no plugin: never counted
+    await admin("routes/elsewhere", { uri: "/elsewhere", upstream: upstreamOf(green) }); // no plugin: never counted
     green.status = 500;
     for (let i = 0; i < 40; i++) {
-      const res = await request(`${gw.proxyUrl}/shop/cart`, { dispatcher: agent });
+      const res = await request(`${gw.proxyUrl}/shop/cart`, { dispatcher: agent() });
       await res.body.text();
-      const other = await request(`${gw.proxyUrl}/elsewhere`, { dispatcher: agent });
+      const other = await request(`${gw.proxyUrl}/elsewhere`, { dispatcher: agent() });
       await other.body.text();
     }
 
