@@ -117,7 +117,7 @@ export function createDataPlane(source: ConfigSource, options: DataPlaneOptions 
       body,
       vars,
       retries: upstream.retries,
-      report: log?.upstream,
+      report: counted ? log.upstream : undefined,
       responseHeaders: debug ? { "x-bluegreen-upstream": upstream.label } : undefined,
     });
   };
