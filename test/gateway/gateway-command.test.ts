@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../helper/gateway-process";
@@ -7,6 +7,16 @@ import { freePort } from "../helper/gateway-process";
 const ROOT = resolve(__dirname, "../..");
 const CLI = join(ROOT, "dist/lib/cli/bluegreen.js");
 const READY = /^bluegreen gateway ready: admin (http:\/\/\S+) proxy (http:\/\/\S+) metrics (http:\/\/\S+) \(flavor (\S+)\)$/m;
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "bluegreen-cli-"));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 beforeAll(() => {
   const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
@@ -94,7 +104,7 @@ describe("bluegreen gateway", () => {
   });
 
   it("persists to --state-file", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "bluegreen-cli-")), "state.json");
+    const file = join(tempDir(), "state.json");
     const r = run(["--admin-port", "0", "--proxy-port", "0", "--admin-key", "k", "--state-file", file]);
     const [, adminUrl] = await waitReady(r);
     const put = await fetch(`${adminUrl}/apisix/admin/services/s1`, { method: "PUT", headers: { "x-api-key": "k" }, body: "{}" });
@@ -130,7 +140,7 @@ describe("bluegreen gateway", () => {
   });
 
   it("exits 1 with a clear error on a corrupt state file", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "bluegreen-cli-"));
+    const dir = tempDir();
     const file = join(dir, "state.json");
     writeFileSync(file, "garbage");
     const r = run(["--admin-port", "0", "--proxy-port", "0", "--admin-key", "k", "--state-file", file]);
