@@ -1,6 +1,6 @@
 /**
- * `bluegreen gateway`: runs the embedded APISIX-compatible gateway (Admin API + proxy) until SIGINT/SIGTERM.
- * Prints one `bluegreen gateway ready: ...` line once both listeners accept connections.
+ * `bluegreen gateway`: runs the embedded APISIX-compatible gateway (Admin API + proxy + metrics) until SIGINT/SIGTERM.
+ * Prints one `bluegreen gateway ready: ...` line once every listener accepts connections.
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -16,11 +16,14 @@ export const ADMIN_KEY_ENV = DEFAULT_ADMIN_KEY_ENV;
 
 const USAGE = `usage: bluegreen gateway [options]
 
-Runs an APISIX-compatible gateway: the Admin API (/apisix/admin/...) and a proxy that applies traffic-split.
+Runs an APISIX-compatible gateway: the Admin API (/apisix/admin/...), a proxy that applies traffic-split, and
+the prometheus plugin's metrics (GET /apisix/prometheus/metrics).
 
 options:
   --admin-port N       Admin API port, 0 picks a free one (default 9180)
   --proxy-port N       proxy port, 0 picks a free one (default 9080)
+  --metrics-port N     metrics port, 0 picks a free one (default 9091; a free one when --admin-port or
+                       --proxy-port is 0)
   --host ADDR          listen address (default 127.0.0.1); a non-loopback address needs an explicit admin key
   --admin-key-file F   read the admin key from file F (surrounding whitespace trimmed)
                        (default: $${ADMIN_KEY_ENV}, else a random key printed once)
@@ -85,6 +88,7 @@ function parse(args: readonly string[], env: NodeJS.ProcessEnv): Parsed {
       options: {
         "admin-port": { type: "string" },
         "proxy-port": { type: "string" },
+        "metrics-port": { type: "string" },
         host: { type: "string" },
         "admin-key": { type: "string" },
         "admin-key-file": { type: "string" },
@@ -121,6 +125,7 @@ function parse(args: readonly string[], env: NodeJS.ProcessEnv): Parsed {
     options: {
       adminPort: parsePort("--admin-port", values["admin-port"], 9180),
       proxyPort: parsePort("--proxy-port", values["proxy-port"], 9080),
+      metricsPort: values["metrics-port"] === undefined ? undefined : parsePort("--metrics-port", values["metrics-port"], 0),
       host,
       adminKey: explicitKey,
       flavor: parseFlavor(values.flavor),
@@ -177,7 +182,7 @@ export async function runGatewayCommand(args: readonly string[]): Promise<number
     process.stdout.write(`bluegreen gateway: generated admin key (shown once, set --admin-key-file or $${ADMIN_KEY_ENV} to choose one): ${adminKey}\n`);
   }
   process.stdout.write(
-    `bluegreen gateway ready: admin ${gateway.adminUrl} proxy ${gateway.proxyUrl} (flavor ${gateway.flavor})\n`,
+    `bluegreen gateway ready: admin ${gateway.adminUrl} proxy ${gateway.proxyUrl} metrics ${gateway.metricsUrl} (flavor ${gateway.flavor})\n`,
   );
   const received = await signal;
   process.stderr.write(`bluegreen gateway: ${received} received, shutting down\n`);

@@ -8,7 +8,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { ConfigSource, GatewayConfig } from "./config-snapshot";
 import { asArray, asObject, type Obj } from "./data-plane-values";
+import type { GatewayMetrics } from "./metrics";
+import { plainAddress } from "./peer-pool";
+import { prometheusConf, routeLabels, type PrometheusConf } from "./prometheus-plugin";
 import { originOf, Proxy, sendError } from "./proxy";
+import { RequestLog } from "./request-log";
 import { compileRouter, pluginsOf, type MatchedRoute, type Router } from "./router";
 import { compileTrafficSplit, type SplitDecision, type TrafficSplit } from "./traffic-split";
 import { normalizeNodes, resolveUpstream, UpstreamCache, type Timeouts } from "./upstream-resolver";
@@ -21,6 +25,8 @@ export interface DataPlaneOptions {
   readonly debugHeaders?: boolean;
   /** Largest form body buffered for `post_arg_*` variables. @default 1048576 */
   readonly maxBufferedBody?: number;
+  /** Where routes that enable the `prometheus` plugin count their requests. */
+  readonly metrics?: GatewayMetrics;
 }
 
 export interface DataPlane {
@@ -36,6 +42,8 @@ interface CompiledConfig {
   readonly upstreams: UpstreamCache;
   /** traffic-split per route id (merged route/service plugins); absent → plugin not configured. */
   readonly splits: ReadonlyMap<string, TrafficSplit>;
+  /** The prometheus plugin per route id (merged route/service plugins); absent → not counted. */
+  readonly prometheus: ReadonlyMap<string, PrometheusConf>;
   readonly needsBody: boolean;
 }
 
@@ -60,10 +68,10 @@ export function createDataPlane(source: ConfigSource, options: DataPlaneOptions 
     return next;
   };
 
-  const run = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const run = async (req: IncomingMessage, res: ServerResponse, log: RequestLog | undefined): Promise<void> => {
     const config = source.current();
     const state = compiledFor(config);
-    const remoteAddr = normalizeAddress(req.socket?.remoteAddress);
+    const remoteAddr = plainAddress(req.socket?.remoteAddress ?? "");
     let body: Buffer | undefined;
     if (state.needsBody && isFormBody(req)) {
       body = await readBody(req, maxBody);
@@ -79,6 +87,8 @@ export function createDataPlane(source: ConfigSource, options: DataPlaneOptions 
     }
     fillContext(context, matched);
     if (matched.serviceId !== undefined && !matched.service) return sendError(res, 404);
+    const counted = log && state.prometheus.get(matched.route.id);
+    if (counted) log.count(routeLabels(matched, counted, config.flavor, { path, host }));
     const split = state.splits.get(matched.route.id);
     const decision = split ? split.decide(vars) : NO_SPLIT;
     if (decision.kind === "error") {
@@ -107,6 +117,7 @@ export function createDataPlane(source: ConfigSource, options: DataPlaneOptions 
       body,
       vars,
       retries: upstream.retries,
+      report: counted ? log.upstream : undefined,
       responseHeaders: debug ? { "x-bluegreen-upstream": upstream.label } : undefined,
     });
   };
@@ -115,8 +126,9 @@ export function createDataPlane(source: ConfigSource, options: DataPlaneOptions 
     handle(req, res) {
       req.on("error", noop);
       res.on("error", noop);
+      const log = options.metrics ? new RequestLog(options.metrics, req, res) : undefined;
       try {
-        run(req, res).catch(() => sendError(res, 500));
+        run(req, res, log).catch(() => sendError(res, 500));
       } catch {
         sendError(res, 500);
       }
@@ -129,10 +141,13 @@ function compileConfig(config: GatewayConfig): CompiledConfig {
   const router = compileRouter(config);
   const upstreams = new UpstreamCache(config);
   const splits = new Map<string, TrafficSplit>();
+  const prometheus = new Map<string, PrometheusConf>();
   let needsBody = router.needsBody;
   for (const route of config.routes.values()) {
     const serviceId = route.service_id === undefined ? undefined : String(route.service_id);
     const service = serviceId !== undefined ? config.services.get(serviceId) : undefined;
+    const counted = prometheusConf(route, service);
+    if (counted) prometheus.set(route.id, counted);
     // Route plugins override service plugins by name.
     const conf = pluginsOf(route)["traffic-split"] ?? pluginsOf(service)["traffic-split"];
     if (conf === undefined) continue;
@@ -141,7 +156,7 @@ function compileConfig(config: GatewayConfig): CompiledConfig {
     splits.set(route.id, split);
     if (split.needsBody) needsBody = true;
   }
-  return { version: config.version, router, upstreams, splits, needsBody };
+  return { version: config.version, router, upstreams, splits, prometheus, needsBody };
 }
 
 /** Every `scheme://host:port` the config can send traffic to (pools of other origins get closed). */
@@ -183,11 +198,6 @@ function upstreamPath(url: string, stripPrefix: string | undefined): string {
     return rest.startsWith("/") ? rest : "/" + rest;
   }
   return url;
-}
-
-function normalizeAddress(addr: string | undefined): string {
-  if (!addr) return "";
-  return addr.startsWith("::ffff:") && addr.includes(".") ? addr.slice(7) : addr;
 }
 
 function isFormBody(req: IncomingMessage): boolean {

@@ -1,6 +1,7 @@
 /**
- * `startGateway`: the embedded APISIX-compatible gateway — an Admin API listener (control plane) and a proxy
- * listener (data plane) sharing one store, optionally backed by a state file.
+ * `startGateway`: the embedded APISIX-compatible gateway — an Admin API listener (control plane), a proxy
+ * listener (data plane) and a metrics listener (the `prometheus` plugin's export server) sharing one store,
+ * optionally backed by a state file.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -9,6 +10,8 @@ import type { Flavor } from "../model/gateway-request";
 import { createAdminHandler } from "./admin-api";
 import { createDataPlane } from "./data-plane";
 import type { AdminFaults } from "./faults";
+import { GatewayMetrics, METRICS_PATH } from "./metrics";
+import { createMetricsHandler } from "./metrics-endpoint";
 import { checkStateFileWritable, loadStateFile, saveStateFile } from "./state-file";
 import { GatewayStore } from "./store";
 
@@ -17,6 +20,11 @@ export interface GatewayOptions {
   readonly adminPort?: number;
   /** Proxy port; 0 picks a free port. @default 9080 */
   readonly proxyPort?: number;
+  /**
+   * Metrics port (`GET /apisix/prometheus/metrics`); 0 picks a free port.
+   * @default 9091, or a free port when `adminPort` or `proxyPort` is 0 (so gateways on free ports never collide)
+   */
+  readonly metricsPort?: number;
   /** Listen address; anything but loopback needs an explicit `adminKey`. @default "127.0.0.1" */
   readonly host?: string;
   /** Admin key; a random one is generated when absent (returned as `adminKey`). */
@@ -37,11 +45,13 @@ export interface RunningGateway {
   readonly adminUrl: string;
   /** e.g. `http://127.0.0.1:9080` */
   readonly proxyUrl: string;
+  /** The Prometheus metrics of the routes and services that enable the `prometheus` plugin, e.g. `http://127.0.0.1:9091/apisix/prometheus/metrics` */
+  readonly metricsUrl: string;
   readonly adminKey: string;
   readonly flavor: Flavor;
   /** The store (for tests and embedding). */
   readonly store: GatewayStore;
-  /** Stops both listeners, destroys open sockets, closes the data plane's upstream pools. */
+  /** Stops the listeners, destroys open sockets, closes the data plane's upstream pools. */
   close(): Promise<void>;
 }
 
@@ -110,9 +120,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const host = options.host ?? "127.0.0.1";
   const adminPort = options.adminPort ?? 9180;
   const proxyPort = options.proxyPort ?? 9080;
+  const metricsPort = options.metricsPort ?? (adminPort === 0 || proxyPort === 0 ? 0 : 9091);
   const flavor = options.flavor ?? "apisix";
   checkPort("admin port", adminPort);
   checkPort("proxy port", proxyPort);
+  checkPort("metrics port", metricsPort);
   if (flavor !== "apisix" && flavor !== "api7-ee") {
     throw new Error(`invalid flavor ${JSON.stringify(flavor)}: expected "apisix" or "api7-ee"`);
   }
@@ -125,11 +137,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const store = await createStore(flavor, options.stateFile);
 
   const admin = createServer(createAdminHandler({ store, flavor, adminKey, log, faults: options.faults }));
-  const dataPlane = createDataPlane(store);
+  const metrics = new GatewayMetrics();
+  const dataPlane = createDataPlane(store, { metrics });
   const proxy = createServer((req, res) => dataPlane.handle(req, res));
+  const exporter = createServer(createMetricsHandler(metrics));
   const adminSockets = trackSockets(admin);
   const proxySockets = trackSockets(proxy);
-  for (const server of [admin, proxy]) {
+  const exporterSockets = trackSockets(exporter);
+  for (const server of [admin, proxy, exporter]) {
     server.on("clientError", (_err, socket) => {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
       else socket.destroy();
@@ -137,16 +152,22 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   }
 
   const shutdown = async () => {
-    await Promise.all([closeServer(admin, adminSockets), closeServer(proxy, proxySockets)]);
+    await Promise.all([
+      closeServer(admin, adminSockets),
+      closeServer(proxy, proxySockets),
+      closeServer(exporter, exporterSockets),
+    ]);
     await dataPlane.close();
   };
   try {
     const actualAdmin = await listen(admin, adminPort, host, "Admin API");
     const actualProxy = await listen(proxy, proxyPort, host, "proxy");
+    const actualMetrics = await listen(exporter, metricsPort, host, "metrics");
     let closing: Promise<void> | undefined;
     return {
       adminUrl: `http://${urlHost(host)}:${actualAdmin}`,
       proxyUrl: `http://${urlHost(host)}:${actualProxy}`,
+      metricsUrl: `http://${urlHost(host)}:${actualMetrics}${METRICS_PATH}`,
       adminKey,
       flavor,
       store,

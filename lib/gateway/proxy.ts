@@ -4,10 +4,24 @@
  * connect/read timeouts, retries on connection failures, and nginx-like 502/504 pages. Never throws.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isIP } from "node:net";
 import type { Readable } from "node:stream";
-import { Pool, type Dispatcher } from "undici";
+import type { Dispatcher, Pool } from "undici";
 import type { VarLookup } from "../expr/vars";
+import { createPeerPool, peerAddress } from "./peer-pool";
 import type { CompiledUpstream, Timeouts, UpstreamNode } from "./upstream-resolver";
+
+/** What one request did upstream, filled in by `Proxy.forward` for the prometheus plugin. */
+export interface UpstreamReport {
+  /** The IP of the node tried last (the connected socket's, or the one a failed connect tried); "" when none. */
+  node: string;
+  /** Nodes tried. */
+  tries: number;
+  /** Time spent on all tries, from sending the request to the last byte of the answer, ms. */
+  upstreamMs: number;
+  /** True when a node answered with a status line and headers. */
+  answered: boolean;
+}
 
 /** Everything needed to forward one request. */
 export interface ForwardRequest {
@@ -29,6 +43,8 @@ export interface ForwardRequest {
   readonly vars: VarLookup;
   /** How many other nodes to try after a connection failure. */
   readonly retries: number;
+  /** Filled in with the nodes tried and the time spent on them, when given. */
+  readonly report?: UpstreamReport;
 }
 
 const HOP_BY_HOP = new Set([
@@ -137,7 +153,7 @@ export class Proxy {
     const key = `${origin}|${timeout.connect}|${verify ? 1 : 0}`;
     let entry = this.pools.get(key);
     if (!entry) {
-      const pool = new Pool(origin, {
+      const pool = createPeerPool(origin, {
         connections: 256,
         pipelining: 1,
         keepAliveTimeout: 60_000,
@@ -157,17 +173,25 @@ export class Proxy {
     const { req, res, upstream, timeout } = request;
     const pool = this.poolFor(upstream, node, timeout);
     const streamBody = request.body === undefined && hasBody(req);
+    const report = request.report;
+    const started = report ? performance.now() : 0;
+    const options: Dispatcher.RequestOptions = {
+      path: request.path,
+      method: (req.method ?? "GET") as Dispatcher.HttpMethod,
+      headers: buildHeaders(request, node),
+      body: request.body ?? (streamBody ? req : null),
+      headersTimeout: timeout.read,
+      bodyTimeout: timeout.read,
+    };
     let answer: Dispatcher.ResponseData;
     try {
-      answer = await pool.request({
-        path: request.path,
-        method: (req.method ?? "GET") as Dispatcher.HttpMethod,
-        headers: buildHeaders(request, node),
-        body: request.body ?? (streamBody ? req : null),
-        headersTimeout: timeout.read,
-        bodyTimeout: timeout.read,
-      });
+      answer = await pool.request(options);
     } catch (err) {
+      if (report) {
+        report.tries += 1;
+        report.upstreamMs += performance.now() - started;
+        report.node = triedAddress(err, node);
+      }
       if (res.destroyed || res.writableEnded) return "done";
       const code = (err as { code?: string }).code ?? "";
       const status = TIMEOUT_ERRORS.has(code) ? 504 : 502;
@@ -175,6 +199,18 @@ export class Proxy {
       return { status, retryable: CONNECT_ERRORS.has(code) && !streamBody };
     }
     const body = answer.body;
+    if (report) {
+      report.tries += 1;
+      report.node = peerAddress(options) ?? (isIP(node.host) ? node.host : "");
+      report.answered = true;
+      // Until the last byte of the answer is read (nginx's $upstream_response_time), before the response closes.
+      let timed = false;
+      const stop = () => {
+        if (!timed) report.upstreamMs += performance.now() - started;
+        timed = true;
+      };
+      body.once("end", stop).once("error", stop).once("close", stop);
+    }
     if (res.destroyed || res.writableEnded) {
       body.on("error", noop);
       body.destroy();
@@ -187,6 +223,15 @@ export class Proxy {
 }
 
 const noop = (): void => undefined;
+
+/** The address a failed try went to: the one a refused/reset connect names, else the node's IP; "" if unresolved. */
+function triedAddress(err: unknown, node: UpstreamNode): string {
+  const { address, errors } = err as { address?: unknown; errors?: readonly { address?: unknown }[] };
+  if (typeof address === "string") return address;
+  const last = errors?.[errors.length - 1]?.address; // autoSelectFamily reports every address it tried
+  if (typeof last === "string") return last;
+  return isIP(node.host) ? node.host : "";
+}
 
 /** Pipes the upstream body to the client; a failure on either side tears down the other. Never rejects. */
 function relay(body: Readable, res: ServerResponse): Promise<void> {

@@ -1,12 +1,13 @@
 /**
- * The `plugins` object of routes and services: plugin name → configuration. The schema types `traffic-split`
- * and accepts any other plugin as an object; which names are known is checked by `checkPlugins` (check-plugins.ts).
+ * The `plugins` object of routes and services: plugin name → configuration. The schema types `traffic-split` and
+ * `prometheus` and accepts any other plugin as an object; which names are known is checked by `checkPlugins` (check-plugins.ts).
  */
 import { z } from "zod";
 import { pluginConfSchema } from "./common";
+import { prometheusPluginSchema } from "./prometheus";
 import { trafficSplitSchema } from "./traffic-split";
 
-/** Plugin names the embedded gateway accepts. Only `traffic-split` is enforced in depth; others are loose objects. */
+/** Plugin names the embedded gateway accepts. `traffic-split` and `prometheus` are typed; others are loose objects. */
 export const KNOWN_PLUGINS: readonly string[] = [
   "traffic-split",
   "proxy-rewrite",
@@ -40,10 +41,11 @@ export const KNOWN_PLUGINS: readonly string[] = [
   "serverless-post-function",
 ];
 
-/** `plugins`: `{"traffic-split"?: TrafficSplit, [name]: object}`. */
+/** `plugins`: `{"traffic-split"?: TrafficSplit, prometheus?: PrometheusPlugin, [name]: object}`. */
 export const pluginsSchema = z
   .object({
     "traffic-split": trafficSplitSchema.optional(),
+    prometheus: prometheusPluginSchema.optional(),
   })
   .catchall(pluginConfSchema);
 export type Plugins = z.infer<typeof pluginsSchema>;

@@ -2,25 +2,27 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:chil
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "../helper/gateway-process";
 
 const ROOT = resolve(__dirname, "../..");
 const CLI = join(ROOT, "dist/lib/cli/bluegreen.js");
-const READY = /^bluegreen gateway ready: admin (http:\/\/\S+) proxy (http:\/\/\S+) \(flavor (\S+)\)$/m;
+const READY = /^bluegreen gateway ready: admin (http:\/\/\S+) proxy (http:\/\/\S+) metrics (http:\/\/\S+) \(flavor (\S+)\)$/m;
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "bluegreen-cli-"));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 beforeAll(() => {
   const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
 }, 120_000);
 
-const tempDirs: string[] = [];
-afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-/** A new temp folder, removed after the tests. */
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "bluegreen-cli-"));
-  tempDirs.push(dir);
-  return dir;
-}
 
 interface Running {
   child: ChildProcessWithoutNullStreams;
@@ -57,7 +59,7 @@ async function waitReady(r: Running): Promise<RegExpExecArray> {
 describe("bluegreen gateway", () => {
   it("starts on free ports, prints one ready line, serves the Admin API and stops on SIGTERM", async () => {
     const r = run(["--admin-port", "0", "--proxy-port", "0", "--admin-key", "cli-key"]);
-    const [, adminUrl, proxyUrl, flavor] = await waitReady(r);
+    const [, adminUrl, proxyUrl, metricsUrl, flavor] = await waitReady(r);
     expect(flavor).toBe("apisix");
     expect(r.stdout().match(/ready/g)).toHaveLength(1);
     expect(r.stdout()).not.toContain("cli-key");
@@ -73,6 +75,10 @@ describe("bluegreen gateway", () => {
     const proxied = await fetch(`${proxyUrl}/nothing-here`);
     expect(proxied.status).toBe(404);
     await proxied.text();
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/apisix\/prometheus\/metrics$/);
+    const metrics = await fetch(metricsUrl);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain("# TYPE apisix_http_status counter");
 
     r.child.kill("SIGTERM");
     expect(await r.exited).toBe(0);
@@ -89,7 +95,7 @@ describe("bluegreen gateway", () => {
     expect(await gen.exited).toBe(0);
 
     const env = run(["--admin-port", "0", "--proxy-port", "0", "--flavor", "api7-ee"], { GATEWAY_ADMIN_KEY: "env-key" });
-    const [, eeUrl, , flavor] = await waitReady(env);
+    const [, eeUrl, , , flavor] = await waitReady(env);
     expect(flavor).toBe("api7-ee");
     expect(env.stdout()).not.toContain("generated");
     const res = await fetch(`${eeUrl}/apisix/admin/routes?gateway_group_id=default`, { headers: { "x-api-key": "env-key" } });
@@ -175,7 +181,20 @@ describe("bluegreen gateway", () => {
     expect(await r.exited).toBe(0);
   });
 
+  it("serves the metrics on --metrics-port and fails clearly when that port is taken", async () => {
+    const port = await freePort();
+    const r = run(["--admin-port", "0", "--proxy-port", "0", "--metrics-port", String(port), "--admin-key", "k"]);
+    const [, , , metricsUrl] = await waitReady(r);
+    expect(metricsUrl).toBe(`http://127.0.0.1:${port}/apisix/prometheus/metrics`);
+    const busy = run(["--admin-port", "0", "--proxy-port", "0", "--metrics-port", String(port), "--admin-key", "k"]);
+    expect(await busy.exited).toBe(1);
+    expect(busy.stderr()).toContain(`cannot listen for the metrics on 127.0.0.1:${port}: EADDRINUSE`);
+    r.child.kill("SIGTERM");
+    expect(await r.exited).toBe(0);
+  });
+
   it.each([
+    [["--metrics-port", "70000"], /invalid --metrics-port "70000": expected an integer from 0 to 65535/],
     [["--flavor", "kong"], /invalid --flavor "kong": expected "apisix" or "api7-ee"/],
     [["--admin-port", "99999"], /invalid --admin-port "99999": expected an integer from 0 to 65535/],
     [["--proxy-port", "abc"], /invalid --proxy-port "abc"/],
@@ -199,5 +218,6 @@ describe("bluegreen gateway", () => {
     const r = run(["--help"]);
     expect(await r.exited).toBe(0);
     expect(r.stdout()).toContain("--state-file PATH");
+    expect(r.stdout()).toContain("--metrics-port N");
   });
 });

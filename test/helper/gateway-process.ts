@@ -8,7 +8,7 @@ import path from "node:path";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const CLI = path.join(REPO_ROOT, "dist", "lib", "cli", "bluegreen.js");
-const READY = /^bluegreen gateway ready: admin (http:\/\/\S+) proxy (http:\/\/\S+) \(flavor (\S+)\)$/m;
+const READY = /^bluegreen gateway ready: admin (http:\/\/\S+) proxy (http:\/\/\S+) metrics (http:\/\/\S+) \(flavor (\S+)\)$/m;
 
 /** A free TCP port on 127.0.0.1 (listen on 0, read the port, close). */
 export function freePort(): Promise<number> {
@@ -26,6 +26,8 @@ export function freePort(): Promise<number> {
 export interface GatewayProcessOptions {
   readonly adminPort: number;
   readonly proxyPort: number;
+  /** @default 0 (a free port: the gateway's own default, 9091, would collide between tests) */
+  readonly metricsPort?: number;
   readonly adminKey: string;
   readonly stateFile: string;
   readonly flavor?: "apisix" | "api7-ee";
@@ -38,6 +40,8 @@ export interface GatewayProcessOptions {
 export interface GatewayProcess {
   readonly adminUrl: string;
   readonly proxyUrl: string;
+  /** `http://127.0.0.1:<port>/apisix/prometheus/metrics` */
+  readonly metricsUrl: string;
   readonly pid: number;
   readonly child: ChildProcessWithoutNullStreams;
   stdout(): string;
@@ -57,6 +61,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     String(options.adminPort),
     "--proxy-port",
     String(options.proxyPort),
+    "--metrics-port",
+    String(options.metricsPort ?? 0),
     "--admin-key",
     options.adminKey,
     "--flavor",
@@ -104,6 +110,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   return {
     adminUrl: ready[1],
     proxyUrl: ready[2],
+    metricsUrl: ready[3],
     pid: child.pid!,
     child,
     stdout: () => out,
