@@ -8,7 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -127,6 +127,9 @@ async function main(): Promise<void> {
       console.log(`  ${REQUESTS} x GET /headers X-Env: ${s.preview.padEnd(5)} -> ${format(preview)}`);
       rows.push({ step: s.step, active: s.active, deploy: `${seconds.toFixed(1)} s`, plain: format(plain), preview: `X-Env: ${s.preview} -> ${format(preview)}` });
     }
+  } catch (error) {
+    console.error(`work folder kept for inspection: ${workDir}`);
+    throw error;
   } finally {
     await gateway.close();
     await blue.close();
@@ -141,6 +144,12 @@ async function main(): Promise<void> {
     rows[2].plain === `blue ${REQUESTS}, green 0`;
   console.log(ok ? "blue-green release and rollback: every request landed where the active color said" : "UNEXPECTED: see the table");
   if (!ok) process.exitCode = 1;
+  if (ok && process.env.BLUEGREEN_DEMO_KEEP !== "1") {
+    rmSync(workDir, { recursive: true, force: true });
+    console.log(`work folder ${workDir} removed (set BLUEGREEN_DEMO_KEEP=1 to keep it)`);
+  } else {
+    console.log(`work folder kept: ${workDir}`);
+  }
 }
 
 main().catch((err: unknown) => {

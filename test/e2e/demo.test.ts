@@ -3,7 +3,7 @@
  * embedded gateway) and check where its requests landed.
  */
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "../helper/terraform";
 
@@ -22,7 +22,7 @@ function listFiles(dir: string): string[] {
 
 test("the demo deploys blue, flips to green, previews and rolls back", async () => {
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
-    execFile("node", [path.join(REPO_ROOT, "dist", "scripts", "demo.js")], { cwd: REPO_ROOT, timeout: 220_000, env: { ...process.env, GATEWAY_ADMIN_KEY: KEY } }, (err, stdout, stderr) =>
+    execFile("node", [path.join(REPO_ROOT, "dist", "scripts", "demo.js")], { cwd: REPO_ROOT, timeout: 220_000, env: { ...process.env, GATEWAY_ADMIN_KEY: KEY, BLUEGREEN_DEMO_KEEP: "1" } }, (err, stdout, stderr) =>
       resolve({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
     );
   });
@@ -45,4 +45,6 @@ test("the demo deploys blue, flips to green, previews and rolls back", async () 
   expect(files.some((f) => f.endsWith("flip.log"))).toBe(true);
   expect(files.some((f) => f.endsWith("cdk.tf.json"))).toBe(true);
   for (const file of files) expect({ file, hasKey: readFileSync(file, "utf8").includes(KEY) }).toEqual({ file, hasKey: false });
+  expect(output).toContain(`work folder kept: ${workDir}`);
+  rmSync(workDir!, { recursive: true, force: true });
 });
