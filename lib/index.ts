@@ -4,6 +4,7 @@ export { startGateway } from "./gateway";
 export type { GatewayOptions, RunningGateway } from "./gateway";
 export { AdminClient } from "./client/admin-client";
 export type { AdminClientOptions, AdminTlsOptions } from "./client/admin-client";
+export { BluegreenError } from "./bluegreen-error";
 export { AdminApiError } from "./client/errors";
 export { applyObject, deleteObject, sweep } from "./client/object-sync";
 export { buildServiceRequests, buildRouteRequest, colorWeights } from "./model/blue-green";

@@ -7,10 +7,9 @@
  * error, so that a typo is never mistaken for drift). Never prints the admin key.
  */
 import { parseArgs } from "node:util";
+import { messageOf } from "../bluegreen-error";
 import { redact } from "../client/errors";
 import { checkStack, type StackReport } from "../drift/check-stack";
-import { DriftError } from "../drift/drift-error";
-import { HookError } from "../hook/hook-error";
 import { formatStackReport, reportJson, statusOf } from "../drift/format-report";
 import { findStackFiles, readStack, stackFileOf, type SynthesizedStack } from "../drift/read-stack";
 
@@ -74,7 +73,7 @@ export async function runDriftCommand(args: readonly string[], io: DriftIo = pro
     const files = values.stack?.length ? values.stack.map((dir) => stackFileOf(dir, io.cwd)) : findStackFiles(io.cwd);
     stacks = [...new Set(files)].map(readStack);
   } catch (error) {
-    io.stderr(`${PREFIX} ${error instanceof DriftError || error instanceof HookError ? error.message : `unexpected error: ${String(error)}`}`);
+    io.stderr(`${PREFIX} ${messageOf(error)}`);
     return 1;
   }
 

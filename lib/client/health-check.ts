@@ -9,6 +9,7 @@
 import type { Dispatcher } from "undici";
 import { type Color, COLORS, colorsWithTraffic } from "../model/blue-green";
 import type { Flavor, HealthCheck, HealthTarget } from "../model/gateway-request";
+import { BluegreenError } from "../bluegreen-error";
 import { describeError } from "./admin-client";
 import { loadUndici } from "./undici-lite";
 
@@ -25,7 +26,7 @@ export interface HealthPlan {
 }
 
 /** Thrown when the block and the body do not fit together (a body sends traffic to a color with no declared nodes). */
-export class HealthPlanError extends Error {
+export class HealthPlanError extends BluegreenError {
   constructor(message: string) {
     super(message);
     this.name = "HealthPlanError";

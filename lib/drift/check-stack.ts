@@ -3,13 +3,11 @@
  * per connection, the undeclared objects carrying its owner label (extra). Read-only.
  */
 import type { AdminClient, RetryEvent } from "../client/admin-client";
-import { AdminApiError } from "../client/errors";
+import { messageOf } from "../bluegreen-error";
 import { checkObject, type FieldDifference, findExtraObjects } from "../client/drift";
 import { ownerOf } from "../client/object-sync";
 import type { AdminResource } from "../model/admin-paths";
 import type { GatewayTarget } from "../model/gateway-request";
-import { HookError } from "../hook/hook-error";
-import { DriftError } from "./drift-error";
 import { clientForTarget, readAdminKey } from "../hook/target-client";
 import type { SkippedResource, SynthesizedStack } from "./read-stack";
 
@@ -176,10 +174,4 @@ async function forEachLimited(count: number, limit: number, task: (index: number
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, count)) }, worker));
   if (failure) throw failure.error;
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof AdminApiError || error instanceof DriftError || error instanceof HookError) return error.message;
-  if (error instanceof Error) return `unexpected error: ${error.message}`;
-  return `unexpected error: ${String(error)}`;
 }

@@ -4,6 +4,7 @@
  * to stdout, errors to stderr, returns the exit code. Never prints the admin key.
  */
 import type { AdminClient, RetryEvent } from "../client/admin-client";
+import { BluegreenError, messageOf } from "../bluegreen-error";
 import { AdminApiError, redact } from "../client/errors";
 import {
   applyObject,
@@ -17,7 +18,6 @@ import {
 } from "../client/object-sync";
 import { type GatewayRequest, type GatewayTarget, type ObjectRequest, REQUEST_ENV } from "../model/gateway-request";
 import type { HookAction } from "./hook-actions";
-import { HookError } from "./hook-error";
 import { clientForTarget, readAdminKey } from "./target-client";
 import { readHookRequest } from "./read-request";
 
@@ -151,7 +151,7 @@ async function healthGate(request: ObjectRequest, client: AdminClient, io: HookI
   const where = `(construct ${request.construct_path})`;
   const serviceId = serviceIdOf(request.path);
   if (serviceId === undefined) {
-    throw new HookError(`health_check is only allowed on service objects, not on PUT ${request.path} ${where}`);
+    throw new BluegreenError(`health_check is only allowed on service objects, not on PUT ${request.path} ${where}`);
   }
   // loaded only when a health check is declared: hooks without one keep their import graph (cold start is benchmarked)
   const { describeProbe, describeUnchangedService, HealthPlanError, planHealthCheck, probeNodes } = await import(
@@ -162,7 +162,7 @@ async function healthGate(request: ObjectRequest, client: AdminClient, io: HookI
     plan = planHealthCheck(check, request.body, request.gateway.flavor, serviceId);
   } catch (error) {
     if (!(error instanceof HealthPlanError)) throw error;
-    throw new HookError(`health check: ${error.message}; the service was not changed ${where}`);
+    throw new BluegreenError(`health check: ${error.message}; the service was not changed ${where}`);
   }
   const get = `GET ${check.path}`;
   if (plan.probes.length === 0) {
@@ -217,7 +217,7 @@ function retryReporter(io: HookIo): (e: RetryEvent) => void {
 function checkActionMatchesKind(action: HookAction, request: GatewayRequest): void {
   // a teardown deletes everything of its owner: it runs only as itself, and only a teardown runs as one
   if ((request.kind === "teardown") !== (action === "teardown")) {
-    throw new HookError(
+    throw new BluegreenError(
       request.kind === "teardown"
         ? `'hook ${action}' got the teardown request of ${request.construct_path}, which only 'hook teardown' runs (at destroy)`
         : `'hook teardown' needs a teardown request but ${REQUEST_ENV} holds ${request.kind === "sweep" ? "a sweep" : "an object"} ` +
@@ -225,19 +225,11 @@ function checkActionMatchesKind(action: HookAction, request: GatewayRequest): vo
     );
   }
   if (action === "sweep" && request.kind === "object") {
-    throw new HookError(
+    throw new BluegreenError(
       `'hook sweep' needs a sweep request but ${REQUEST_ENV} holds an object request for ${request.path} ` +
         `(construct ${request.construct_path}); use 'hook apply' or 'hook destroy'`,
     );
   }
-}
-
-/** The admin key from the variable the request names; a missing variable is an error, an empty one sends no key. */
-
-function messageOf(error: unknown): string {
-  if (error instanceof AdminApiError || error instanceof HookError) return error.message;
-  if (error instanceof Error) return `unexpected error: ${error.message}`;
-  return `unexpected error: ${String(error)}`;
 }
 
 function processIo(): HookIo {

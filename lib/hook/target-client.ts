@@ -5,7 +5,7 @@
  */
 import { AdminClient, type RetryEvent } from "../client/admin-client";
 import type { GatewayTarget } from "../model/gateway-request";
-import { HookError } from "./hook-error";
+import { BluegreenError } from "../bluegreen-error";
 import { resolveProjectFile } from "./project-root";
 
 /**
@@ -16,7 +16,7 @@ export function readAdminKey(gateway: GatewayTarget, env: NodeJS.ProcessEnv, pur
   const name = gateway.admin_key_env;
   const key = env[name];
   if (key === undefined) {
-    throw new HookError(`the admin key is missing: set the ${name} environment variable before running ${purpose}`);
+    throw new BluegreenError(`the admin key is missing: set the ${name} environment variable before running ${purpose}`);
   }
   return key;
 }
