@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { messageOf } from "../bluegreen-error";
 import { redact } from "../client/errors";
+import { type CommandIo, processIo } from "../deploy/command-io";
 import { checkStack, type StackReport } from "../drift/check-stack";
 import { formatStackReport, reportJson, statusOf } from "../drift/format-report";
 import { findStackFiles, readStack, stackFileOf, type SynthesizedStack } from "../drift/read-stack";
@@ -37,16 +38,8 @@ unreachable gateway, bad option)
 
 const PREFIX = "bluegreen drift:";
 
-/** Where the command reads from and writes to; defaults to the process. */
-export interface DriftIo {
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-  readonly stdout: (line: string) => void;
-  readonly stderr: (line: string) => void;
-}
-
 /** Runs `bluegreen drift` with `args` (after `drift`); resolves to the exit code (0, 1 or 2). Never throws. */
-export async function runDriftCommand(args: readonly string[], io: DriftIo = processIo()): Promise<number> {
+export async function runDriftCommand(args: readonly string[], io: CommandIo = processIo()): Promise<number> {
   let values: { stack?: string[]; json?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -106,13 +99,4 @@ export async function runDriftCommand(args: readonly string[], io: DriftIo = pro
 function adminKeysOf(stacks: readonly SynthesizedStack[], env: NodeJS.ProcessEnv): string[] {
   const names = new Set(stacks.flatMap((s) => [...s.objects, ...s.sweeps].map((r) => r.request.gateway.admin_key_env)));
   return [...names].map((name) => env[name]).filter((key): key is string => typeof key === "string" && key.length > 0);
-}
-
-function processIo(): DriftIo {
-  return {
-    env: process.env,
-    cwd: process.cwd(),
-    stdout: (line) => process.stdout.write(line.endsWith("\n") ? line : `${line}\n`),
-    stderr: (line) => process.stderr.write(line.endsWith("\n") ? line : `${line}\n`),
-  };
 }

@@ -8,7 +8,7 @@ import { checkObject, type FieldDifference, findExtraObjects } from "../client/d
 import { ownerOf } from "../client/object-sync";
 import type { AdminResource } from "../model/admin-paths";
 import type { GatewayTarget } from "../model/gateway-request";
-import { clientForTarget, readAdminKey } from "../hook/target-client";
+import { clientForTarget, readAdminKey } from "../deploy/target-client";
 import type { SkippedResource, SynthesizedStack } from "./read-stack";
 
 /** Where the declared object comes from, for every finding. */

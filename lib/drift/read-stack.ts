@@ -14,7 +14,7 @@ import {
   type ObjectRequest,
   type SweepRequest,
 } from "../model/gateway-request";
-import { findProjectRoot } from "../hook/project-root";
+import { findProjectRoot } from "../deploy/project-root";
 import { BluegreenError } from "../bluegreen-error";
 
 /** The file cdktf writes per stack (JSON output, the default). */

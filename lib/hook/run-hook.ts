@@ -18,23 +18,16 @@ import {
 } from "../client/object-sync";
 import { type GatewayRequest, type GatewayTarget, type ObjectRequest, REQUEST_ENV } from "../model/gateway-request";
 import type { HookAction } from "./hook-actions";
-import { clientForTarget, readAdminKey } from "./target-client";
+import { type CommandIo, processIo } from "../deploy/command-io";
+import { clientForTarget, readAdminKey } from "../deploy/target-client";
 import { readHookRequest } from "./read-request";
 
 export { HOOK_ACTIONS, type HookAction } from "./hook-actions";
 
-/** Where the hook reads from and writes to; defaults to the process. */
-export interface HookIo {
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-  readonly stdout: (line: string) => void;
-  readonly stderr: (line: string) => void;
-}
-
 const PREFIX = "bluegreen:";
 
 /** Runs one hook action; resolves to the exit code (0 success, 1 failure). Never throws. */
-export async function runHook(action: HookAction, io: HookIo = processIo()): Promise<number> {
+export async function runHook(action: HookAction, io: CommandIo = processIo()): Promise<number> {
   let adminKey: string | undefined;
   let client: AdminClient | undefined;
   try {
@@ -146,7 +139,7 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
  * one line per failed node plus a summary saying what the service on the gateway still points at. Resolves to false
  * (write nothing) when a node failed.
  */
-async function healthGate(request: ObjectRequest, client: AdminClient, io: HookIo): Promise<boolean> {
+async function healthGate(request: ObjectRequest, client: AdminClient, io: CommandIo): Promise<boolean> {
   const check = request.health_check!;
   const where = `(construct ${request.construct_path})`;
   const serviceId = serviceIdOf(request.path);
@@ -202,7 +195,7 @@ async function healthGate(request: ObjectRequest, client: AdminClient, io: HookI
 const RETRY_LINES_SHOWN = 3;
 
 /** Prints the first few retries of a hook run, then one line saying the rest are not shown. */
-function retryReporter(io: HookIo): (e: RetryEvent) => void {
+function retryReporter(io: CommandIo): (e: RetryEvent) => void {
   let shown = 0;
   return (e) => {
     shown++;
@@ -230,13 +223,4 @@ function checkActionMatchesKind(action: HookAction, request: GatewayRequest): vo
         `(construct ${request.construct_path}); use 'hook apply' or 'hook destroy'`,
     );
   }
-}
-
-function processIo(): HookIo {
-  return {
-    env: process.env,
-    cwd: process.cwd(),
-    stdout: (line) => process.stdout.write(`${line}\n`),
-    stderr: (line) => process.stderr.write(`${line}\n`),
-  };
 }
