@@ -5,6 +5,7 @@
  * malformed request crash the process.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AdminResource } from "../model/admin-paths";
 import type { Flavor } from "../model/gateway-request";
 import { checkObject } from "../schemas/check-object";
 import { MAX_BODY_BYTES, keysEqual, presentedKey, readBody, sendError, sendJson } from "./admin-http";
@@ -12,7 +13,7 @@ import { filterList } from "./admin-list";
 import type { AdminFaults } from "./faults";
 import type { StoredObject } from "./config-snapshot";
 import { isPlainObject } from "./deep-merge";
-import { GatewayStore, idOf, type DeleteOutcome, type Kind, type StoreEntry, type WriteOutcome } from "./store";
+import { GatewayStore, idOf, SINGULAR, type DeleteOutcome, type StoreEntry, type WriteOutcome } from "./store";
 
 export interface AdminApiOptions {
   readonly store: GatewayStore;
@@ -29,12 +30,11 @@ export interface AdminApiOptions {
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const BASE = "/apisix/admin";
-const SINGULAR: Record<Kind, string> = { routes: "route", services: "service", upstreams: "upstream" };
 const ALLOWED_METHODS = "GET, PUT, POST, PATCH, DELETE";
 
 /** Which stored object(s) a URL addresses. */
 interface Target {
-  kind: Kind;
+  kind: AdminResource;
   /** Store key of the addressed object, when the URL names one. */
   key?: string;
   /** Key prefix for EE service-scoped upstreams (`${serviceId}/`), "" otherwise. */
@@ -255,7 +255,7 @@ function nestingLimitExceededAt(text: string): number | undefined {
 }
 
 /** The object's own id in a body: `id`, or on API7 EE also `route_id` (routes) / `service_id` (services). */
-function bodyId(flavor: Flavor, kind: Kind, body: Record<string, unknown>): unknown {
+function bodyId(flavor: Flavor, kind: AdminResource, body: Record<string, unknown>): unknown {
   if (body.id !== undefined) return body.id;
   if (flavor === "api7-ee" && kind === "routes") return body.route_id;
   if (flavor === "api7-ee" && kind === "services") return body.service_id;
@@ -295,7 +295,7 @@ async function write(
   return sendWrite(options, res, method, target.kind, await store.put(target.kind, target.prefix + id, body));
 }
 
-function keyPath(kind: Kind, key: string): string {
+function keyPath(kind: AdminResource, key: string): string {
   const slash = key.indexOf("/");
   if (slash !== -1) return `/apisix/services/${key.slice(0, slash)}/upstreams/${key.slice(slash + 1)}`;
   return `/apisix/${kind}/${key}`;
@@ -306,14 +306,14 @@ function sendNotFound(options: AdminApiOptions, res: ServerResponse): void {
   else sendJson(res, 404, { message: "Key not found" });
 }
 
-function sendWrite(options: AdminApiOptions, res: ServerResponse, method: string, kind: Kind, out: WriteOutcome): void {
+function sendWrite(options: AdminApiOptions, res: ServerResponse, method: string, kind: AdminResource, out: WriteOutcome): void {
   if (!out.ok) return out.notFound ? sendNotFound(options, res) : sendError(res, out.status, out.error_msg);
   const status = method === "POST" || (method === "PUT" && out.created) ? 201 : 200;
   if (options.flavor === "api7-ee") return sendJson(res, status, { value: out.entry.value });
   return sendJson(res, status, { key: keyPath(kind, out.key), value: out.entry.value });
 }
 
-function sendOne(options: AdminApiOptions, res: ServerResponse, kind: Kind, key: string): void {
+function sendOne(options: AdminApiOptions, res: ServerResponse, kind: AdminResource, key: string): void {
   const entry = options.store.get(kind, key);
   if (!entry) return sendNotFound(options, res);
   if (options.flavor === "api7-ee") return sendJson(res, 200, { value: entry.value });

@@ -39,5 +39,5 @@ export { prometheusPluginSchema } from "./prometheus";
 export type { PrometheusPlugin } from "./prometheus";
 export { checkPlugins, checkTrafficSplit, checkPrometheusPlugin, checkVars } from "./check-plugins";
 export { checkObject } from "./check-object";
-export type { CheckResult, ResourceKind } from "./check-object";
+export type { CheckResult } from "./check-object";
 export type { Flavor } from "../model/gateway-request";
