@@ -11,9 +11,9 @@ import { checkObject } from "../schemas/check-object";
 import { MAX_BODY_BYTES, keysEqual, presentedKey, readBody, sendError, sendJson } from "./admin-http";
 import { filterList } from "./admin-list";
 import type { AdminFaults } from "./faults";
-import type { StoredObject } from "./config-snapshot";
+import type { ConfigObject } from "./config-snapshot";
 import { isPlainObject } from "./deep-merge";
-import { GatewayStore, idOf, SINGULAR, type DeleteOutcome, type StoreEntry, type WriteOutcome } from "./store";
+import { GatewayStore, idOf, SINGULAR, type RemoveOutcome, type StoreEntry, type WriteOutcome } from "./store";
 
 export interface AdminApiOptions {
   readonly store: GatewayStore;
@@ -349,13 +349,13 @@ function withDefaultUpstream(store: GatewayStore, serviceId: string, items: Arra
   const service = store.get("services", serviceId);
   const inline = service?.value.upstream;
   if (!service || !isPlainObject(inline)) return items;
-  const value = { ...inline, id: serviceId } as StoredObject;
+  const value = { ...inline, id: serviceId } as ConfigObject;
   return [[`${serviceId}/${serviceId}`, { value, createdIndex: service.createdIndex, modifiedIndex: service.modifiedIndex }], ...items];
 }
 
 async function remove(options: AdminApiOptions, res: ServerResponse, target: Target, force: boolean): Promise<void> {
   if (target.key === undefined) return sendError(res, 400, `missing ${SINGULAR[target.kind]} id`);
-  const out: DeleteOutcome = await options.store.remove(target.kind, target.key, force);
+  const out: RemoveOutcome = await options.store.remove(target.kind, target.key, force);
   if (!out.ok) return out.notFound ? sendNotFound(options, res) : sendError(res, out.status, out.error_msg);
   return sendJson(res, 200, { deleted: "1", key: keyPath(target.kind, target.key) });
 }

@@ -5,12 +5,12 @@
  */
 import type { AdminResource } from "../model/admin-paths";
 import type { Flavor } from "../model/gateway-request";
-import type { StoredObject } from "./config-snapshot";
+import type { ConfigObject } from "./config-snapshot";
 import { isPlainObject } from "./deep-merge";
 
 /** Read access to stored values by kind and key. */
 export interface ValueLookup {
-  values(kind: AdminResource): Iterable<[string, StoredObject]>;
+  values(kind: AdminResource): Iterable<[string, ConfigObject]>;
   has(kind: AdminResource, key: string): boolean;
 }
 
@@ -61,7 +61,7 @@ export function trafficSplitUpstreamIds(value: Record<string, unknown>): string[
   return ids;
 }
 
-function sortedValues(lookup: ValueLookup, kind: AdminResource): [string, StoredObject][] {
+function sortedValues(lookup: ValueLookup, kind: AdminResource): [string, ConfigObject][] {
   return [...lookup.values(kind)];
 }
 

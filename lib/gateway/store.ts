@@ -7,14 +7,14 @@
 import type { AdminResource } from "../model/admin-paths";
 import type { Flavor } from "../model/gateway-request";
 import { checkObject } from "../schemas/check-object";
-import type { ConfigSource, GatewayConfig, StoredObject } from "./config-snapshot";
+import type { ConfigSource, GatewayConfig, ConfigObject } from "./config-snapshot";
 import { deepFreeze, deepMerge, isPlainObject, ownRecord, patchSubPath } from "./deep-merge";
 import { checkDeleteReferences, checkWriteReferences } from "./references";
 
 
 /** One stored object with its etcd-style indexes. */
 export interface StoreEntry {
-  readonly value: StoredObject;
+  readonly value: ConfigObject;
   readonly createdIndex: number;
   readonly modifiedIndex: number;
 }
@@ -36,8 +36,8 @@ export type WriteOutcome =
   | { ok: true; key: string; entry: StoreEntry; created: boolean }
   | { ok: false; status: number; error_msg: string; notFound?: boolean };
 
-/** Result of a delete. */
-export type DeleteOutcome = { ok: true; key: string } | { ok: false; status: number; error_msg: string; notFound?: boolean };
+/** Result of `remove` (an Admin API DELETE): the removed key, or an HTTP status with an error message. */
+export type RemoveOutcome = { ok: true; key: string } | { ok: false; status: number; error_msg: string; notFound?: boolean };
 
 export interface StoreOptions {
   readonly flavor: Flavor;
@@ -140,8 +140,8 @@ export class GatewayStore implements ConfigSource {
   }
 
   /** DELETE: refuses a referenced service or upstream unless `force`; on API7 EE a service takes its children along. */
-  remove(kind: AdminResource, key: string, force = false): Promise<DeleteOutcome> {
-    return this.serialise(async (): Promise<DeleteOutcome> => {
+  remove(kind: AdminResource, key: string, force = false): Promise<RemoveOutcome> {
+    return this.serialise(async (): Promise<RemoveOutcome> => {
       if (!this.maps[kind].has(key)) return { ok: false, status: 404, error_msg: "Key not found", notFound: true };
       const changes: Change[] = [{ kind, key, entry: undefined }];
       if (this.flavor === "api7-ee") {
@@ -169,7 +169,7 @@ export class GatewayStore implements ConfigSource {
   private mergePatch(
     kind: AdminResource,
     key: string,
-    old: StoredObject,
+    old: ConfigObject,
     patch: unknown,
     subPath: readonly string[],
   ): { ok: true; value: Record<string, unknown> } | { ok: false; status: number; error_msg: string } {
@@ -204,7 +204,7 @@ export class GatewayStore implements ConfigSource {
       id: idOf(key),
       create_time: typeof old?.value.create_time === "number" ? old.value.create_time : now,
       update_time: now,
-    }) as StoredObject;
+    }) as ConfigObject;
     const entry: StoreEntry = deepFreeze({ value, createdIndex: old?.createdIndex ?? revision, modifiedIndex: revision });
     const failure = await this.commit([{ kind, key, entry }]);
     return failure ?? { ok: true, key, entry, created: old === undefined };
@@ -249,7 +249,7 @@ export class GatewayStore implements ConfigSource {
       values: (kind: AdminResource) =>
         [...maps[kind].entries()]
           .sort((a, b) => a[1].createdIndex - b[1].createdIndex)
-          .map(([k, e]) => [k, e.value] as [string, StoredObject]),
+          .map(([k, e]) => [k, e.value] as [string, ConfigObject]),
     };
   }
 
