@@ -4,7 +4,7 @@
  */
 import type { AdminClient, RetryEvent } from "../client/admin-client";
 import { messageOf } from "../bluegreen-error";
-import { checkObject, type FieldDifference, findExtraObjects } from "../client/drift";
+import { checkObjectDrift, type FieldDifference, findExtraObjects } from "../client/drift";
 import { ownerOf } from "../client/object-sync";
 import type { AdminResource } from "../model/admin-paths";
 import type { GatewayTarget } from "../model/gateway-request";
@@ -100,7 +100,7 @@ export async function checkStack(stack: SynthesizedStack, options: CheckOptions)
     await forEachLimited(stack.objects.length, options.concurrency ?? 8, async (i) => {
       const { address, request } = stack.objects[i];
       const source = { address, constructPath: request.construct_path, path: request.path };
-      const drift = await checkObject(clientFor(request.gateway, request.construct_path), {
+      const drift = await checkObjectDrift(clientFor(request.gateway, request.construct_path), {
         path: request.path,
         body: request.body,
         constructPath: request.construct_path,

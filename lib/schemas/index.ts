@@ -33,7 +33,7 @@ export { serviceSchema } from "./service";
 export type { Service } from "./service";
 export { eeRouteSchema, eeServiceSchema, eePathSchema } from "./ee";
 export type { EeRoute, EeService } from "./ee";
-export { formatZodIssue, formatZodError, formatPath, jsonTypeName } from "./format-issue";
+export { formatZodIssue, formatZodError, apisixPathPrefix, jsonTypeName } from "./format-issue";
 export { checkUpstreamConf } from "./upstream-check";
 export { prometheusPluginSchema } from "./prometheus";
 export type { PrometheusPlugin } from "./prometheus";
