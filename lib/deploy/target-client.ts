@@ -3,7 +3,8 @@
  * key from the variable the target names, and build an `AdminClient` configured from the target (TLS, timeouts,
  * retry budget; a relative `tls_ca_file` resolved against the project).
  */
-import { AdminClient, type RetryEvent } from "../client/admin-client";
+import { AdminClient } from "../client/admin-client";
+import type { RetryEvent } from "../client/transport";
 import type { GatewayTarget } from "../model/gateway-request";
 import { BluegreenError } from "../bluegreen-error";
 import { resolveProjectFile } from "./project-root";

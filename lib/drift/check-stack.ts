@@ -2,7 +2,8 @@
  * Checks one synthesized stack against its gateway(s): every declared object (changed / missing / unmanaged) and,
  * per connection, the undeclared objects carrying its owner label (extra). Read-only.
  */
-import type { AdminClient, RetryEvent } from "../client/admin-client";
+import type { AdminClient } from "../client/admin-client";
+import type { RetryEvent } from "../client/transport";
 import { messageOf } from "../bluegreen-error";
 import { checkObjectDrift, type FieldDifference, findExtraObjects } from "../client/drift";
 import { ownerOf } from "../client/object-sync";

@@ -3,7 +3,8 @@
  * owner's undeclared objects) or `teardown` (at destroy: delete every object of an owner). Prints one line per action
  * to stdout, errors to stderr, returns the exit code. Never prints the admin key.
  */
-import type { AdminClient, RetryEvent } from "../client/admin-client";
+import type { AdminClient } from "../client/admin-client";
+import type { RetryEvent } from "../client/transport";
 import { BluegreenError, messageOf } from "../bluegreen-error";
 import { AdminApiError, redact } from "../client/errors";
 import {
