@@ -6,10 +6,10 @@
  * Exit code 0 in sync, 2 drift found (like `terraform plan -detailed-exitcode`), 1 error (including a usage
  * error, so that a typo is never mistaken for drift). Never prints the admin key.
  */
-import { parseArgs } from "node:util";
 import { messageOf } from "../bluegreen-error";
 import { redact } from "../client/errors";
 import { type CommandIo, processIo } from "../deploy/command-io";
+import { parseFlags } from "./parse-flags";
 import { checkStack, type StackReport } from "../drift/check-stack";
 import { formatStackReport, reportJson, statusOf } from "../drift/format-report";
 import { findStackFiles, readStack, stackFileOf, type SynthesizedStack } from "../drift/read-stack";
@@ -42,16 +42,11 @@ const PREFIX = "bluegreen drift:";
 export async function runDriftCommand(args: readonly string[], io: CommandIo = processIo()): Promise<number> {
   let values: { stack?: string[]; json?: boolean; help?: boolean };
   try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: "string", multiple: true },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    values = parseFlags(args, {
+      stack: { type: "string", multiple: true },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    });
   } catch (error) {
     io.stderr(`${PREFIX} ${(error as Error).message}\n\n${USAGE}`);
     return 1;
