@@ -3,11 +3,29 @@ export * from "./constructs";
 export { startGateway } from "./gateway";
 export type { GatewayOptions, RunningGateway } from "./gateway";
 export { AdminClient } from "./client/admin-client";
-export type { AdminClientOptions, AdminTlsOptions } from "./client/admin-client";
+export type { AdminClientOptions, ListedObject, PutResult } from "./client/admin-client";
+export type { StoredObject } from "./client/envelopes";
+export type { AdminTlsOptions, RequestContext, RetryEvent, TransportOptions } from "./client/transport";
+export type { AdminResource } from "./model/admin-paths";
+export { BluegreenError } from "./bluegreen-error";
 export { AdminApiError } from "./client/errors";
+export type { AdminApiErrorDetails, AdminApiErrorKind } from "./client/errors";
 export { applyObject, deleteObject, sweep } from "./client/object-sync";
+export type {
+  ApplyObjectRequest,
+  ApplyObjectResult,
+  DeleteObjectRequest,
+  DeleteObjectResult,
+  DeleteOutcome,
+  HeldService,
+  ServiceHolder,
+  SweepObjectsRequest,
+  SweepResult,
+  SweptObject,
+} from "./client/object-sync";
 export { buildServiceRequests, buildRouteRequest, colorWeights } from "./model/blue-green";
 export type { Color, AdminRequest, ServiceSpec, RouteSpec, UpstreamSpec, PreviewSpec, GatewayScope } from "./model/blue-green";
 export { gatewayRequestSchema, MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "./model/gateway-request";
 export type { Flavor, GatewayRequest, ObjectRequest, SweepRequest, TeardownRequest } from "./model/gateway-request";
 export { checkObject, routeSchema, serviceSchema, upstreamSchema, trafficSplitSchema, eeRouteSchema, eeServiceSchema } from "./schemas";
+export type { CheckResult } from "./schemas";

@@ -6,11 +6,11 @@
  * Exit code 0 in sync, 2 drift found (like `terraform plan -detailed-exitcode`), 1 error (including a usage
  * error, so that a typo is never mistaken for drift). Never prints the admin key.
  */
-import { parseArgs } from "node:util";
+import { messageOf } from "../bluegreen-error";
 import { redact } from "../client/errors";
+import { type CommandIo, processIo } from "../deploy/command-io";
+import { parseFlags } from "./parse-flags";
 import { checkStack, type StackReport } from "../drift/check-stack";
-import { DriftError } from "../drift/drift-error";
-import { HookError } from "../hook/hook-error";
 import { formatStackReport, reportJson, statusOf } from "../drift/format-report";
 import { findStackFiles, readStack, stackFileOf, type SynthesizedStack } from "../drift/read-stack";
 
@@ -38,28 +38,15 @@ unreachable gateway, bad option)
 
 const PREFIX = "bluegreen drift:";
 
-/** Where the command reads from and writes to; defaults to the process. */
-export interface DriftIo {
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-  readonly stdout: (line: string) => void;
-  readonly stderr: (line: string) => void;
-}
-
 /** Runs `bluegreen drift` with `args` (after `drift`); resolves to the exit code (0, 1 or 2). Never throws. */
-export async function runDriftCommand(args: readonly string[], io: DriftIo = processIo()): Promise<number> {
+export async function runDriftCommand(args: readonly string[], io: CommandIo = processIo()): Promise<number> {
   let values: { stack?: string[]; json?: boolean; help?: boolean };
   try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: "string", multiple: true },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    values = parseFlags(args, {
+      stack: { type: "string", multiple: true },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    });
   } catch (error) {
     io.stderr(`${PREFIX} ${(error as Error).message}\n\n${USAGE}`);
     return 1;
@@ -74,7 +61,7 @@ export async function runDriftCommand(args: readonly string[], io: DriftIo = pro
     const files = values.stack?.length ? values.stack.map((dir) => stackFileOf(dir, io.cwd)) : findStackFiles(io.cwd);
     stacks = [...new Set(files)].map(readStack);
   } catch (error) {
-    io.stderr(`${PREFIX} ${error instanceof DriftError || error instanceof HookError ? error.message : `unexpected error: ${String(error)}`}`);
+    io.stderr(`${PREFIX} ${messageOf(error)}`);
     return 1;
   }
 
@@ -107,13 +94,4 @@ export async function runDriftCommand(args: readonly string[], io: DriftIo = pro
 function adminKeysOf(stacks: readonly SynthesizedStack[], env: NodeJS.ProcessEnv): string[] {
   const names = new Set(stacks.flatMap((s) => [...s.objects, ...s.sweeps].map((r) => r.request.gateway.admin_key_env)));
   return [...names].map((name) => env[name]).filter((key): key is string => typeof key === "string" && key.length > 0);
-}
-
-function processIo(): DriftIo {
-  return {
-    env: process.env,
-    cwd: process.cwd(),
-    stdout: (line) => process.stdout.write(line.endsWith("\n") ? line : `${line}\n`),
-    stderr: (line) => process.stderr.write(line.endsWith("\n") ? line : `${line}\n`),
-  };
 }

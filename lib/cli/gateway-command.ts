@@ -4,9 +4,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { isLoopbackHost, startGateway, type GatewayOptions } from "../gateway/gateway";
 import { DEFAULT_ADMIN_KEY_ENV, type Flavor } from "../model/gateway-request";
+import { parseFlags } from "./parse-flags";
 
 /**
  * Environment variable read for the admin key when neither `--admin-key-file` nor `--admin-key` is given: the one
@@ -81,23 +81,18 @@ function readKeyFile(file: string): string {
 function parse(args: readonly string[], env: NodeJS.ProcessEnv): Parsed {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "admin-port": { type: "string" },
-        "proxy-port": { type: "string" },
-        "metrics-port": { type: "string" },
-        host: { type: "string" },
-        "admin-key": { type: "string" },
-        "admin-key-file": { type: "string" },
-        flavor: { type: "string" },
-        "state-file": { type: "string" },
-        verbose: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    values = parseFlags(args, {
+      "admin-port": { type: "string" },
+      "proxy-port": { type: "string" },
+      "metrics-port": { type: "string" },
+      host: { type: "string" },
+      "admin-key": { type: "string" },
+      "admin-key-file": { type: "string" },
+      flavor: { type: "string" },
+      "state-file": { type: "string" },
+      verbose: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -2,22 +2,17 @@
  * A small, Terraform-free client for the APISIX / API7 Enterprise Admin API.
  *
  * - Speaks both envelope flavours and hands back plain stored objects.
- * - Retries connection errors, timeouts, 5xx and 429 with exponential backoff and jitter until the retry budget is
- *   spent; never retries other 4xx. One budget serves every request of a client (a hook run, a sweep, a drift
- *   check): it bounds the time spent in failed attempts and the backoff between them.
+ * - Sends through its transport (lib/client/transport.ts), which retries connection errors, timeouts, 5xx and 429
+ *   with exponential backoff and jitter until the retry budget is spent; never retries other 4xx. One budget serves
+ *   every request of a client (a hook run, a sweep, a drift check): it bounds the time spent in failed attempts and
+ *   the backoff between them.
  * - Bounds every attempt with a per-request timeout, so a hanging gateway cannot hang `cdktf deploy`.
  * - Never puts the admin key in a message (it is redacted even if the gateway echoes it back).
  *
  * Used by the hook today and meant to be reused by a native Terraform provider later.
  */
-import type { Dispatcher } from "undici";
 import type { z } from "zod";
-import {
-  DEFAULT_ADMIN_KEY_ENV,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  DEFAULT_RETRY_BUDGET_MS,
-  type Flavor,
-} from "../model/gateway-request";
+import { DEFAULT_ADMIN_KEY_ENV, type Flavor } from "../model/gateway-request";
 import {
   apisixListSchema,
   apisixSingleSchema,
@@ -25,76 +20,26 @@ import {
   eeListSchema,
   eeSingleSchema,
   errorBodySchema,
-  errorMessageOf,
+  snippet,
   type StoredObject,
 } from "./envelopes";
-import { AdminApiError, constructSuffix, redact } from "./errors";
+import { AdminApiError, constructSuffix } from "./errors";
 import { type AdminResource, GATEWAY_GROUP_PARAM, objectPath, withQueryParam } from "../model/admin-paths";
-import { loadUndici } from "./undici-lite";
+import { AdminTransport, type RawResponse, type RequestContext, type TransportOptions } from "./transport";
 
 export type { StoredObject } from "./envelopes";
 
-
-const BACKOFF_BASE_MS = 100;
-const BACKOFF_CAP_MS = 2_000;
 const EE_PAGE_SIZE = 500;
 /** Pages read before a list is given up as never-ending (500 000 objects at the full page size). */
 const EE_MAX_PAGES = 1_000;
 
-/** TLS settings for an `https://` admin URL. */
-export interface AdminTlsOptions {
-  /** Like `curl -k`: accept any certificate. */
-  readonly insecureSkipVerify?: boolean;
-  /** Absolute path of a PEM file with the CA that signed the gateway's certificate. */
-  readonly caFile?: string;
-}
-
-/** Everything `AdminClient` needs. */
-export interface AdminClientOptions {
-  /** Base URL of the Admin API, e.g. `http://127.0.0.1:9180`. */
-  readonly adminUrl: string;
+/** Everything `AdminClient` needs: the transport's settings, plus the flavour the Admin API speaks. */
+export interface AdminClientOptions extends TransportOptions {
   readonly flavor: Flavor;
   /** API7 EE: added as `?gateway_group_id=` to every path that lacks it. */
   readonly gatewayGroupId?: string;
-  /** Sent as `X-API-KEY`; an empty string sends no key. Never appears in messages. */
-  readonly adminKey: string;
   /** Name of the environment variable the key came from, for messages. Default `GATEWAY_ADMIN_KEY`. */
   readonly adminKeyEnv?: string;
-  readonly tls?: AdminTlsOptions;
-  /** Per-attempt timeout (connect + headers + body). Default 10 000. */
-  readonly requestTimeoutMs?: number;
-  /**
-   * Total time this client may spend on failing requests (failed attempts and the backoff after them), shared by all
-   * of its requests, before it gives up. Default 30 000; 0 means a single attempt per request.
-   */
-  readonly retryBudgetMs?: number;
-  /** Custom dispatcher (tests, proxies); the client then does not build or close its own. */
-  readonly dispatcher?: Dispatcher;
-  /** Replaces `setTimeout` between retries (tests). */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Replaces `Math.random` for the jitter (tests). */
-  readonly random?: () => number;
-  /** Replaces `Date.now` for measuring failed attempts (tests). */
-  readonly now?: () => number;
-  /** Called before each retry, e.g. to print a warning line. */
-  readonly onRetry?: (event: RetryEvent) => void;
-}
-
-/** Passed to `onRetry`. */
-export interface RetryEvent {
-  readonly method: string;
-  readonly path: string;
-  /** The attempt that just failed (1-based). */
-  readonly attempt: number;
-  /** Why: `503: <error_msg>` or the transport error. Never contains the key. */
-  readonly reason: string;
-  readonly delayMs: number;
-}
-
-/** Per-call context, used in error messages. */
-export interface RequestContext {
-  /** The construct that declared the object. */
-  readonly constructPath?: string;
 }
 
 /** Result of a successful PUT. */
@@ -118,82 +63,21 @@ export interface ListedObject {
   readonly serviceId?: string;
 }
 
-interface RawResponse {
-  readonly status: number;
-  readonly text: string;
-  /** Parsed JSON, or undefined when the body is empty or not JSON. */
-  readonly json: unknown;
-  readonly attempts: number;
-}
-
-type Attempt = { ok: true; status: number; text: string } | { ok: false; error: unknown; timedOut: boolean };
-
-const TLS_ERROR_CODES = new Set([
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "CERT_UNTRUSTED",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-  "ERR_SSL_WRONG_VERSION_NUMBER",
-]);
-
 /** Client for one Admin API endpoint. Call `close()` when done so that keep-alive sockets do not hold the process. */
 export class AdminClient {
   readonly flavor: Flavor;
   readonly gatewayGroupId?: string;
   /** The admin URL as configured (for messages). */
   readonly adminUrl: string;
-  private readonly origin: string;
-  private readonly basePath: string;
-  private readonly adminKey: string;
   private readonly adminKeyEnv: string;
-  private readonly requestTimeoutMs: number;
-  private readonly budget: RetryBudget;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
-  private readonly now: () => number;
-  private readonly onRetry?: (event: RetryEvent) => void;
-  private readonly tls: AdminTlsOptions;
-  private dispatcher?: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  private readonly transport: AdminTransport;
 
   constructor(options: AdminClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.adminUrl);
-    } catch {
-      throw new AdminApiError(
-        `invalid admin URL "${options.adminUrl}": expected something like http://127.0.0.1:9180`,
-        { kind: "config", method: "-", path: "-" },
-      );
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new AdminApiError(`invalid admin URL "${options.adminUrl}": only http:// and https:// are supported`, {
-        kind: "config",
-        method: "-",
-        path: "-",
-      });
-    }
-    this.adminUrl = options.adminUrl.replace(/\/+$/, "");
-    this.origin = url.origin;
-    this.basePath = url.pathname.replace(/\/+$/, "");
+    this.transport = new AdminTransport(options);
+    this.adminUrl = this.transport.adminUrl;
     this.flavor = options.flavor;
     this.gatewayGroupId = options.gatewayGroupId;
-    this.adminKey = options.adminKey;
     this.adminKeyEnv = options.adminKeyEnv ?? DEFAULT_ADMIN_KEY_ENV;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.budget = new RetryBudget(options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS);
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.random = options.random ?? Math.random;
-    this.now = options.now ?? Date.now;
-    this.onRetry = options.onRetry;
-    this.tls = options.tls ?? {};
-    this.dispatcher = options.dispatcher;
-    this.ownsDispatcher = options.dispatcher === undefined;
   }
 
   /** GETs one object; `undefined` when the gateway answers 404. */
@@ -264,9 +148,7 @@ export class AdminClient {
 
   /** Closes the client's own connection pool (not a dispatcher passed in). */
   async close(): Promise<void> {
-    const d = this.dispatcher;
-    this.dispatcher = undefined;
-    if (d && this.ownsDispatcher) await d.close();
+    await this.transport.close();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -359,7 +241,7 @@ export class AdminClient {
     if (result.success) return result.data;
     const envelope = this.flavor === "apisix" ? "APISIX {key, value} / {list} envelope" : "API7 EE {value} / {list} envelope";
     throw new AdminApiError(
-      this.scrub(
+      this.transport.scrub(
         `${method} ${path} returned ${res.status} with an unexpected body (${describeZodError(result.error)}; ` +
           `expected the ${envelope} — is admin_url pointing at the ${this.flavor} Admin API?): ` +
           `${snippet(res.text)}${constructSuffix(context.constructPath)}`,
@@ -370,14 +252,14 @@ export class AdminClient {
 
   /** The error of a final non-2xx answer; `note` goes after the gateway's message (e.g. that the budget is spent). */
   private httpError(method: string, path: string, res: RawResponse, context: RequestContext, note = ""): AdminApiError {
-    const errorMsg = this.gatewayMessage(res);
+    const errorMsg = this.transport.gatewayMessage(res);
     const where = constructSuffix(context.constructPath);
     let message: string;
     if (res.status === 401) {
       const parsed = errorBodySchema.safeParse(res.json);
       const reason = (parsed.success && (parsed.data.description ?? parsed.data.error_msg ?? parsed.data.message)) || "unauthorized";
       message =
-        `the gateway rejected the admin key (401 ${this.scrub(reason)}); check the ${this.adminKeyEnv} environment ` +
+        `the gateway rejected the admin key (401 ${this.transport.scrub(reason)}); check the ${this.adminKeyEnv} environment ` +
         `variable (${method} ${path}${context.constructPath ? ` for ${context.constructPath}` : ""})`;
     } else if (res.status === 403) {
       message =
@@ -387,7 +269,7 @@ export class AdminClient {
       const retried = res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
       message = `${method} ${path} failed with ${res.status}${retried}: ${errorMsg ?? "(no error message)"}${note}${where}`;
     }
-    return new AdminApiError(this.scrub(message), {
+    return new AdminApiError(this.transport.scrub(message), {
       kind: "http",
       method,
       path,
@@ -396,16 +278,6 @@ export class AdminClient {
       constructPath: context.constructPath,
       attempts: res.attempts,
     });
-  }
-
-  private gatewayMessage(res: RawResponse): string | undefined {
-    const fromJson = errorMessageOf(res.json);
-    const msg = fromJson ?? (res.text.trim() ? snippet(res.text) : undefined);
-    return msg === undefined ? undefined : this.scrub(msg);
-  }
-
-  private scrub(text: string): string {
-    return redact(text, this.adminKey);
   }
 
   private resolvePath(path: string): string {
@@ -423,8 +295,8 @@ export class AdminClient {
   }
 
   /**
-   * Sends with retries; returns any non-retryable answer (2xx or 4xx), throws when the client's retry budget cannot
-   * pay for the next backoff. Every failed attempt and every backoff is charged to that one budget.
+   * Sends through the transport (with retries) to the resolved path; a retryable answer left when the retry budget
+   * is spent is thrown as the HTTP error it is.
    */
   private async send(
     method: string,
@@ -433,159 +305,14 @@ export class AdminClient {
     context: RequestContext,
   ): Promise<RawResponse> {
     const path = this.resolvePath(rawPath);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const started = this.now();
-    for (let attempt = 1; ; attempt++) {
-      const attemptStarted = this.now();
-      const result = await this.attempt(method, path, payload);
-      let reason: string;
-      let lastResponse: RawResponse | undefined;
-      if (result.ok) {
-        const response: RawResponse = { status: result.status, text: result.text, json: parseJson(result.text), attempts: attempt };
-        if (!isRetryableStatus(result.status)) return response;
-        lastResponse = response;
-        reason = `${result.status}: ${this.gatewayMessage(response) ?? "(no error message)"}`;
-      } else {
-        if (isTlsError(result.error)) throw this.tlsError(method, path, result.error, context);
-        reason = result.timedOut ? `no answer within ${this.requestTimeoutMs} ms` : this.scrub(describeError(result.error));
-      }
-      this.budget.charge(this.now() - attemptStarted);
-      const delay = this.backoff(attempt);
-      if (!this.budget.allows(delay)) {
-        const spent =
-          `; the retry budget of ${this.budget.totalMs} ms (retryBudgetMs, shared by every request of this run) ` +
-          "is spent";
-        if (lastResponse) throw this.httpError(method, path, lastResponse, context, spent);
-        const cause = result.ok ? undefined : result.error;
-        throw new AdminApiError(
-          `could not reach the gateway at ${this.adminUrl} after ${plural(attempt, "attempt")} in ` +
-            `${((this.now() - started) / 1000).toFixed(1)} s: ${reason}${spent} (${method} ${path}` +
-            `${context.constructPath ? ` for ${context.constructPath}` : ""})`,
-          { kind: "unreachable", method, path, constructPath: context.constructPath, attempts: attempt, cause },
-        );
-      }
-      this.budget.charge(delay);
-      this.onRetry?.({ method, path, attempt, reason, delayMs: delay });
-      await this.sleep(delay);
-    }
-  }
-
-  /** Exponential backoff with "equal jitter": a random delay in [d/2, d], d = 100 ms · 2^(n-1), capped at 2 s. */
-  private backoff(attempt: number): number {
-    const d = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 20));
-    return Math.round(d / 2 + this.random() * (d / 2));
-  }
-
-  private async attempt(method: string, path: string, payload: string | undefined): Promise<Attempt> {
-    const undici = loadUndici();
-    const dispatcher = this.getDispatcher();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error(`no answer within ${this.requestTimeoutMs} ms`));
-    }, this.requestTimeoutMs);
-    try {
-      const headers: Record<string, string> = { accept: "application/json" };
-      if (this.adminKey) headers["x-api-key"] = this.adminKey;
-      if (payload !== undefined) headers["content-type"] = "application/json";
-      const res = await undici.request(dispatcher, {
-        origin: this.origin,
-        path: this.basePath + path,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body: payload,
-        signal: controller.signal,
-      });
-      const text = await res.body.text();
-      return { ok: true, status: res.statusCode, text };
-    } catch (error) {
-      return { ok: false, error, timedOut };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private getDispatcher(): Dispatcher {
-    if (this.dispatcher) return this.dispatcher;
-    const { Agent } = loadUndici();
-    let ca: string | undefined;
-    if (this.tls.caFile) {
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        ca = (require("node:fs") as typeof import("node:fs")).readFileSync(this.tls.caFile, "utf8");
-      } catch (error) {
-        throw new AdminApiError(
-          `cannot read the gateway CA file ${this.tls.caFile} (tls_ca_file): ${describeError(error)}`,
-          { kind: "config", method: "-", path: "-", cause: error },
-        );
-      }
-    }
-    this.dispatcher = new Agent({
-      connect: { rejectUnauthorized: !this.tls.insecureSkipVerify, ...(ca === undefined ? {} : { ca }) },
-      // The hook is short-lived: do not let idle sockets keep the process alive for long.
-      keepAliveTimeout: 1_000,
-    });
-    return this.dispatcher;
-  }
-
-  private tlsError(method: string, path: string, error: unknown, context: RequestContext): AdminApiError {
-    const hint = this.tls.caFile
-      ? `the certificate is not signed by the CA in ${this.tls.caFile} (tls_ca_file)`
-      : "set tls_ca_file to the CA that signed the gateway's certificate, or tls_insecure_skip_verify for testing";
-    return new AdminApiError(
-      `TLS verification of the gateway at ${this.adminUrl} failed: ${this.scrub(describeError(error))}; ${hint} ` +
-        `(${method} ${path}${context.constructPath ? ` for ${context.constructPath}` : ""})`,
-      { kind: "tls", method, path, constructPath: context.constructPath, attempts: 1, cause: error },
-    );
-  }
-}
-
-/**
- * The time one client may spend on failing requests: failed attempts and the backoff sleeps after them, summed over
- * all of its requests. Successful attempts cost nothing.
- */
-export class RetryBudget {
-  private spent = 0;
-
-  constructor(readonly totalMs: number) {}
-
-  /** Time charged so far, in milliseconds. */
-  get spentMs(): number {
-    return this.spent;
-  }
-
-  /** Charges `ms` of failing time (a failed attempt, or a backoff about to be slept). */
-  charge(ms: number): void {
-    this.spent += Math.max(0, ms);
-  }
-
-  /** Whether a backoff of `ms` still fits in the budget. */
-  allows(ms: number): boolean {
-    return this.spent + ms <= this.totalMs;
+    const res = await this.transport.send(method, path, body, context);
+    if (res.budgetSpent !== undefined) throw this.httpError(method, path, res, context, res.budgetSpent);
+    return res;
   }
 }
 
 function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
-}
-
-function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
-}
-
-function isTlsError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && TLS_ERROR_CODES.has(code);
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 /** APISIX answers an empty list as `{"list": {}}` in some versions (Lua empty table); treat it as `[]`. */
@@ -610,29 +337,6 @@ function idOf(resource: AdminResource, value: StoredObject, key?: string): strin
   return "";
 }
 
-/** A short, single-line description of a transport error: message plus code. */
-export function describeError(error: unknown): string {
-  // Duck-typed: errors from another realm (jest's vm, worker threads) are not `instanceof Error`.
-  if (error && typeof error === "object" && typeof (error as { message?: unknown }).message === "string") {
-    const { code, message, name } = error as { code?: unknown; message: string; name?: unknown };
-    const msg = message || String(name ?? "error");
-    return typeof code === "string" && !msg.includes(code) ? `${msg} (${code})` : msg;
-  }
-  return String(error);
-}
-
-function snippet(text: string): string {
-  const flat = text
-    .replace(/<[^>]*>/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
-  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat || "(empty body)";
-}
-
 function describeTotal(total: number | undefined): string {
   return total === undefined ? "no total reported" : `total ${total}`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

@@ -30,7 +30,7 @@ export type ObjectDrift =
   | { readonly status: "changed"; readonly differences: FieldDifference[] };
 
 /** GETs one declared object and compares it with its declared body. */
-export async function checkObject(client: AdminClient, object: DeclaredObject): Promise<ObjectDrift> {
+export async function checkObjectDrift(client: AdminClient, object: DeclaredObject): Promise<ObjectDrift> {
   const live = await client.get(object.path, { constructPath: object.constructPath });
   return classify(object.body, live);
 }

@@ -54,3 +54,12 @@ export function describeZodError(error: z.ZodError): string {
   const where = issue.path.length > 0 ? issue.path.join(".") : "(root)";
   return `${where}: ${issue.message}`;
 }
+
+/** A body for a message: tags stripped, whitespace collapsed, cut at 300 characters; `(empty body)` when empty. */
+export function snippet(text: string): string {
+  const flat = text
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat || "(empty body)";
+}

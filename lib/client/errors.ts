@@ -1,9 +1,10 @@
 /**
- * The one error type of the Admin API client and the operations built on it.
+ * The one error type of the Admin API client and the operations built on it, a `BluegreenError`.
  *
  * Messages are written for someone reading a failed `cdktf deploy` at 2 a.m.: what failed, with which value, what
  * is allowed, and which construct asked for it. They never contain the admin key (the client redacts it).
  */
+import { BluegreenError } from "../bluegreen-error";
 
 /** What went wrong, for callers that branch on it rather than on the message. */
 export type AdminApiErrorKind =
@@ -22,6 +23,7 @@ export type AdminApiErrorKind =
   /** Bad client configuration (CA file unreadable, bad path, ...). */
   | "config";
 
+/** What an `AdminApiError` says besides its message; each field is also a property of the error. */
 export interface AdminApiErrorDetails {
   readonly kind: AdminApiErrorKind;
   /** HTTP method of the failed request, e.g. `PUT`. */
@@ -36,30 +38,20 @@ export interface AdminApiErrorDetails {
   readonly constructPath?: string;
   /** How many HTTP attempts were made. */
   readonly attempts?: number;
-  /** The underlying transport error, if any. */
+  /** The underlying transport error, if any (the error's `cause`). */
   readonly cause?: unknown;
 }
 
-/** Error thrown by `AdminClient` and the object-sync operations. */
-export class AdminApiError extends Error {
-  readonly kind: AdminApiErrorKind;
-  readonly method: string;
-  readonly path: string;
-  readonly status?: number;
-  readonly errorMsg?: string;
-  readonly constructPath?: string;
-  readonly attempts?: number;
+// The details are the error's properties: declared once, above, and merged into the class.
+export interface AdminApiError extends Omit<AdminApiErrorDetails, "cause"> {}
 
+/** Error thrown by `AdminClient` and the object-sync operations. */
+export class AdminApiError extends BluegreenError {
   constructor(message: string, details: AdminApiErrorDetails) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    const { cause, ...properties } = details;
+    super(message, cause === undefined ? undefined : { cause });
     this.name = "AdminApiError";
-    this.kind = details.kind;
-    this.method = details.method;
-    this.path = details.path;
-    this.status = details.status;
-    this.errorMsg = details.errorMsg;
-    this.constructPath = details.constructPath;
-    this.attempts = details.attempts;
+    Object.assign(this, properties);
   }
 }
 

@@ -9,7 +9,8 @@
 import type { Dispatcher } from "undici";
 import { type Color, COLORS, colorsWithTraffic } from "../model/blue-green";
 import type { Flavor, HealthCheck, HealthTarget } from "../model/gateway-request";
-import { describeError } from "./admin-client";
+import { BluegreenError } from "../bluegreen-error";
+import { describeError, withTimeout } from "./transport";
 import { loadUndici } from "./undici-lite";
 
 /** One node to probe, with the color it belongs to. */
@@ -25,7 +26,7 @@ export interface HealthPlan {
 }
 
 /** Thrown when the block and the body do not fit together (a body sends traffic to a color with no declared nodes). */
-export class HealthPlanError extends Error {
+export class HealthPlanError extends BluegreenError {
   constructor(message: string) {
     super(message);
     this.name = "HealthPlanError";
@@ -101,13 +102,7 @@ async function probeOne(
   options: ProbeOptions,
 ): Promise<ProbeResult> {
   const started = Date.now();
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error(`no answer within ${options.timeoutMs} ms`));
-  }, options.timeoutMs);
-  try {
+  const answer = await withTimeout(options.timeoutMs, async (signal) => {
     const res = await undici.request(dispatcher, {
       origin: `${probe.scheme}://${nodeAddress(probe.host, probe.port)}`,
       path: options.path,
@@ -117,20 +112,20 @@ async function probeOne(
         "user-agent": "cdktf-apisix-bluegreen-health-check",
         ...(probe.host_header === undefined ? {} : { host: probe.host_header }),
       },
-      signal: controller.signal,
+      signal,
     });
     // the status is all we need; read (and drop) a bounded amount of the body so the socket closes cleanly
     await res.body.dump({ limit: 65_536 }).catch(() => undefined);
-    const ms = Date.now() - started;
-    if (res.statusCode === options.expectStatus) return { probe, ok: true, status: res.statusCode, ms };
-    return { probe, ok: false, status: res.statusCode, reason: `${res.statusCode} (expected ${options.expectStatus})`, ms };
-  } catch (error) {
-    const ms = Date.now() - started;
-    const reason = timedOut ? `no answer within ${options.timeoutMs} ms` : `no answer: ${describeError(error)}`;
+    return res.statusCode;
+  });
+  const ms = Date.now() - started;
+  if (!answer.ok) {
+    const reason = answer.timedOut ? `no answer within ${options.timeoutMs} ms` : `no answer: ${describeError(answer.error)}`;
     return { probe, ok: false, reason, ms };
-  } finally {
-    clearTimeout(timer);
   }
+  const status = answer.value;
+  if (status === options.expectStatus) return { probe, ok: true, status, ms };
+  return { probe, ok: false, status, reason: `${status} (expected ${options.expectStatus})`, ms };
 }
 
 /** `host:port`, with an IPv6 address in brackets. */

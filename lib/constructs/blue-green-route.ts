@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { invalidProps, notAConstruct } from "../errors";
+import { invalidProps, notAConstruct } from "./errors";
 import { buildRouteRequest, type RouteMatch } from "../model/blue-green";
 import { blueGreenRoutePropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
 import { propProblems } from "./check-props";

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { Annotations, Fn, Token } from "../cdk";
-import { describe, invalidProps, notAConstruct } from "../errors";
+import { describe, invalidProps, notAConstruct } from "./errors";
 import {
   buildServiceRequests,
   type Color,

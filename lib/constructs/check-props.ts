@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import { Token } from "../cdk";
-import { describe } from "../errors";
+import { describe } from "./errors";
 import { checkProps, formatIssues } from "../model/props-schemas";
 
 /** `field must ..., got value` fragments for every problem of `props`; empty when they are valid. */

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { describe } from "../errors";
+import { describe } from "./errors";
 import { objectIdPropSchema } from "../model/props-schemas";
 import { LABEL_VALUE_MAX_LENGTH } from "../schemas/common";
 

@@ -1,6 +1,6 @@
 import { Construct, type IConstruct } from "constructs";
 import { Annotations, Lazy, TerraformStack, Token } from "../cdk";
-import { duplicateObjectId, duplicateOwner, invalidProps, otherStack } from "../errors";
+import { duplicateObjectId, duplicateOwner, invalidProps, otherStack } from "./errors";
 import type { GatewayScope } from "../model/blue-green";
 import type { Flavor, GatewayTarget, SweepRequest } from "../model/gateway-request";
 import { DEFAULT_ADMIN_KEY_ENV } from "../model/gateway-request";

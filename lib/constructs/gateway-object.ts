@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { Fn, TerraformSelf, Token } from "../cdk";
-import { gatewayWouldReject } from "../errors";
+import { gatewayWouldReject } from "./errors";
 import type { AdminRequest, ObjectKind } from "../model/blue-green";
 import { REQUEST_ENV, type HealthCheck, type ObjectRequest } from "../model/gateway-request";
 import { objectRequest, requestSha256 } from "../model/hook-input";

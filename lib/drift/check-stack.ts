@@ -2,15 +2,14 @@
  * Checks one synthesized stack against its gateway(s): every declared object (changed / missing / unmanaged) and,
  * per connection, the undeclared objects carrying its owner label (extra). Read-only.
  */
-import type { AdminClient, RetryEvent } from "../client/admin-client";
-import { AdminApiError } from "../client/errors";
-import { checkObject, type FieldDifference, findExtraObjects } from "../client/drift";
+import type { AdminClient } from "../client/admin-client";
+import type { RetryEvent } from "../client/transport";
+import { messageOf } from "../bluegreen-error";
+import { checkObjectDrift, type FieldDifference, findExtraObjects } from "../client/drift";
 import { ownerOf } from "../client/object-sync";
 import type { AdminResource } from "../model/admin-paths";
 import type { GatewayTarget } from "../model/gateway-request";
-import { HookError } from "../hook/hook-error";
-import { DriftError } from "./drift-error";
-import { clientForTarget, readAdminKey } from "../hook/target-client";
+import { clientForTarget, readAdminKey } from "../deploy/target-client";
 import type { SkippedResource, SynthesizedStack } from "./read-stack";
 
 /** Where the declared object comes from, for every finding. */
@@ -102,7 +101,7 @@ export async function checkStack(stack: SynthesizedStack, options: CheckOptions)
     await forEachLimited(stack.objects.length, options.concurrency ?? 8, async (i) => {
       const { address, request } = stack.objects[i];
       const source = { address, constructPath: request.construct_path, path: request.path };
-      const drift = await checkObject(clientFor(request.gateway, request.construct_path), {
+      const drift = await checkObjectDrift(clientFor(request.gateway, request.construct_path), {
         path: request.path,
         body: request.body,
         constructPath: request.construct_path,
@@ -176,10 +175,4 @@ async function forEachLimited(count: number, limit: number, task: (index: number
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, count)) }, worker));
   if (failure) throw failure.error;
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof AdminApiError || error instanceof DriftError || error instanceof HookError) return error.message;
-  if (error instanceof Error) return `unexpected error: ${error.message}`;
-  return `unexpected error: ${String(error)}`;
 }

@@ -14,8 +14,8 @@ import {
   type ObjectRequest,
   type SweepRequest,
 } from "../model/gateway-request";
-import { findProjectRoot } from "../hook/project-root";
-import { DriftError } from "./drift-error";
+import { findProjectRoot } from "../deploy/project-root";
+import { BluegreenError } from "../bluegreen-error";
 
 /** The file cdktf writes per stack (JSON output, the default). */
 export const STACK_FILE = "cdk.tf.json";
@@ -57,7 +57,7 @@ export function findStackFiles(cwd: string): string[] {
   const root = findProjectRoot(cwd);
   const config = join(root, "cdktf.json");
   if (!existsSync(config)) {
-    throw new DriftError(
+    throw new BluegreenError(
       `no cdktf.json in ${resolve(cwd)} or any parent directory: run bluegreen drift inside a cdktf project ` +
         `(after cdktf synth), or name the synthesized stack with --stack DIR`,
     );
@@ -71,7 +71,7 @@ export function findStackFiles(cwd: string): string[] {
         .filter((file) => existsSync(file))
     : [];
   if (files.length === 0) {
-    throw new DriftError(
+    throw new BluegreenError(
       `no synthesized stack in ${join(relative(resolve(cwd), outDir) || ".", "stacks", "*", STACK_FILE)} ` +
         `(project ${root}): run cdktf synth first, or name the stack with --stack DIR`,
     );
@@ -86,7 +86,7 @@ export function stackFileOf(dirOrFile: string, cwd: string): string {
   const file = isFile ? target : join(target, STACK_FILE);
   if (existsSync(file)) return file;
   const hcl = !isFile && existsSync(join(target, "cdk.tf"));
-  throw new DriftError(
+  throw new BluegreenError(
     hcl
       ? `--stack ${dirOrFile}: the stack was synthesized as HCL (cdk.tf); bluegreen drift reads JSON: run cdktf synth without --hcl`
       : `--stack ${dirOrFile}: no ${STACK_FILE} in ${target}: run cdktf synth first (a stack directory is ` +
@@ -94,16 +94,16 @@ export function stackFileOf(dirOrFile: string, cwd: string): string {
   );
 }
 
-/** Reads one cdk.tf.json and collects its gateway requests; throws `DriftError` naming the resource on bad input. */
+/** Reads one cdk.tf.json and collects its gateway requests; throws `BluegreenError` naming the resource on bad input. */
 export function readStack(file: string): SynthesizedStack {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new DriftError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new BluegreenError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const root = asRecord(json);
-  if (!root) throw new DriftError(`${file} is not a Terraform JSON configuration (expected an object, got ${typeof json})`);
+  if (!root) throw new BluegreenError(`${file} is not a Terraform JSON configuration (expected an object, got ${typeof json})`);
   const name = stackNameOf(root) ?? basename(dirname(file));
   const resources = asRecord(asRecord(root.resource)?.terraform_data) ?? {};
   const objects: Array<StackResource<ObjectRequest>> = [];
@@ -125,7 +125,7 @@ export function readStack(file: string): SynthesizedStack {
         .slice(0, 3)
         .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`)
         .join("; ");
-      throw new DriftError(
+      throw new BluegreenError(
         `${address}${constructPath ? ` (construct ${constructPath})` : ""} in ${file} does not match the hook input ` +
           `schema (${issues}); was the stack synthesized by a different version of cdktf-apisix-bluegreen?`,
       );

@@ -5,14 +5,15 @@
  * malformed request crash the process.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AdminResource } from "../model/admin-paths";
 import type { Flavor } from "../model/gateway-request";
 import { checkObject } from "../schemas/check-object";
-import { MAX_BODY_BYTES, keysEqual, presentedKey, readBody, sendError, sendJson } from "./admin-http";
+import { MAX_BODY_BYTES, keysEqual, presentedKey, readBody, sendAdminError, sendJson } from "./admin-http";
 import { filterList } from "./admin-list";
 import type { AdminFaults } from "./faults";
-import type { StoredObject } from "./config-snapshot";
+import type { ConfigObject } from "./config-snapshot";
 import { isPlainObject } from "./deep-merge";
-import { GatewayStore, idOf, type DeleteOutcome, type Kind, type StoreEntry, type WriteOutcome } from "./store";
+import { GatewayStore, idOf, SINGULAR, type RemoveOutcome, type StoreEntry, type WriteOutcome } from "./store";
 
 export interface AdminApiOptions {
   readonly store: GatewayStore;
@@ -29,12 +30,11 @@ export interface AdminApiOptions {
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const BASE = "/apisix/admin";
-const SINGULAR: Record<Kind, string> = { routes: "route", services: "service", upstreams: "upstream" };
 const ALLOWED_METHODS = "GET, PUT, POST, PATCH, DELETE";
 
 /** Which stored object(s) a URL addresses. */
 interface Target {
-  kind: Kind;
+  kind: AdminResource;
   /** Store key of the addressed object, when the URL names one. */
   key?: string;
   /** Key prefix for EE service-scoped upstreams (`${serviceId}/`), "" otherwise. */
@@ -58,7 +58,7 @@ export function createAdminHandler(options: AdminApiOptions): AdminHandler {
     if (options.faults?.intercept(req, res)) return;
     dispatch(options, req, res).catch((err: unknown) => {
       const msg = err instanceof Error ? err.message : String(err);
-      if (!res.headersSent) sendError(res, 500, `internal error in the embedded gateway: ${msg}`);
+      if (!res.headersSent) sendAdminError(res, 500, `internal error in the embedded gateway: ${msg}`);
       else res.destroy();
     });
   };
@@ -81,7 +81,7 @@ async function dispatch(options: AdminApiOptions, req: IncomingMessage, res: Ser
   const { pathname } = url;
   if (pathname !== BASE && !pathname.startsWith(`${BASE}/`)) {
     req.resume();
-    return sendError(res, 404, `not found: the Admin API lives under ${BASE}`);
+    return sendAdminError(res, 404, `not found: the Admin API lives under ${BASE}`);
   }
   const segments = parseSegments(pathname);
   if (req.method === "HEAD" && segments?.length === 0) {
@@ -97,7 +97,7 @@ async function dispatch(options: AdminApiOptions, req: IncomingMessage, res: Ser
   }
   if (!segments) {
     req.resume();
-    return sendError(res, 400, `invalid URL path ${JSON.stringify(pathname)}: bad percent-encoding`);
+    return sendAdminError(res, 400, `invalid URL path ${JSON.stringify(pathname)}: bad percent-encoding`);
   }
   const resolved = resolveTarget(options.flavor, segments);
   if (!resolved.ok) {
@@ -169,7 +169,7 @@ async function runMethod(
   const method = req.method ?? "GET";
   if (target.subPath.length > 0 && method !== "PATCH") {
     req.resume();
-    return sendError(res, 404, "not found");
+    return sendAdminError(res, 404, "not found");
   }
   switch (method) {
     case "GET":
@@ -187,7 +187,7 @@ async function runMethod(
       return remove(options, res, target, query.get("force") === "true");
     default:
       req.resume();
-      return sendError(
+      return sendAdminError(
         res,
         405,
         `method ${method} is not allowed on the Admin API; use ${ALLOWED_METHODS}`,
@@ -202,7 +202,7 @@ const NO_BODY = Symbol("no body");
 async function readJsonBody(req: IncomingMessage, res: ServerResponse, method: string): Promise<unknown> {
   const read = await readBody(req);
   if (!read.ok) {
-    sendError(
+    sendAdminError(
       res,
       413,
       `request body too large: ${read.tooLarge} bytes exceeds the Admin API limit of ${MAX_BODY_BYTES} bytes (1.5 MiB)`,
@@ -211,7 +211,7 @@ async function readJsonBody(req: IncomingMessage, res: ServerResponse, method: s
     return NO_BODY;
   }
   if (read.text.trim() === "") {
-    sendError(res, 400, method === "PATCH" ? "missing new configuration" : "missing configurations");
+    sendAdminError(res, 400, method === "PATCH" ? "missing new configuration" : "missing configurations");
     return NO_BODY;
   }
   try {
@@ -255,7 +255,7 @@ function nestingLimitExceededAt(text: string): number | undefined {
 }
 
 /** The object's own id in a body: `id`, or on API7 EE also `route_id` (routes) / `service_id` (services). */
-function bodyId(flavor: Flavor, kind: Kind, body: Record<string, unknown>): unknown {
+function bodyId(flavor: Flavor, kind: AdminResource, body: Record<string, unknown>): unknown {
   if (body.id !== undefined) return body.id;
   if (flavor === "api7-ee" && kind === "routes") return body.route_id;
   if (flavor === "api7-ee" && kind === "services") return body.service_id;
@@ -272,48 +272,48 @@ async function write(
   const { store, flavor } = options;
   const singular = SINGULAR[target.kind];
   if (method === "PATCH") {
-    if (target.key === undefined) return sendError(res, 400, `missing ${singular} id`);
+    if (target.key === undefined) return sendAdminError(res, 400, `missing ${singular} id`);
     return sendWrite(options, res, method, target.kind, await store.patch(target.kind, target.key, body, target.subPath));
   }
-  if (body === null) return sendError(res, 400, "missing configurations");
+  if (body === null) return sendAdminError(res, 400, "missing configurations");
   if (!isPlainObject(body)) {
     const checked = checkObject(target.kind, body, flavor);
-    return sendError(res, 400, checked.ok ? "invalid configuration" : checked.error_msg);
+    return sendAdminError(res, 400, checked.ok ? "invalid configuration" : checked.error_msg);
   }
   const fromBody = bodyId(flavor, target.kind, body);
   const pathId = target.key === undefined ? undefined : idOf(target.key);
   if (method === "POST") {
-    if (pathId !== undefined || fromBody !== undefined) return sendError(res, 400, `wrong ${singular} id, do not need it`);
+    if (pathId !== undefined || fromBody !== undefined) return sendAdminError(res, 400, `wrong ${singular} id, do not need it`);
     return sendWrite(options, res, method, target.kind, await store.create(target.kind, body, target.prefix));
   }
-  if (pathId === undefined && (fromBody === undefined || fromBody === null)) return sendError(res, 400, `missing ${singular} id`);
+  if (pathId === undefined && (fromBody === undefined || fromBody === null)) return sendAdminError(res, 400, `missing ${singular} id`);
   if (pathId !== undefined && fromBody !== undefined && String(fromBody) !== pathId) {
-    return sendError(res, 400, `wrong ${singular} id`);
+    return sendAdminError(res, 400, `wrong ${singular} id`);
   }
   const id = pathId ?? String(fromBody);
-  if (id.includes("/")) return sendError(res, 400, `invalid ${singular} id ${JSON.stringify(id)}: must not contain "/"`);
+  if (id.includes("/")) return sendAdminError(res, 400, `invalid ${singular} id ${JSON.stringify(id)}: must not contain "/"`);
   return sendWrite(options, res, method, target.kind, await store.put(target.kind, target.prefix + id, body));
 }
 
-function keyPath(kind: Kind, key: string): string {
+function keyPath(kind: AdminResource, key: string): string {
   const slash = key.indexOf("/");
   if (slash !== -1) return `/apisix/services/${key.slice(0, slash)}/upstreams/${key.slice(slash + 1)}`;
   return `/apisix/${kind}/${key}`;
 }
 
 function sendNotFound(options: AdminApiOptions, res: ServerResponse): void {
-  if (options.flavor === "api7-ee") sendError(res, 404, "Key not found");
+  if (options.flavor === "api7-ee") sendAdminError(res, 404, "Key not found");
   else sendJson(res, 404, { message: "Key not found" });
 }
 
-function sendWrite(options: AdminApiOptions, res: ServerResponse, method: string, kind: Kind, out: WriteOutcome): void {
-  if (!out.ok) return out.notFound ? sendNotFound(options, res) : sendError(res, out.status, out.error_msg);
+function sendWrite(options: AdminApiOptions, res: ServerResponse, method: string, kind: AdminResource, out: WriteOutcome): void {
+  if (!out.ok) return out.notFound ? sendNotFound(options, res) : sendAdminError(res, out.status, out.error_msg);
   const status = method === "POST" || (method === "PUT" && out.created) ? 201 : 200;
   if (options.flavor === "api7-ee") return sendJson(res, status, { value: out.entry.value });
   return sendJson(res, status, { key: keyPath(kind, out.key), value: out.entry.value });
 }
 
-function sendOne(options: AdminApiOptions, res: ServerResponse, kind: Kind, key: string): void {
+function sendOne(options: AdminApiOptions, res: ServerResponse, kind: AdminResource, key: string): void {
   const entry = options.store.get(kind, key);
   if (!entry) return sendNotFound(options, res);
   if (options.flavor === "api7-ee") return sendJson(res, 200, { value: entry.value });
@@ -331,7 +331,7 @@ function sendList(options: AdminApiOptions, res: ServerResponse, target: Target,
   let items = store.list(target.kind).filter(([key]) => key.startsWith(target.prefix) && (target.prefix !== "" || !key.includes("/")));
   if (target.serviceId !== undefined) items = withDefaultUpstream(store, target.serviceId, items);
   const result = filterList(items, ([, e]) => e.value, query);
-  if (!result.ok) return sendError(res, 400, result.error_msg);
+  if (!result.ok) return sendAdminError(res, 400, result.error_msg);
   if (flavor === "api7-ee") {
     return sendJson(res, 200, { list: result.items.map(([, e]) => e.value), total: result.total });
   }
@@ -349,13 +349,13 @@ function withDefaultUpstream(store: GatewayStore, serviceId: string, items: Arra
   const service = store.get("services", serviceId);
   const inline = service?.value.upstream;
   if (!service || !isPlainObject(inline)) return items;
-  const value = { ...inline, id: serviceId } as StoredObject;
+  const value = { ...inline, id: serviceId } as ConfigObject;
   return [[`${serviceId}/${serviceId}`, { value, createdIndex: service.createdIndex, modifiedIndex: service.modifiedIndex }], ...items];
 }
 
 async function remove(options: AdminApiOptions, res: ServerResponse, target: Target, force: boolean): Promise<void> {
-  if (target.key === undefined) return sendError(res, 400, `missing ${SINGULAR[target.kind]} id`);
-  const out: DeleteOutcome = await options.store.remove(target.kind, target.key, force);
-  if (!out.ok) return out.notFound ? sendNotFound(options, res) : sendError(res, out.status, out.error_msg);
+  if (target.key === undefined) return sendAdminError(res, 400, `missing ${SINGULAR[target.kind]} id`);
+  const out: RemoveOutcome = await options.store.remove(target.kind, target.key, force);
+  if (!out.ok) return out.notFound ? sendNotFound(options, res) : sendAdminError(res, out.status, out.error_msg);
   return sendJson(res, 200, { deleted: "1", key: keyPath(target.kind, target.key) });
 }

@@ -22,7 +22,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ext
 }
 
 /** Sends `{"error_msg": msg}` with `status`. */
-export function sendError(res: ServerResponse, status: number, msg: string, extraHeaders: Record<string, string> = {}): void {
+export function sendAdminError(res: ServerResponse, status: number, msg: string, extraHeaders: Record<string, string> = {}): void {
   sendJson(res, status, { error_msg: msg }, extraHeaders);
 }
 

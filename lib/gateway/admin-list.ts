@@ -3,13 +3,13 @@
  * `uri=<regex>`, `service_id=`, `upstream_id=`, `filter=service_id%3D1`, EE's `labels[k]=v`, and `page`/`page_size`.
  * `total` counts after filtering and before paging.
  */
-import type { StoredObject } from "./config-snapshot";
+import type { ConfigObject } from "./config-snapshot";
 import { isPlainObject } from "./deep-merge";
 
 /** A filtered and paged list, or a 400 message. */
 export type ListResult<T> = { ok: true; total: number; items: T[] } | { ok: false; error_msg: string };
 
-type Predicate = (value: StoredObject) => boolean;
+type Predicate = (value: ConfigObject) => boolean;
 
 function regexParam(query: URLSearchParams, name: string): RegExp | string | undefined {
   const source = query.get(name);
@@ -69,7 +69,7 @@ function buildPredicates(query: URLSearchParams): Predicate[] | string {
 }
 
 /** Filters `items` (whose stored value `valueOf` returns) by the query and applies paging. */
-export function filterList<T>(items: T[], valueOf: (item: T) => StoredObject, query: URLSearchParams): ListResult<T> {
+export function filterList<T>(items: T[], valueOf: (item: T) => ConfigObject, query: URLSearchParams): ListResult<T> {
   const preds = buildPredicates(query);
   if (typeof preds === "string") return { ok: false, error_msg: preds };
   const matched = items.filter((item) => preds.every((p) => p(valueOf(item))));

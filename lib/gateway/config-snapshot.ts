@@ -9,19 +9,20 @@
  */
 import type { Flavor } from "../model/gateway-request";
 
-export type StoredObject = Record<string, unknown> & { id: string };
+/** One route, service or upstream of a snapshot: its stored value, with its id. */
+export type ConfigObject = Record<string, unknown> & { id: string };
 
 export interface GatewayConfig {
   readonly flavor: Flavor;
   /** Increases by one on every accepted write; lets the data plane cache compiled routers and pickers. */
   readonly version: number;
-  readonly routes: ReadonlyMap<string, StoredObject>;
-  readonly services: ReadonlyMap<string, StoredObject>;
+  readonly routes: ReadonlyMap<string, ConfigObject>;
+  readonly services: ReadonlyMap<string, ConfigObject>;
   /**
    * APISIX: standalone upstreams keyed by id.
    * API7 EE: service-scoped upstreams keyed by `${serviceId}/${upstreamId}`.
    */
-  readonly upstreams: ReadonlyMap<string, StoredObject>;
+  readonly upstreams: ReadonlyMap<string, ConfigObject>;
 }
 
 export interface ConfigSource {

@@ -14,7 +14,7 @@ import { prometheusConf, routeLabels, type PrometheusConf } from "./prometheus-p
 import { originOf, Proxy, sendError } from "./proxy";
 import { RequestLog } from "./request-log";
 import { compileRouter, pluginsOf, type MatchedRoute, type Router } from "./router";
-import { compileTrafficSplit, type SplitDecision, type TrafficSplit } from "./traffic-split";
+import { compileTrafficSplit, type SplitDecision, type CompiledTrafficSplit } from "./traffic-split";
 import { normalizeNodes, resolveUpstream, UpstreamCache, type Timeouts } from "./upstream-resolver";
 import { createRequestVars, hostOf, type RequestVarsContext } from "../expr/request-vars";
 
@@ -41,7 +41,7 @@ interface CompiledConfig {
   readonly router: Router;
   readonly upstreams: UpstreamCache;
   /** traffic-split per route id (merged route/service plugins); absent → plugin not configured. */
-  readonly splits: ReadonlyMap<string, TrafficSplit>;
+  readonly splits: ReadonlyMap<string, CompiledTrafficSplit>;
   /** The prometheus plugin per route id (merged route/service plugins); absent → not counted. */
   readonly prometheus: ReadonlyMap<string, PrometheusConf>;
   readonly needsBody: boolean;
@@ -140,7 +140,7 @@ export function createDataPlane(source: ConfigSource, options: DataPlaneOptions 
 function compileConfig(config: GatewayConfig): CompiledConfig {
   const router = compileRouter(config);
   const upstreams = new UpstreamCache(config);
-  const splits = new Map<string, TrafficSplit>();
+  const splits = new Map<string, CompiledTrafficSplit>();
   const prometheus = new Map<string, PrometheusConf>();
   let needsBody = router.needsBody;
   for (const route of config.routes.values()) {

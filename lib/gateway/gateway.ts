@@ -35,7 +35,11 @@ export interface GatewayOptions {
   readonly stateFile?: string;
   /** Receives log lines (never the admin key). */
   readonly log?: (line: string) => void;
-  /** TEST-ONLY: a fault switch (lib/gateway/faults.ts) consulted before every Admin API request. Off by default. */
+  /**
+   * A fault switch (lib/gateway/faults.ts) consulted before every Admin API request. Off by default.
+   *
+   * @internal test-only
+   */
   readonly faults?: AdminFaults;
 }
 
@@ -49,7 +53,11 @@ export interface RunningGateway {
   readonly metricsUrl: string;
   readonly adminKey: string;
   readonly flavor: Flavor;
-  /** The store (for tests and embedding). */
+  /**
+   * The store behind the Admin API.
+   *
+   * @internal for tests
+   */
   readonly store: GatewayStore;
   /** Stops the listeners, destroys open sockets, closes the data plane's upstream pools. */
   close(): Promise<void>;

@@ -3,7 +3,7 @@
  * configuration first, not `_meta.disable`d) and the labels of a counted request (exporter.lua `http_log`: route and
  * service ids, or names with `prefer_name`; the matched uri and host patterns).
  */
-import type { StoredObject } from "./config-snapshot";
+import type { ConfigObject } from "./config-snapshot";
 import { asObject } from "./data-plane-values";
 import { matchedHost, matchedUri } from "./matched-pattern";
 import type { Flavor } from "../model/gateway-request";
@@ -24,7 +24,7 @@ export interface RouteLabels {
 }
 
 /** The plugin for a route (route plugins override service plugins by name); undefined when off. */
-export function prometheusConf(route: StoredObject, service: StoredObject | undefined): PrometheusConf | undefined {
+export function prometheusConf(route: ConfigObject, service: ConfigObject | undefined): PrometheusConf | undefined {
   const conf = asObject(pluginsOf(route).prometheus ?? pluginsOf(service).prometheus);
   if (!conf || asObject(conf._meta)?.disable === true) return undefined;
   return { preferName: conf.prefer_name === true };
@@ -39,7 +39,7 @@ export function routeLabels(
 ): RouteLabels {
   const { route, service } = matched;
   const serviceId = matched.serviceId ?? "";
-  const name = (obj: StoredObject | undefined) => (typeof obj?.name === "string" ? obj.name : undefined);
+  const name = (obj: ConfigObject | undefined) => (typeof obj?.name === "string" ? obj.name : undefined);
   return {
     route: (conf.preferName ? name(route) : undefined) ?? route.id,
     service: (conf.preferName && serviceId !== "" ? name(service) : undefined) ?? serviceId,

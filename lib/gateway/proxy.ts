@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import type { Dispatcher, Pool } from "undici";
 import type { VarLookup } from "../expr/vars";
 import { createPeerPool, peerAddress } from "./peer-pool";
-import type { CompiledUpstream, Timeouts, UpstreamNode } from "./upstream-resolver";
+import type { CompiledUpstream, Timeouts, CompiledNode } from "./upstream-resolver";
 
 /** What one request did upstream, filled in by `Proxy.forward` for the prometheus plugin. */
 export interface UpstreamReport {
@@ -109,7 +109,7 @@ export class Proxy {
   /** Forwards the request; resolves when the answer is complete or abandoned. Never rejects. */
   async forward(request: ForwardRequest): Promise<void> {
     const { upstream, res } = request;
-    const tried = new Set<UpstreamNode>();
+    const tried = new Set<CompiledNode>();
     for (let attempt = 0; ; attempt++) {
       let node = upstream.pick(request.vars);
       for (let i = 0; node && tried.has(node) && i < upstream.nodes.length; i++) node = upstream.pick(request.vars);
@@ -147,7 +147,7 @@ export class Proxy {
     await Promise.all(entries.map((e) => e.pool.destroy().catch(() => undefined)));
   }
 
-  private poolFor(upstream: CompiledUpstream, node: UpstreamNode, timeout: Timeouts): Pool {
+  private poolFor(upstream: CompiledUpstream, node: CompiledNode, timeout: Timeouts): Pool {
     const origin = originOf(upstream.scheme, node);
     const verify = upstream.scheme === "https" && upstream.tlsVerify;
     const key = `${origin}|${timeout.connect}|${verify ? 1 : 0}`;
@@ -168,7 +168,7 @@ export class Proxy {
 
   private async attempt(
     request: ForwardRequest,
-    node: UpstreamNode,
+    node: CompiledNode,
   ): Promise<"done" | { status: number; retryable: boolean }> {
     const { req, res, upstream, timeout } = request;
     const pool = this.poolFor(upstream, node, timeout);
@@ -225,7 +225,7 @@ export class Proxy {
 const noop = (): void => undefined;
 
 /** The address a failed try went to: the one a refused/reset connect names, else the node's IP; "" if unresolved. */
-function triedAddress(err: unknown, node: UpstreamNode): string {
+function triedAddress(err: unknown, node: CompiledNode): string {
   const { address, errors } = err as { address?: unknown; errors?: readonly { address?: unknown }[] };
   if (typeof address === "string") return address;
   const last = errors?.[errors.length - 1]?.address; // autoSelectFamily reports every address it tried
@@ -256,7 +256,7 @@ function relay(body: Readable, res: ServerResponse): Promise<void> {
 }
 
 /** `http://host:port` with IPv6 brackets. */
-export function originOf(scheme: string, node: UpstreamNode): string {
+export function originOf(scheme: string, node: CompiledNode): string {
   const host = node.host.includes(":") ? `[${node.host}]` : node.host;
   return `${scheme}://${host}:${node.port}`;
 }
@@ -267,7 +267,7 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers["transfer-encoding"] !== undefined;
 }
 
-function upstreamHostHeader(request: ForwardRequest, node: UpstreamNode): string {
+function upstreamHostHeader(request: ForwardRequest, node: CompiledNode): string {
   const { upstream, req } = request;
   if (upstream.passHost === "rewrite" && upstream.upstreamHost) return upstream.upstreamHost;
   if (upstream.passHost === "pass" && req.headers.host) return req.headers.host;
@@ -276,7 +276,7 @@ function upstreamHostHeader(request: ForwardRequest, node: UpstreamNode): string
   return node.port === defaultPort ? host : `${host}:${node.port}`;
 }
 
-function buildHeaders(request: ForwardRequest, node: UpstreamNode): string[] {
+function buildHeaders(request: ForwardRequest, node: CompiledNode): string[] {
   const { req } = request;
   const raw = req.rawHeaders;
   const out: string[] = ["host", upstreamHostHeader(request, node)];

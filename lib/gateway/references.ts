@@ -3,17 +3,15 @@
  * written (admin/routes.lua 78-127, admin/services.lua 49-64), and a referenced service or upstream cannot be deleted
  * (admin/services.lua 89-121, admin/upstreams.lua 46-130). Traffic-split `upstream_id`s are only checked on delete.
  */
+import type { AdminResource } from "../model/admin-paths";
 import type { Flavor } from "../model/gateway-request";
-import type { StoredObject } from "./config-snapshot";
+import type { ConfigObject } from "./config-snapshot";
 import { isPlainObject } from "./deep-merge";
-
-/** The resource kinds the embedded gateway stores. */
-export type Kind = "routes" | "services" | "upstreams";
 
 /** Read access to stored values by kind and key. */
 export interface ValueLookup {
-  values(kind: Kind): Iterable<[string, StoredObject]>;
-  has(kind: Kind, key: string): boolean;
+  values(kind: AdminResource): Iterable<[string, ConfigObject]>;
+  has(kind: AdminResource, key: string): boolean;
 }
 
 const notFound = (what: "service" | "upstream" | "plugin config", id: unknown) =>
@@ -23,7 +21,7 @@ const notFound = (what: "service" | "upstream" | "plugin config", id: unknown) =
 export function checkWriteReferences(
   lookup: ValueLookup,
   flavor: Flavor,
-  kind: Kind,
+  kind: AdminResource,
   key: string,
   value: Record<string, unknown>,
 ): string | undefined {
@@ -63,12 +61,12 @@ export function trafficSplitUpstreamIds(value: Record<string, unknown>): string[
   return ids;
 }
 
-function sortedValues(lookup: ValueLookup, kind: Kind): [string, StoredObject][] {
+function sortedValues(lookup: ValueLookup, kind: AdminResource): [string, ConfigObject][] {
   return [...lookup.values(kind)];
 }
 
 /** APISIX: the error that refuses deleting a service or upstream still in use, or undefined. */
-export function checkDeleteReferences(lookup: ValueLookup, kind: Kind, id: string): string | undefined {
+export function checkDeleteReferences(lookup: ValueLookup, kind: AdminResource, id: string): string | undefined {
   if (kind === "services") {
     for (const [routeId, route] of sortedValues(lookup, "routes")) {
       if (route.service_id !== undefined && String(route.service_id) === id) {

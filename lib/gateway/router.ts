@@ -12,7 +12,7 @@
  *
  * Routes with `status: 0` are left out. API7 EE routes use `paths` and the service's `hosts`/`path_prefix`.
  */
-import type { GatewayConfig, StoredObject } from "./config-snapshot";
+import type { GatewayConfig, ConfigObject } from "./config-snapshot";
 import { asArray, asId, asNumber, asObject, asString, stringList } from "./data-plane-values";
 import { compileIpMatcher, type IpMatcher } from "../expr/ip-match";
 import { compileVars, evaluateVars, varsVariables, type CompiledVars, type VarLookup } from "../expr/vars";
@@ -30,10 +30,10 @@ export interface RouteRequest {
 
 /** A matched route with its service. */
 export interface MatchedRoute {
-  readonly route: StoredObject;
+  readonly route: ConfigObject;
   readonly serviceId: string | undefined;
   /** undefined when the route has no service_id or when the service does not exist. */
-  readonly service: StoredObject | undefined;
+  readonly service: ConfigObject | undefined;
   /** EE: the service's `path_prefix` to strip before proxying, when `strip_path_prefix` is not false. */
   readonly stripPrefix: string | undefined;
 }
@@ -169,7 +169,7 @@ function entryMatches(e: Entry, request: RouteRequest): boolean {
 
 function compileRoute(
   config: GatewayConfig,
-  route: StoredObject,
+  route: ConfigObject,
   order: number,
 ): { entry: Entry; paths: string[]; hosts: string[] | undefined } | undefined {
   if (route.status === 0) return undefined;
@@ -208,7 +208,7 @@ function compileRoute(
   return { entry, paths, hosts: hostList && hostList.length > 0 ? hostList : undefined };
 }
 
-function compileRemote(route: StoredObject): IpMatcher | undefined {
+function compileRemote(route: ConfigObject): IpMatcher | undefined {
   const list = stringList(route.remote_addrs, route.remote_addr);
   if (!list || list.length === 0) return undefined;
   try {
@@ -226,6 +226,6 @@ export function joinPrefix(prefix: string, path: string): string {
 }
 
 /** Reads the plugin object of a stored route/service (tolerant). */
-export function pluginsOf(obj: StoredObject | undefined): Readonly<Record<string, unknown>> {
+export function pluginsOf(obj: ConfigObject | undefined): Readonly<Record<string, unknown>> {
   return asObject(obj?.plugins) ?? {};
 }

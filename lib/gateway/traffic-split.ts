@@ -21,7 +21,7 @@ export type SplitDecision =
   | { readonly kind: "error"; readonly status: number; readonly body: string | undefined };
 
 /** A compiled traffic-split configuration (one per route per config version). */
-export interface TrafficSplit {
+export interface CompiledTrafficSplit {
   decide(vars: VarLookup): SplitDecision;
   /** True when some `vars` reads `post_arg_*`. */
   readonly needsBody: boolean;
@@ -46,7 +46,7 @@ const INTERNAL_ERROR: SplitDecision = { kind: "error", status: 500, body: undefi
  * Compiles the plugin configuration. `upstreamExists` answers for `weighted_upstreams[].upstream_id`.
  * Returns undefined when the plugin is absent or disabled (`_meta.disable`).
  */
-export function compileTrafficSplit(conf: unknown, upstreamExists: (id: string) => boolean): TrafficSplit | undefined {
+export function compileTrafficSplit(conf: unknown, upstreamExists: (id: string) => boolean): CompiledTrafficSplit | undefined {
   const obj = asObject(conf);
   if (!obj) return undefined;
   if (asObject(obj._meta)?.disable === true) return undefined;

@@ -12,8 +12,8 @@ import { asArray, asId, asNumber, asObject, asString, type Obj } from "./data-pl
 import type { MatchedRoute } from "./router";
 import type { SplitDecision } from "./traffic-split";
 
-/** One upstream node. */
-export interface UpstreamNode {
+/** One node of a compiled upstream (weight defaulted). */
+export interface CompiledNode {
   readonly host: string;
   readonly port: number;
   readonly weight: number;
@@ -36,11 +36,11 @@ export interface CompiledUpstream {
   readonly tlsVerify: boolean;
   /** Timeouts set on the upstream itself (seconds → ms), if any. */
   readonly timeout: Timeouts | undefined;
-  readonly nodes: readonly UpstreamNode[];
+  readonly nodes: readonly CompiledNode[];
   /** How many other nodes to try after a connection failure: `retries`, else nodes - 1. */
   readonly retries: number;
   /** Picks a node (chash upstreams hash on the request's variables); undefined when there are no nodes. */
-  pick(vars: VarLookup): UpstreamNode | undefined;
+  pick(vars: VarLookup): CompiledNode | undefined;
 }
 
 /** The outcome of resolution: an upstream and the timeouts to use, or an error answer. */
@@ -139,8 +139,8 @@ function compileUpstream(upstream: Obj, label: string): CompiledUpstream {
 }
 
 /** Array form `[{host, port, weight, priority}]` and hash form `{"host:port": weight}`. */
-export function normalizeNodes(value: unknown, defaultPort: number): UpstreamNode[] {
-  const out: (UpstreamNode & { priority: number })[] = [];
+export function normalizeNodes(value: unknown, defaultPort: number): CompiledNode[] {
+  const out: (CompiledNode & { priority: number })[] = [];
   const arr = asArray(value);
   if (arr) {
     for (const raw of arr) {
@@ -172,19 +172,19 @@ function retriesOf(value: unknown, nodeCount: number): number {
   return typeof value === "number" && value >= 0 ? Math.min(Math.floor(value), max) : max;
 }
 
-function chashPicker(nodes: readonly UpstreamNode[], hashOn: string | undefined, key: string | undefined) {
+function chashPicker(nodes: readonly CompiledNode[], hashOn: string | undefined, key: string | undefined) {
   const ring = createHashRing(nodes.map((n) => ({ key: n, id: `${n.host}:${n.port}`, weight: n.weight })));
-  return (vars: VarLookup): UpstreamNode | undefined => ring.find(chashKey(hashOn, key, vars));
+  return (vars: VarLookup): CompiledNode | undefined => ring.find(chashKey(hashOn, key, vars));
 }
 
 /** roundrobin (and, without health data, least_conn/ewma): resty.roundrobin over the nodes. */
-function nodePicker(nodes: readonly UpstreamNode[]): (vars: VarLookup) => UpstreamNode | undefined {
+function nodePicker(nodes: readonly CompiledNode[]): (vars: VarLookup) => CompiledNode | undefined {
   if (nodes.length === 0) return () => undefined;
   if (nodes.length === 1) {
     const only = nodes[0];
     return () => only; // a single node is used even at weight 0
   }
-  const rr: RoundRobin<UpstreamNode> = createRoundRobin(nodes.map((n) => ({ key: n, weight: n.weight })));
+  const rr: RoundRobin<CompiledNode> = createRoundRobin(nodes.map((n) => ({ key: n, weight: n.weight })));
   return () => rr.next();
 }
 

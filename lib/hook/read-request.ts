@@ -2,13 +2,13 @@
  * Reads and validates the hook's input: `jsonencode(self.input)` that Terraform passes in `BLUEGREEN_REQUEST`.
  */
 import { type GatewayRequest, gatewayRequestSchema, REQUEST_ENV } from "../model/gateway-request";
-import { HookError } from "./hook-error";
+import { BluegreenError } from "../bluegreen-error";
 
-/** Parses `env[BLUEGREEN_REQUEST]`; throws `HookError` naming the variable when it is missing or invalid. */
+/** Parses `env[BLUEGREEN_REQUEST]`; throws `BluegreenError` naming the variable when it is missing or invalid. */
 export function readHookRequest(env: NodeJS.ProcessEnv): GatewayRequest {
   const raw = env[REQUEST_ENV];
   if (raw === undefined || raw.trim() === "") {
-    throw new HookError(
+    throw new BluegreenError(
       `${REQUEST_ENV} is not set: 'bluegreen hook' is run by Terraform's local-exec provisioners, which pass the ` +
         `request (jsonencode(self.input)) in that environment variable`,
     );
@@ -17,7 +17,7 @@ export function readHookRequest(env: NodeJS.ProcessEnv): GatewayRequest {
   try {
     json = JSON.parse(raw);
   } catch (error) {
-    throw new HookError(
+    throw new BluegreenError(
       `${REQUEST_ENV} is not valid JSON (${error instanceof Error ? error.message : String(error)}); ` +
         `it starts with: ${raw.slice(0, 80)}`,
     );
@@ -29,7 +29,7 @@ export function readHookRequest(env: NodeJS.ProcessEnv): GatewayRequest {
       .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`)
       .join("; ");
     const where = constructPathOf(json);
-    throw new HookError(
+    throw new BluegreenError(
       `${REQUEST_ENV} does not match the hook input schema (${issues})` +
         `${where ? ` (construct ${where})` : ""}; was the stack synthesized by a different version of cdktf-apisix-bluegreen?`,
     );

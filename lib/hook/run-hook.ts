@@ -3,7 +3,9 @@
  * owner's undeclared objects) or `teardown` (at destroy: delete every object of an owner). Prints one line per action
  * to stdout, errors to stderr, returns the exit code. Never prints the admin key.
  */
-import type { AdminClient, RetryEvent } from "../client/admin-client";
+import type { AdminClient } from "../client/admin-client";
+import type { RetryEvent } from "../client/transport";
+import { BluegreenError, messageOf } from "../bluegreen-error";
 import { AdminApiError, redact } from "../client/errors";
 import {
   applyObject,
@@ -17,24 +19,16 @@ import {
 } from "../client/object-sync";
 import { type GatewayRequest, type GatewayTarget, type ObjectRequest, REQUEST_ENV } from "../model/gateway-request";
 import type { HookAction } from "./hook-actions";
-import { HookError } from "./hook-error";
-import { clientForTarget, readAdminKey } from "./target-client";
+import { type CommandIo, processIo } from "../deploy/command-io";
+import { clientForTarget, readAdminKey } from "../deploy/target-client";
 import { readHookRequest } from "./read-request";
 
 export { HOOK_ACTIONS, type HookAction } from "./hook-actions";
 
-/** Where the hook reads from and writes to; defaults to the process. */
-export interface HookIo {
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-  readonly stdout: (line: string) => void;
-  readonly stderr: (line: string) => void;
-}
-
 const PREFIX = "bluegreen:";
 
 /** Runs one hook action; resolves to the exit code (0 success, 1 failure). Never throws. */
-export async function runHook(action: HookAction, io: HookIo = processIo()): Promise<number> {
+export async function runHook(action: HookAction, io: CommandIo = processIo()): Promise<number> {
   let adminKey: string | undefined;
   let client: AdminClient | undefined;
   try {
@@ -146,12 +140,12 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
  * one line per failed node plus a summary saying what the service on the gateway still points at. Resolves to false
  * (write nothing) when a node failed.
  */
-async function healthGate(request: ObjectRequest, client: AdminClient, io: HookIo): Promise<boolean> {
+async function healthGate(request: ObjectRequest, client: AdminClient, io: CommandIo): Promise<boolean> {
   const check = request.health_check!;
   const where = `(construct ${request.construct_path})`;
   const serviceId = serviceIdOf(request.path);
   if (serviceId === undefined) {
-    throw new HookError(`health_check is only allowed on service objects, not on PUT ${request.path} ${where}`);
+    throw new BluegreenError(`health_check is only allowed on service objects, not on PUT ${request.path} ${where}`);
   }
   // loaded only when a health check is declared: hooks without one keep their import graph (cold start is benchmarked)
   const { describeProbe, describeUnchangedService, HealthPlanError, planHealthCheck, probeNodes } = await import(
@@ -162,7 +156,7 @@ async function healthGate(request: ObjectRequest, client: AdminClient, io: HookI
     plan = planHealthCheck(check, request.body, request.gateway.flavor, serviceId);
   } catch (error) {
     if (!(error instanceof HealthPlanError)) throw error;
-    throw new HookError(`health check: ${error.message}; the service was not changed ${where}`);
+    throw new BluegreenError(`health check: ${error.message}; the service was not changed ${where}`);
   }
   const get = `GET ${check.path}`;
   if (plan.probes.length === 0) {
@@ -202,7 +196,7 @@ async function healthGate(request: ObjectRequest, client: AdminClient, io: HookI
 const RETRY_LINES_SHOWN = 3;
 
 /** Prints the first few retries of a hook run, then one line saying the rest are not shown. */
-function retryReporter(io: HookIo): (e: RetryEvent) => void {
+function retryReporter(io: CommandIo): (e: RetryEvent) => void {
   let shown = 0;
   return (e) => {
     shown++;
@@ -217,7 +211,7 @@ function retryReporter(io: HookIo): (e: RetryEvent) => void {
 function checkActionMatchesKind(action: HookAction, request: GatewayRequest): void {
   // a teardown deletes everything of its owner: it runs only as itself, and only a teardown runs as one
   if ((request.kind === "teardown") !== (action === "teardown")) {
-    throw new HookError(
+    throw new BluegreenError(
       request.kind === "teardown"
         ? `'hook ${action}' got the teardown request of ${request.construct_path}, which only 'hook teardown' runs (at destroy)`
         : `'hook teardown' needs a teardown request but ${REQUEST_ENV} holds ${request.kind === "sweep" ? "a sweep" : "an object"} ` +
@@ -225,26 +219,9 @@ function checkActionMatchesKind(action: HookAction, request: GatewayRequest): vo
     );
   }
   if (action === "sweep" && request.kind === "object") {
-    throw new HookError(
+    throw new BluegreenError(
       `'hook sweep' needs a sweep request but ${REQUEST_ENV} holds an object request for ${request.path} ` +
         `(construct ${request.construct_path}); use 'hook apply' or 'hook destroy'`,
     );
   }
-}
-
-/** The admin key from the variable the request names; a missing variable is an error, an empty one sends no key. */
-
-function messageOf(error: unknown): string {
-  if (error instanceof AdminApiError || error instanceof HookError) return error.message;
-  if (error instanceof Error) return `unexpected error: ${error.message}`;
-  return `unexpected error: ${String(error)}`;
-}
-
-function processIo(): HookIo {
-  return {
-    env: process.env,
-    cwd: process.cwd(),
-    stdout: (line) => process.stdout.write(`${line}\n`),
-    stderr: (line) => process.stderr.write(`${line}\n`),
-  };
 }

@@ -3,7 +3,7 @@
  * an error `cannot read <what>: <network error or time limit>`; callers name the URL with `shownUrl` (credentials
  * hidden).
  */
-import { describeError } from "../client/admin-client";
+import { describeError } from "../client/transport";
 import { loadUndici } from "../client/undici-lite";
 
 /** How long one GET may take, connect to last byte. */

@@ -4,6 +4,7 @@
  * time.
  */
 import type { z } from "zod";
+import type { AdminResource } from "../model/admin-paths";
 import type { Flavor } from "../model/gateway-request";
 import { checkPlugins, checkVars } from "./check-plugins";
 import { formatZodIssue, jsonTypeName } from "./format-issue";
@@ -12,9 +13,6 @@ import { routeSchema } from "./route";
 import { serviceSchema } from "./service";
 import { checkUpstreamConf } from "./upstream-check";
 import { upstreamSchema } from "./upstream";
-
-/** The resource kinds the embedded gateway stores. */
-export type ResourceKind = "routes" | "services" | "upstreams";
 
 /** Outcome of `checkObject`: the accepted body (unchanged, no defaults) or APISIX's error message. */
 export type CheckResult = { ok: true; value: Record<string, unknown> } | { ok: false; error_msg: string };
@@ -25,7 +23,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function schemaFor(kind: ResourceKind, flavor: Flavor): z.ZodType {
+function schemaFor(kind: AdminResource, flavor: Flavor): z.ZodType {
   if (kind === "upstreams") return upstreamSchema;
   if (flavor === "api7-ee") return kind === "routes" ? eeRouteSchema : eeServiceSchema;
   return kind === "routes" ? routeSchema : serviceSchema;
@@ -40,7 +38,7 @@ function checkForbidden(body: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function checkExclusive(kind: ResourceKind, flavor: Flavor, body: Record<string, unknown>): string | undefined {
+function checkExclusive(kind: AdminResource, flavor: Flavor, body: Record<string, unknown>): string | undefined {
   if (kind !== "routes" || flavor !== "apisix") return undefined;
   if (body.host !== undefined && body.hosts !== undefined) return "only one of host or hosts is allowed";
   if (body.remote_addr !== undefined && body.remote_addrs !== undefined) {
@@ -50,7 +48,7 @@ function checkExclusive(kind: ResourceKind, flavor: Flavor, body: Record<string,
 }
 
 /** Schema errors outside `plugins.<name>` (plugin configs are reported by checkPlugins in APISIX's wording). */
-function checkSchema(kind: ResourceKind, flavor: Flavor, body: Record<string, unknown>): string | undefined {
+function checkSchema(kind: AdminResource, flavor: Flavor, body: Record<string, unknown>): string | undefined {
   const parsed = schemaFor(kind, flavor).safeParse(body, { reportInput: true });
   if (parsed.success) return undefined;
   const outside = parsed.error.issues.find((i) => !(i.path[0] === "plugins" && i.path.length >= 2));
@@ -63,7 +61,7 @@ function checkSchema(kind: ResourceKind, flavor: Flavor, body: Record<string, un
  * Validates a route, service or upstream body the way APISIX's Admin API does before storing it. `flavor`
  * "api7-ee" uses the EE route and service bodies. Never throws.
  */
-export function checkObject(kind: ResourceKind, body: unknown, flavor: Flavor): CheckResult {
+export function checkObject(kind: AdminResource, body: unknown, flavor: Flavor): CheckResult {
   try {
     if (body === undefined || body === null) return { ok: false, error_msg: "missing configurations" };
     if (!isRecord(body)) {

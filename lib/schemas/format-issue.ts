@@ -62,7 +62,7 @@ function tooBig(origin: string, max: number, inclusive: boolean, input: unknown)
 }
 
 /** Renders a path as APISIX's nested prefixes: `property "a" validation failed: failed to validate item 2: `. */
-export function formatPath(path: readonly PropertyKey[]): string {
+export function apisixPathPrefix(path: readonly PropertyKey[]): string {
   return path
     .map((seg) =>
       typeof seg === "number" ? `failed to validate item ${seg + 1}: ` : `property "${String(seg)}" validation failed: `,
@@ -76,9 +76,9 @@ export function formatZodIssue(issue: Issue): string {
   const missing = (issue.code === "invalid_type" || issue.code === "invalid_union") && input === undefined;
   if (missing && issue.path.length > 0) {
     const parent = issue.path.slice(0, -1);
-    return `${formatPath(parent)}property "${String(issue.path[issue.path.length - 1])}" is required`;
+    return `${apisixPathPrefix(parent)}property "${String(issue.path[issue.path.length - 1])}" is required`;
   }
-  return formatPath(issue.path) + leafMessage(issue);
+  return apisixPathPrefix(issue.path) + leafMessage(issue);
 }
 
 /** The first issue of a failed parse, formatted; zod reports properties in declaration order. */

@@ -2,7 +2,7 @@
  * The checks APISIX's `check_upstream_conf` (apisix/upstream.lua 454-541) runs after the JSON schema: hash-form
  * ports, IPv6 brackets, `pass_host: rewrite` needs `upstream_host`, `chash` needs a valid `key`.
  */
-import { formatPath } from "./format-issue";
+import { apisixPathPrefix } from "./format-issue";
 
 const VARS_KEY = /^((uri|server_name|server_addr|request_uri|remote_port|remote_addr|query_string|host|hostname|mqtt_client_id)|arg_[0-9a-zA-z_-]+)$/;
 const HEADER_KEY = /^[a-zA-Z0-9-_]+$/;
@@ -46,7 +46,7 @@ function checkChashKey(u: Record<string, unknown>): string | undefined {
   if (typeof u.key !== "string" || u.key === "") return "missing key";
   const pattern = hashOn === "vars" ? VARS_KEY : hashOn === "header" || hashOn === "cookie" ? HEADER_KEY : undefined;
   if (pattern && !pattern.test(u.key)) {
-    return `invalid configuration: ${formatPath(["key"])}failed to match pattern ${JSON.stringify(pattern.source)} with ${JSON.stringify(u.key)}`;
+    return `invalid configuration: ${apisixPathPrefix(["key"])}failed to match pattern ${JSON.stringify(pattern.source)} with ${JSON.stringify(u.key)}`;
   }
   return undefined;
 }

@@ -5,7 +5,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent, request } from "undici";
-import type { ConfigSource, GatewayConfig, StoredObject } from "../../lib/gateway/config-snapshot";
+import type { ConfigSource, GatewayConfig, ConfigObject } from "../../lib/gateway/config-snapshot";
 import { createDataPlane, type DataPlane } from "../../lib/gateway/data-plane";
 import type { Flavor } from "../../lib/model/gateway-request";
 
@@ -25,7 +25,7 @@ export class MemorySource implements ConfigSource {
 
   set(parts: { routes?: Objects; services?: Objects; upstreams?: Objects }): void {
     const toMap = (objs: Objects | undefined) =>
-      new Map<string, StoredObject>(Object.entries(objs ?? {}).map(([id, v]) => [id, { ...v, id } as StoredObject]));
+      new Map<string, ConfigObject>(Object.entries(objs ?? {}).map(([id, v]) => [id, { ...v, id } as ConfigObject]));
     this.config = {
       flavor: this.config.flavor,
       version: this.config.version + 1,

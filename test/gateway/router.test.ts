@@ -1,11 +1,11 @@
-import type { GatewayConfig, StoredObject } from "../../lib/gateway/config-snapshot";
+import type { GatewayConfig, ConfigObject } from "../../lib/gateway/config-snapshot";
 import { compileRouter } from "../../lib/gateway/router";
 import type { Flavor } from "../../lib/model/gateway-request";
 
 type Objs = Record<string, Record<string, unknown>>;
 
 function config(routes: Objs, services: Objs = {}, flavor: Flavor = "apisix"): GatewayConfig {
-  const map = (o: Objs) => new Map<string, StoredObject>(Object.entries(o).map(([id, v]) => [id, { ...v, id }]));
+  const map = (o: Objs) => new Map<string, ConfigObject>(Object.entries(o).map(([id, v]) => [id, { ...v, id }]));
   return { flavor, version: 1, routes: map(routes), services: map(services), upstreams: new Map() };
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AdminClient } from "../../lib/client/admin-client";
 import { AdminApiError } from "../../lib/client/errors";
-import { findProjectRoot, resolveProjectFile } from "../../lib/hook/project-root";
+import { findProjectRoot, resolveProjectFile } from "../../lib/deploy/project-root";
 import { runHook } from "../../lib/hook/run-hook";
 
 const KEY = "sk-TLS-SECRET-0a1b2c3d";

@@ -3,9 +3,10 @@
  * key from the variable the target names, and build an `AdminClient` configured from the target (TLS, timeouts,
  * retry budget; a relative `tls_ca_file` resolved against the project).
  */
-import { AdminClient, type RetryEvent } from "../client/admin-client";
+import { AdminClient } from "../client/admin-client";
+import type { RetryEvent } from "../client/transport";
 import type { GatewayTarget } from "../model/gateway-request";
-import { HookError } from "./hook-error";
+import { BluegreenError } from "../bluegreen-error";
 import { resolveProjectFile } from "./project-root";
 
 /**
@@ -16,7 +17,7 @@ export function readAdminKey(gateway: GatewayTarget, env: NodeJS.ProcessEnv, pur
   const name = gateway.admin_key_env;
   const key = env[name];
   if (key === undefined) {
-    throw new HookError(`the admin key is missing: set the ${name} environment variable before running ${purpose}`);
+    throw new BluegreenError(`the admin key is missing: set the ${name} environment variable before running ${purpose}`);
   }
   return key;
 }
