@@ -7,7 +7,34 @@ export type { AdminClientOptions, AdminTlsOptions } from "./client/admin-client"
 export { AdminApiError } from "./client/errors";
 export { applyObject, deleteObject, sweep } from "./client/object-sync";
 export { buildServiceRequests, buildRouteRequest, colorWeights } from "./model/blue-green";
-export type { Color, AdminRequest, ServiceSpec, RouteSpec, UpstreamSpec, PreviewSpec, GatewayScope } from "./model/blue-green";
-export { gatewayRequestSchema, MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "./model/gateway-request";
+export type {
+  AdminRequest,
+  BuildOptions,
+  GatewayPlacement,
+  RouteSpec,
+  ServiceRequests,
+  ServiceSpec,
+} from "./model/blue-green";
+export type {
+  BlueGreenServiceOptions,
+  Color,
+  HealthCheckSpec,
+  NodeSpec,
+  PreviewSpec,
+  RouteMatch,
+  UpstreamSpec,
+} from "./model/specs";
+export type { UpstreamHashAppender } from "./model/upstream-ids";
+export type { AdminResource } from "./model/admin-paths";
+export {
+  gatewayRequestSchema,
+  HOOK_APPLY_COMMAND,
+  HOOK_DESTROY_COMMAND,
+  HOOK_SWEEP_COMMAND,
+  HOOK_TEARDOWN_COMMAND,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  OWNER_LABEL,
+} from "./model/gateway-request";
 export type { Flavor, GatewayRequest, ObjectRequest, SweepRequest, TeardownRequest } from "./model/gateway-request";
 export { checkObject, routeSchema, serviceSchema, upstreamSchema, trafficSplitSchema, eeRouteSchema, eeServiceSchema } from "./schemas";

@@ -9,6 +9,7 @@
  * is read by the hook from the environment variable named by `gateway.admin_key_env`.
  */
 import { z } from "zod";
+import { ENV_NAME_PATTERN } from "../schemas/common";
 
 /** The Admin API flavours this project speaks. */
 export const flavorSchema = z.enum(["apisix", "api7-ee"]);
@@ -35,7 +36,7 @@ export const gatewayTargetSchema = z.object({
   /** API7 EE only; already part of every `path` below, repeated here for the sweep's list calls. */
   gateway_group_id: z.string().min(1).optional(),
   /** Name of the environment variable that holds the admin key when the hook runs. */
-  admin_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  admin_key_env: z.string().regex(ENV_NAME_PATTERN),
   /** Like `curl -k`. */
   tls_insecure_skip_verify: z.boolean().default(false),
   /** PEM file with the CA that signed the gateway's certificate; a relative path is resolved against the project. */
@@ -142,3 +143,15 @@ export type GatewayRequest = z.infer<typeof gatewayRequestSchema>;
 
 /** Environment variable through which Terraform passes `jsonencode(self.input)` to the hook. */
 export const REQUEST_ENV = "BLUEGREEN_REQUEST";
+
+/** The shell command of a provisioner that runs `bluegreen hook <action>` from the package Terraform's project uses. */
+const hookCommand = (action: "apply" | "destroy" | "sweep" | "teardown") =>
+  `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','${action}'])"`;
+/** The shell command a create-time provisioner runs: PUT the request in `BLUEGREEN_REQUEST`. */
+export const HOOK_APPLY_COMMAND = hookCommand("apply");
+/** The shell command a destroy-time provisioner runs: DELETE the object of the request in `BLUEGREEN_REQUEST`. */
+export const HOOK_DESTROY_COMMAND = hookCommand("destroy");
+/** The shell command the sweep runs: delete this owner's objects that are no longer declared. */
+export const HOOK_SWEEP_COMMAND = hookCommand("sweep");
+/** The shell command the connection's teardown runs at destroy: delete every object of this owner. */
+export const HOOK_TEARDOWN_COMMAND = hookCommand("teardown");

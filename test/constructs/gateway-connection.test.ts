@@ -4,7 +4,7 @@ import { Testing } from "../../lib/cdk";
 import { BlueGreenRoute } from "../../lib/constructs/blue-green-route";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { GatewayConnection, type GatewayConnectionProps } from "../../lib/constructs/gateway-connection";
-import { HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND } from "../../lib/constructs/gateway-object";
+import { HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND } from "../../lib/model/gateway-request";
 import { build, fails, gatewayProps, resources, serviceProps } from "./fixtures";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -162,8 +162,9 @@ describe("a node given as a Terraform variable (apisix)", () => {
     /** The upstream ids the same stack gets with the port written literally. */
     const literalIds = (greenPort: number) => {
       const { upstreams } = buildServiceRequests({
-        scope: { flavor: "apisix" },
+        placement: { flavor: "apisix" },
         owner: "e2e",
+        active: "blue",
         serviceId: "shop",
         blue: { nodes: [{ host: blue.host, port: blue.port }] },
         green: { nodes: [{ host: green.host, port: greenPort }] },

@@ -21,11 +21,12 @@ const GREEN = { nodes: [{ host: "green.internal", port: 443 }], scheme: "https" 
 
 function spec(flavor: Flavor, extra: Partial<ServiceSpec> = {}): ServiceSpec {
   return {
-    scope: flavor === "apisix" ? { flavor } : { flavor, gatewayGroupId: "g" },
+    placement: flavor === "apisix" ? { flavor } : { flavor, gatewayGroupId: "g" },
     owner: "o",
     serviceId: "shop",
     blue: BLUE,
     green: GREEN,
+    active: "blue",
     healthCheck: { path: "/healthz" },
     ...extra,
   };
