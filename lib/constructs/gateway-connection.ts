@@ -152,7 +152,8 @@ export class GatewayConnection extends Construct {
     Object.defineProperty(this, GATEWAY_CONNECTION_SYMBOL, { value: true });
 
     const derived = props.owner === undefined ? defaultOwner(TerraformStack.of(this).node.id) : undefined;
-    const owner = props.owner ?? derived?.owner;
+    // a given owner, even an invalid one (null from JavaScript), is checked as given
+    const owner = derived === undefined ? props.owner : derived.owner;
     const problems = [
       ...(derived?.problem !== undefined ? [`owner cannot be defaulted: ${derived.problem}; set owner explicitly`] : []),
       ...propProblems(gatewayConnectionPropsSchema, { ...props, owner }, SYNTH_TIME_PROPS.gatewayConnection),

@@ -208,6 +208,13 @@ describe("GatewayConnection validation", () => {
     fails(() => connect({ adminUrl: "http://127.0.0.1:9180", owner: "x".repeat(257) }), "stack/gateway", "owner must be 1 to 256");
     expect(connect({ adminUrl: "http://127.0.0.1:9180", owner: "@acme/shop-infra/prod" }).owner).toBe("@acme/shop-infra/prod");
   });
+  test("an owner of null (from JavaScript) is refused with the field named, not defaulted", () => {
+    fails(
+      () => connect({ adminUrl: "http://127.0.0.1:9180", owner: null as unknown as string }),
+      "invalid props at stack/gateway: owner must be 1 to 256 characters without whitespace",
+      "got null",
+    );
+  });
   test("fails when timeouts are out of range", () => {
     fails(() => connect({ adminUrl: "http://127.0.0.1:9180", requestTimeoutMs: 0 }), "stack/gateway", "requestTimeoutMs", "got 0");
     fails(() => connect({ adminUrl: "http://127.0.0.1:9180", retryBudgetMs: -5 }), "stack/gateway", "retryBudgetMs", "got -5");
