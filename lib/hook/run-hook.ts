@@ -149,7 +149,7 @@ export async function runHook(action: HookAction, io: HookIo = processIo()): Pro
 async function healthGate(request: ObjectRequest, client: AdminClient, io: HookIo): Promise<boolean> {
   const check = request.health_check!;
   const where = `(construct ${request.construct_path})`;
-  const serviceId = serviceIdOf(request.path);
+  const serviceId = check.service_id;
   if (serviceId === undefined) {
     throw new HookError(`health_check is only allowed on service objects, not on PUT ${request.path} ${where}`);
   }

@@ -247,6 +247,7 @@ export function buildHealthCheck(spec: ServiceSpec): HealthCheck | undefined {
       .map((n) => ({ scheme, host: n.host, port: n.port, ...hostHeader }));
   }
   return {
+    service_id: spec.serviceId,
     path: hc.path,
     expect_status: hc.expectStatus ?? DEFAULT_HEALTH_EXPECT_STATUS,
     timeout_ms: hc.timeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,

@@ -69,6 +69,11 @@ export type HealthTarget = z.infer<typeof healthTargetSchema>;
  * changes only weights; the hook derives the colors that take traffic from `body` (`colorsWithTraffic`).
  */
 export const healthCheckSchema = z.object({
+  /**
+   * Id of the service being written, so the hook need not parse it out of `path`. Optional only for inputs written
+   * by releases before it (a stack's state still holds them until its next deploy; only a destroy reads them).
+   */
+  service_id: z.string().min(1).optional(),
   path: z.string().startsWith("/"),
   expect_status: z.number().int().min(100).max(599),
   timeout_ms: z.number().int().min(1).max(60_000),

@@ -33,8 +33,9 @@ function spec(flavor: Flavor, extra: Partial<ServiceSpec> = {}): ServiceSpec {
 }
 
 describe("buildHealthCheck", () => {
-  test("defaults written out; both colors' nodes with their scheme (http by default)", () => {
+  test("the service id, defaults written out; both colors' nodes with their scheme (http by default)", () => {
     expect(buildHealthCheck(spec("apisix"))).toEqual({
+      service_id: "shop",
       path: "/healthz",
       expect_status: 200,
       timeout_ms: 2000,
@@ -52,6 +53,11 @@ describe("buildHealthCheck", () => {
     const hc = buildHealthCheck(spec("api7-ee", { healthCheck: { path: "/ready?deep=1", expectStatus: 204, timeoutMs: 500 } }));
     expect(hc).toMatchObject({ path: "/ready?deep=1", expect_status: 204, timeout_ms: 500 });
     expect(healthCheckSchema.parse(hc)).toEqual(hc);
+  });
+
+  test("a block written before service_id was added still parses: a destroy reads the inputs already in the state", () => {
+    const { service_id: _written, ...before } = buildHealthCheck(spec("apisix"))!;
+    expect(healthCheckSchema.parse(before)).toEqual(before);
   });
 
   test("no healthCheck, no block (and buildServiceRequests carries none)", () => {
