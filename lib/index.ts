@@ -27,7 +27,11 @@ export type {
 export type { UpstreamHashAppender } from "./model/upstream-ids";
 export type { AdminResource } from "./model/admin-paths";
 export {
+  flavorSchema,
   gatewayRequestSchema,
+  objectRequestSchema,
+  sweepRequestSchema,
+  teardownRequestSchema,
   HOOK_APPLY_COMMAND,
   HOOK_DESTROY_COMMAND,
   HOOK_SWEEP_COMMAND,

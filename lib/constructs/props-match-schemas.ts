@@ -41,7 +41,7 @@ type Assert<T extends true> = T;
 
 type ConnectionInput = z.input<typeof gatewayConnectionPropsSchema>;
 
-export type PropsMatchSchemas = [
+type PropsMatchSchemas = [
   Assert<Matches<GatewayConnectionProps, ConnectionInput>>,
   Assert<Matches<GatewayTlsProps, NonNullable<ConnectionInput["tls"]>>>,
   Assert<Matches<Omit<BlueGreenServiceProps, "gateway">, z.input<typeof blueGreenServicePropsSchema>>>,

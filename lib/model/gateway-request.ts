@@ -29,7 +29,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_RETRY_BUDGET_MS = 30_000;
 
 /** Where and how the hook reaches the Admin API. */
-export const gatewayTargetSchema = z.object({
+const gatewayTargetSchema = z.object({
   /** Base URL of the Admin API, e.g. `http://127.0.0.1:9180` (no trailing slash, no path). */
   admin_url: z.string().url(),
   flavor: flavorSchema,
@@ -53,7 +53,7 @@ export const DEFAULT_HEALTH_EXPECT_STATUS = 200;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
 
 /** One backend node the health gate probes directly (not through the gateway). */
-export const healthTargetSchema = z.object({
+const healthTargetSchema = z.object({
   scheme: z.enum(["http", "https"]),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),

@@ -53,38 +53,38 @@ export const objectIdPropSchema = idString(ID_MAX_LENGTH, ID_RULE);
 const OWNER_RULE = `must be 1 to ${LABEL_VALUE_MAX_LENGTH} characters without whitespace (an APISIX label value)`;
 
 /** The `bluegreen-owner` label value. */
-export const ownerPropSchema = z
+const ownerPropSchema = z
   .string({ error: OWNER_RULE })
   .min(1, { error: OWNER_RULE })
   .max(LABEL_VALUE_MAX_LENGTH, { error: OWNER_RULE })
   .regex(LABEL_VALUE_PATTERN, { error: OWNER_RULE });
 
 /** A service id: an object id short enough for the derived upstream ids. */
-export const serviceIdPropSchema = idString(
+const serviceIdPropSchema = idString(
   SERVICE_ID_MAX_LENGTH,
   `must be 1 to ${SERVICE_ID_MAX_LENGTH} characters of letters, digits, "-", "_" or "." (upstream ids append "-green-" ` +
     `and ${UPSTREAM_HASH_LENGTH} hex digits of a content hash, and may have at most ${ID_MAX_LENGTH} characters)`,
 );
 
 /** A display name (APISIX `rule_name_def`). */
-export const namePropSchema = z
+const namePropSchema = z
   .string({ error: "must be a string of 1 to 256 characters" })
   .min(1, { error: "must be a string of 1 to 256 characters" })
   .max(256, { error: "must be a string of 1 to 256 characters" });
 
-export const nodeHostPropSchema = z
+const nodeHostPropSchema = z
   .string({ error: "must be a hostname or ip address" })
   .min(1, { error: "must be a hostname or ip address" })
   .max(253, { error: "must be a hostname or ip address of at most 253 characters" })
   .regex(NODE_HOST_PATTERN, { error: "must be a hostname or ip address (letters, digits, '-', '.', ':', '[', ']')" });
 
-export const routeHostPropSchema = z
+const routeHostPropSchema = z
   .string({ error: "must be a hostname, optionally starting with '*'" })
   .min(1, { error: "must be a hostname, optionally starting with '*'" })
   .max(253, { error: "must be a hostname of at most 253 characters" })
   .regex(HOST_PATTERN, { error: "must be a hostname, optionally starting with '*'" });
 
-export const portPropSchema = intRange(1, 65535);
+const portPropSchema = intRange(1, 65535);
 
 /** One backend node of a color. */
 export const upstreamNodePropSchema = z.strictObject({
@@ -362,7 +362,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let cur: unknown = root;
   for (const seg of path) {
     if (cur === null || typeof cur !== "object") return undefined;

@@ -82,7 +82,7 @@ export const timeoutSchema = z.strictObject({
 export type Timeout = z.infer<typeof timeoutSchema>;
 
 /** Epoch seconds the store injects; clients must not send them on PUT/POST. */
-export const timestampSchema = z.int();
+const timestampSchema = z.int();
 
 /** `desc`, `labels`, `create_time`, `update_time`: the metadata fields every APISIX object shares. */
 export const metadataShape = {
