@@ -6,20 +6,14 @@ import type { RouteMatch } from "../model/specs";
 import { propProblems } from "./check-props";
 import { BlueGreenService } from "./blue-green-service";
 import type { IGatewayObject } from "./gateway-connection";
-import { GatewayObject } from "./gateway-object";
+import { type AdoptProps, GatewayObject } from "./gateway-object";
 
 const BLUE_GREEN_ROUTE_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/BlueGreenRoute");
 
 /** Properties of a BlueGreenRoute. */
-export interface BlueGreenRouteProps extends RouteMatch {
+export interface BlueGreenRouteProps extends RouteMatch, AdoptProps {
   /** The blue-green service the route sends its traffic to; the route follows the service's flips. */
   readonly service: BlueGreenService;
-  /**
-   * Overwrite an existing route with the same id that this library did not create, or that another owner manages.
-   *
-   * @default false
-   */
-  readonly adopt?: boolean;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import { appendContentHash, UPSTREAM_HASH_LENGTH } from "../model/upstream-ids";
 import { propProblems } from "./check-props";
 import { GatewayConnection, type IGatewayObject } from "./gateway-connection";
-import { GatewayObject } from "./gateway-object";
+import { type AdoptProps, GatewayObject } from "./gateway-object";
 import { containsTokens } from "./tokens";
 
 const BLUE_GREEN_SERVICE_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/BlueGreenService");
@@ -33,15 +33,9 @@ export interface BlueGreenPreviewProps extends PreviewSpec {}
 export interface BlueGreenHealthCheckProps extends HealthCheckSpec {}
 
 /** Properties of a BlueGreenService. */
-export interface BlueGreenServiceProps extends BlueGreenServiceOptions {
+export interface BlueGreenServiceProps extends BlueGreenServiceOptions, AdoptProps {
   /** The gateway the service is written to. */
   readonly gateway: GatewayConnection;
-  /**
-   * Overwrite existing objects with the same ids that this library did not create.
-   *
-   * @default false
-   */
-  readonly adopt?: boolean;
 }
 
 /**

@@ -10,20 +10,24 @@ import { hookProvisioner, inputHash } from "./hook-resource";
 import { TerraformData } from "./terraform-data";
 import { containsTokens } from "./tokens";
 
+/** Whether a construct may take over gateway objects this library did not write. */
+export interface AdoptProps {
+  /**
+   * Overwrite existing objects with the same ids that this library did not create, or that another owner manages.
+   *
+   * @default false
+   */
+  readonly adopt?: boolean;
+}
+
 /** Properties of one gateway object. */
-export interface GatewayObjectProps {
+export interface GatewayObjectProps extends AdoptProps {
   /** The connection the object is written through. */
   readonly gateway: GatewayConnection;
   /** The Admin API collection, for the synth-time schema check. */
   readonly kind: AdminResource;
   /** The exact Admin API write. */
   readonly request: AdminRequest;
-  /**
-   * Overwrite an existing object that does not carry our managed-by label.
-   *
-   * @default false
-   */
-  readonly adopt?: boolean;
   /**
    * Objects that must be written first (and deleted last).
    *

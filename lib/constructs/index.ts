@@ -9,5 +9,6 @@ export type {
   BlueGreenPreviewProps,
   BlueGreenHealthCheckProps,
 } from "./blue-green-service";
+export type { AdoptProps } from "./gateway-object";
 export { BlueGreenRoute } from "./blue-green-route";
 export type { BlueGreenRouteProps } from "./blue-green-route";

@@ -132,15 +132,9 @@ export type SweepRequest = z.infer<typeof sweepRequestSchema>;
  * The connection's teardown, run by `cdktf destroy` after every object of the connection is destroyed: delete every
  * object labelled with `owner`, routes first, then services, then upstreams, whatever its Terraform status (Terraform
  * never runs the destroy hook of a tainted or deposed object). Nothing in it changes with the declared objects, so
- * it is never replaced.
+ * it is never replaced. The sweep's fields without `keep`.
  */
-export const teardownRequestSchema = z.object({
-  kind: z.literal("teardown"),
-  owner: z.string().min(1),
-  gateway: gatewayTargetSchema,
-  construct_path: z.string(),
-  legacy_owner: legacyOwnerSchema,
-});
+export const teardownRequestSchema = sweepRequestSchema.omit({ keep: true }).extend({ kind: z.literal("teardown") });
 export type TeardownRequest = z.infer<typeof teardownRequestSchema>;
 
 export const gatewayRequestSchema = z.discriminatedUnion("kind", [objectRequestSchema, sweepRequestSchema, teardownRequestSchema]);
