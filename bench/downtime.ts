@@ -5,7 +5,8 @@
  */
 import { startBackendProcess, type BackendProcess } from "./lib/backend";
 import { ADMIN_KEY, startBenchGateway, type RunningGateway } from "./lib/gateway";
-import { loadLibrary, routePath, synthStack, type Color, type LibraryApi } from "./lib/library";
+import type { Color } from "../lib";
+import { loadLibrary, routePath, synthStack, type LibraryApi } from "./lib/library";
 import { failedCount, startLoad } from "./lib/load";
 import { type BenchContext, Section } from "./lib/report";
 import { sleep } from "./lib/stats";

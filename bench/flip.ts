@@ -8,7 +8,9 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node
 import path from "node:path";
 import { startBackend, type Backend } from "./lib/backend";
 import { ADMIN_KEY, probe, startBenchGateway, type RunningGateway } from "./lib/gateway";
-import { loadLibrary, routePath, serviceCount, synthStack, type Color, type LibraryApi } from "./lib/library";
+import type { Color } from "../lib";
+import { HOOK_APPLY_COMMAND, REQUEST_ENV } from "../lib/model/gateway-request";
+import { loadLibrary, routePath, serviceCount, synthStack, type LibraryApi } from "./lib/library";
 import { REPO_ROOT, runCommand } from "./lib/proc";
 import { type BenchContext, Section } from "./lib/report";
 import { median, nowMs } from "./lib/stats";
@@ -17,7 +19,6 @@ import { ColorWatcher, type WatchResult } from "./lib/watch";
 
 const SIZES = [1, 10, 50];
 const NODE_NOOP = 'node -e ""';
-export const HOOK_COMMAND = `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','apply'])"`;
 
 interface Env {
   gateway?: RunningGateway & { mode: string };
@@ -291,7 +292,7 @@ async function hookColdStart(ctx: BenchContext, section: Section, env: Env, sour
       construct_path: "bench/cold-start",
       adopt: true,
     };
-    invocation = { command: HOOK_COMMAND, env: { BLUEGREEN_REQUEST: JSON.stringify(request) }, request };
+    invocation = { command: HOOK_APPLY_COMMAND, env: { [REQUEST_ENV]: JSON.stringify(request) }, request };
   }
   const runEnv = { ...process.env, GATEWAY_ADMIN_KEY: ADMIN_KEY, ...invocation.env };
   const reps = ctx.quick ? 5 : 15;

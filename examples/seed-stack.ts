@@ -7,9 +7,7 @@
  */
 import { Construct } from "constructs";
 import { LocalBackend, TerraformStack } from "cdktf";
-import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../lib";
-
-export type Color = "blue" | "green";
+import { BlueGreenRoute, BlueGreenService, GatewayConnection, type Color, type Flavor } from "../lib";
 
 export interface SeedEnvironment {
   /** `host:port` of the environment's single node. */
@@ -23,7 +21,7 @@ export interface SeedStackProps {
   /** Admin API URL. @default "http://127.0.0.1:9180" */
   readonly adminUrl?: string;
   /** @default "apisix" */
-  readonly flavor?: "apisix" | "api7-ee";
+  readonly flavor?: Flavor;
   /** API7 EE only. @default "default" on api7-ee */
   readonly gatewayGroupId?: string;
   /** The color that takes all traffic. */
@@ -92,7 +90,7 @@ export function seedStackPropsFromEnv(env: NodeJS.ProcessEnv): SeedStackProps {
   const green = parseHostPort(env.GREEN_UPSTREAM, "GREEN_UPSTREAM") ?? { host: "httpbin.org", port: 443 };
   return {
     adminUrl: env.GATEWAY_ADMIN_URL,
-    flavor: (env.GATEWAY_FLAVOR as "apisix" | "api7-ee" | undefined) ?? "apisix",
+    flavor: (env.GATEWAY_FLAVOR as Flavor | undefined) ?? "apisix",
     gatewayGroupId: env.GATEWAY_GROUP_ID,
     active,
     canaryPercent: env.CANARY_PERCENT ? Number(env.CANARY_PERCENT) : undefined,

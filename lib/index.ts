@@ -24,8 +24,12 @@ export type {
   SweptObject,
 } from "./client/object-sync";
 export { buildServiceRequests, buildRouteRequest, colorWeights } from "./model/blue-green";
-export type { Color, AdminRequest, ServiceSpec, RouteSpec, UpstreamSpec, PreviewSpec, GatewayScope } from "./model/blue-green";
-export { gatewayRequestSchema, MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "./model/gateway-request";
+export type { AdminRequest, BuildOptions, GatewayPlacement, RouteSpec, ServiceRequests, ServiceSpec } from "./model/blue-green";
+export type { BlueGreenServiceOptions, Color, HealthCheckSpec, NodeSpec, PreviewSpec, RouteMatch, UpstreamSpec } from "./model/specs";
+export type { UpstreamHashAppender } from "./model/upstream-ids";
+export { flavorSchema, gatewayRequestSchema, objectRequestSchema, sweepRequestSchema, teardownRequestSchema } from "./model/gateway-request";
+export { HOOK_APPLY_COMMAND, HOOK_DESTROY_COMMAND, HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND } from "./model/gateway-request";
+export { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "./model/gateway-request";
 export type { Flavor, GatewayRequest, ObjectRequest, SweepRequest, TeardownRequest } from "./model/gateway-request";
 export { checkObject, routeSchema, serviceSchema, upstreamSchema, trafficSplitSchema, eeRouteSchema, eeServiceSchema } from "./schemas";
 export type { CheckResult } from "./schemas";

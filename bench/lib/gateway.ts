@@ -4,9 +4,8 @@
  */
 import path from "node:path";
 import { request } from "undici";
+import type { Flavor } from "../../lib";
 import { REPO_ROOT, rssOf, startServer, type Server } from "./proc";
-
-export type Flavor = "apisix" | "api7-ee";
 
 /** The admin key every bench gateway uses (loopback only; passed to hooks as GATEWAY_ADMIN_KEY). */
 export const ADMIN_KEY = "bench-admin-key-0c4f1e";

@@ -4,9 +4,8 @@
  */
 import path from "node:path";
 import { App, TerraformStack } from "cdktf";
+import type { Color, Flavor } from "../../lib";
 import { REPO_ROOT } from "./proc";
-
-export type Color = "blue" | "green";
 
 /** The public entry point (`dist/lib`), typed; loaded lazily so that baselines never pay for it. */
 export type LibraryApi = Pick<typeof import("../../lib"), "GatewayConnection" | "BlueGreenService" | "BlueGreenRoute">;
@@ -35,7 +34,7 @@ export interface StackSpec {
   readonly routesPerService?: number;
   readonly active: Color;
   readonly adminUrl: string;
-  readonly flavor?: "apisix" | "api7-ee";
+  readonly flavor?: Flavor;
   readonly blue: { host: string; port: number };
   readonly green: { host: string; port: number };
 }

@@ -7,7 +7,8 @@
  * nothing for it. A native Terraform provider can call `planHealthCheck` + `probeNodes` the same way.
  */
 import type { Dispatcher } from "undici";
-import { type Color, COLORS, colorsWithTraffic } from "../model/blue-green";
+import { type Color, COLORS } from "../model/specs";
+import { colorsWithTraffic } from "../model/traffic-colors";
 import type { Flavor, HealthCheck, HealthTarget } from "../model/gateway-request";
 import { BluegreenError } from "../bluegreen-error";
 import { describeError, withTimeout } from "./transport";

@@ -8,7 +8,8 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "../model/gatewa
 import type { AdminClient, ListedObject, StoredObject } from "./admin-client";
 import { AdminApiError, constructSuffix } from "./errors";
 import { type AdminResource, canonicalPath } from "../model/admin-paths";
-import { COLORS, parseUpstreamId } from "../model/blue-green";
+import { COLORS } from "../model/specs";
+import { parseUpstreamId } from "../model/upstream-ids";
 import { diffObject, type FieldDifference, showValue } from "./diff-object";
 
 export { objectPath, canonicalPath, type AdminResource } from "../model/admin-paths";

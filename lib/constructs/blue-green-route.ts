@@ -1,23 +1,19 @@
 import { Construct } from "constructs";
 import { invalidProps, notAConstruct } from "./errors";
-import { buildRouteRequest, type RouteMatch } from "../model/blue-green";
+import { buildRouteRequest } from "../model/blue-green";
 import { blueGreenRoutePropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
+import type { RouteMatch } from "../model/specs";
 import { propProblems } from "./check-props";
 import { BlueGreenService } from "./blue-green-service";
-import { GatewayObject } from "./gateway-object";
+import type { IGatewayObject } from "./gateway-connection";
+import { type AdoptProps, GatewayObject } from "./gateway-object";
 
 const BLUE_GREEN_ROUTE_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/BlueGreenRoute");
 
 /** Properties of a BlueGreenRoute. */
-export interface BlueGreenRouteProps extends RouteMatch {
+export interface BlueGreenRouteProps extends RouteMatch, AdoptProps {
   /** The blue-green service the route sends its traffic to; the route follows the service's flips. */
   readonly service: BlueGreenService;
-  /**
-   * Overwrite an existing route with the same id that this library did not create, or that another owner manages.
-   *
-   * @default false
-   */
-  readonly adopt?: boolean;
 }
 
 /**
@@ -35,7 +31,7 @@ export class BlueGreenRoute extends Construct {
   /** The service the route sends its traffic to. */
   public readonly service: BlueGreenService;
   /** The route object. */
-  public readonly resource: GatewayObject;
+  public readonly resource: IGatewayObject;
 
   constructor(scope: Construct, id: string, props: BlueGreenRouteProps) {
     super(scope, id);
@@ -49,26 +45,22 @@ export class BlueGreenRoute extends Construct {
     const problems = propProblems(blueGreenRoutePropsSchema(gateway.flavor), rest, SYNTH_TIME_PROPS.blueGreenRoute);
     if (problems.length > 0) throw invalidProps(this.node.path, problems);
 
-    this.routeId = props.routeId;
+    const { adopt, ...match } = rest;
+    this.routeId = match.routeId;
     this.service = service;
-    gateway._claim("route", props.routeId, this);
+    gateway._claim("route", match.routeId, this);
 
     const request = buildRouteRequest({
-      scope: gateway.scope,
+      ...match,
+      placement: gateway.placement,
       owner: gateway.owner,
       serviceId: service.serviceId,
-      routeId: props.routeId,
-      name: props.name,
-      methods: props.methods,
-      paths: props.paths,
-      hosts: props.hosts,
-      priority: props.priority,
     });
     this.resource = new GatewayObject(this, "Resource", {
       gateway,
       kind: "routes",
       request,
-      adopt: props.adopt ?? false,
+      adopt,
       dependsOn: [service.resource],
     });
   }

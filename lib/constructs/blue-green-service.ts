@@ -1,21 +1,22 @@
 import { Construct } from "constructs";
-import { Annotations, Fn, Token } from "../cdk";
-import { describe, invalidProps, notAConstruct } from "./errors";
+import { Annotations, Fn } from "../cdk";
+import { invalidProps, notAConstruct } from "./errors";
+import { buildServiceRequests } from "../model/blue-green";
+import { blueGreenServicePropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
 import {
-  buildServiceRequests,
+  activeColor,
+  type BlueGreenServiceOptions,
   type Color,
   type HealthCheckSpec,
   type NodeSpec,
   type PreviewSpec,
-  type ServiceSpec,
   type UpstreamSpec,
-  UPSTREAM_HASH_LENGTH,
-  appendContentHash,
-} from "../model/blue-green";
-import { blueGreenServicePropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
+} from "../model/specs";
+import { appendContentHash, UPSTREAM_HASH_LENGTH } from "../model/upstream-ids";
 import { propProblems } from "./check-props";
-import { GatewayConnection } from "./gateway-connection";
-import { containsTokens, GatewayObject } from "./gateway-object";
+import { GatewayConnection, type IGatewayObject } from "./gateway-connection";
+import { type AdoptProps, GatewayObject } from "./gateway-object";
+import { containsTokens } from "./tokens";
 
 const BLUE_GREEN_SERVICE_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/BlueGreenService");
 
@@ -32,71 +33,9 @@ export interface BlueGreenPreviewProps extends PreviewSpec {}
 export interface BlueGreenHealthCheckProps extends HealthCheckSpec {}
 
 /** Properties of a BlueGreenService. */
-export interface BlueGreenServiceProps {
+export interface BlueGreenServiceProps extends BlueGreenServiceOptions, AdoptProps {
   /** The gateway the service is written to. */
   readonly gateway: GatewayConnection;
-  /**
-   * Admin API id of the service, at most 49 characters. On APISIX it is also the prefix of the upstream ids
-   * `<id>-blue-<hash>` and `<id>-green-<hash>` (the hash follows the color's content).
-   */
-  readonly serviceId: string;
-  /**
-   * Display name of the service.
-   *
-   * @default - the service id
-   */
-  readonly name?: string;
-  /** The blue color's backend. */
-  readonly blue: BlueGreenUpstreamProps;
-  /** The green color's backend. */
-  readonly green: BlueGreenUpstreamProps;
-  /**
-   * Hosts that every route of the service matches (`*.example.com` wildcards allowed). On API7 EE this is the only
-   * place for hosts; on APISIX a route's own `hosts` take precedence.
-   *
-   * @default - any host
-   */
-  readonly hosts?: readonly string[];
-  /**
-   * The color that receives live traffic. Flipping it changes only the traffic-split weights.
-   *
-   * @default "blue"
-   */
-  readonly active?: Color;
-  /**
-   * Percentage of traffic (0..99) sent to the idle color, for a canary.
-   *
-   * @default 0
-   */
-  readonly canaryPercent?: number;
-  /**
-   * Header-based preview of both colors, ahead of the weights.
-   *
-   * @default - no preview
-   */
-  readonly preview?: BlueGreenPreviewProps;
-  /**
-   * Retire the idle color (the manual workflow's Cleanup): the service points at the active color only, without
-   * traffic-split, and on APISIX the idle upstream object is deleted by the sweep.
-   *
-   * @default false
-   */
-  readonly retireIdle?: boolean;
-  /**
-   * Gate the service write on the health of the nodes that will take traffic: before the hook writes the service, it
-   * sends `GET <scheme>://<host>:<port><path>` straight to every node of every color that the new service gives
-   * traffic (weight > 0; preview rules do not count), and writes nothing if one of them does not answer
-   * `expectStatus` within `timeoutMs` (https without certificate verification). Upstreams and routes are never gated.
-   *
-   * @default - no health gate
-   */
-  readonly healthCheck?: BlueGreenHealthCheckProps;
-  /**
-   * Overwrite existing objects with the same ids that this library did not create.
-   *
-   * @default false
-   */
-  readonly adopt?: boolean;
 }
 
 /**
@@ -119,9 +58,9 @@ export class BlueGreenService extends Construct {
   /** The color that receives live traffic. */
   public readonly active: Color;
   /** The service object. */
-  public readonly resource: GatewayObject;
+  public readonly resource: IGatewayObject;
   /** The stored upstream objects (APISIX only; absent for a retired color). */
-  public readonly upstreams: Partial<Record<Color, GatewayObject>>;
+  public readonly upstreams: Partial<Record<Color, IGatewayObject>>;
 
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
     super(scope, id);
@@ -133,11 +72,12 @@ export class BlueGreenService extends Construct {
     const { gateway, ...rest } = props;
     const problems = propProblems(blueGreenServicePropsSchema, rest, SYNTH_TIME_PROPS.blueGreenService);
     if (problems.length > 0) throw invalidProps(this.node.path, problems);
+    const { adopt, ...options } = rest;
 
     this.gateway = gateway;
-    this.serviceId = props.serviceId;
-    this.active = props.active ?? "blue";
-    gateway._claim("service", props.serviceId, this);
+    this.serviceId = options.serviceId;
+    this.active = activeColor(options);
+    gateway._claim("service", options.serviceId, this);
 
     if (props.retireIdle === true) {
       const ignored = [
@@ -151,22 +91,10 @@ export class BlueGreenService extends Construct {
       }
     }
 
-    const spec: ServiceSpec = {
-      scope: gateway.scope,
-      owner: gateway.owner,
-      serviceId: props.serviceId,
-      name: props.name,
-      blue: props.blue,
-      green: props.green,
-      active: this.active,
-      canaryPercent: props.canaryPercent,
-      preview: props.preview,
-      retireIdle: props.retireIdle,
-      hosts: props.hosts,
-      healthCheck: props.healthCheck,
-    };
-    const requests = buildServiceRequests(spec, { appendUpstreamHash });
-    const adopt = props.adopt ?? false;
+    const requests = buildServiceRequests(
+      { ...options, placement: gateway.placement, owner: gateway.owner, active: this.active },
+      { appendUpstreamHash },
+    );
 
     const upstreams: Partial<Record<Color, GatewayObject>> = {};
     for (const [color, childId] of [["blue", "Blue"], ["green", "Green"]] as const) {

@@ -3,17 +3,13 @@
  * value known only at apply time is fine and refused where it must be known at synth (`SYNTH_TIME_PROPS`).
  */
 import type { z } from "zod";
-import { Token } from "../cdk";
 import { describe } from "./errors";
 import { checkProps, formatIssues } from "../model/props-schemas";
+import { isToken } from "./tokens";
 
 /** `field must ..., got value` fragments for every problem of `props`; empty when they are valid. */
 export function propProblems(schema: z.ZodType, props: unknown, synthTime: readonly string[] = []): string[] {
   return formatIssues(props, checkProps(schema, props, isToken, synthTime), describeProp);
-}
-
-function isToken(value: unknown): boolean {
-  return Token.isUnresolved(value);
 }
 
 /** `describe`, naming a token as such instead of printing its `${TfToken[...]}` placeholder. */

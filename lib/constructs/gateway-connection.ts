@@ -1,14 +1,20 @@
 import { Construct, type IConstruct } from "constructs";
-import { Annotations, Lazy, TerraformStack, Token } from "../cdk";
+import { Annotations, Lazy, type TerraformResource, TerraformStack, Token } from "../cdk";
 import { duplicateObjectId, duplicateOwner, invalidProps, otherStack } from "./errors";
-import type { GatewayScope } from "../model/blue-green";
-import type { Flavor, GatewayTarget, SweepRequest } from "../model/gateway-request";
-import { DEFAULT_ADMIN_KEY_ENV } from "../model/gateway-request";
+import type { GatewayPlacement } from "../model/blue-green";
+import {
+  HOOK_SWEEP_COMMAND,
+  HOOK_TEARDOWN_COMMAND,
+  type Flavor,
+  type GatewayTarget,
+  type ObjectRequest,
+  type SweepRequest,
+} from "../model/gateway-request";
 import { gatewayTarget, sweepRequest, teardownRequest } from "../model/hook-input";
 import { gatewayConnectionPropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
 import { propProblems } from "./check-props";
 import { defaultOwner } from "./default-owner";
-import { HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND, hookEnvironment, inputHash, type GatewayObject } from "./gateway-object";
+import { hookProvisioner, inputHash } from "./hook-resource";
 import { TerraformData, addTerraformVersionCheck } from "./terraform-data";
 
 const GATEWAY_CONNECTION_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/GatewayConnection");
@@ -82,6 +88,16 @@ export interface GatewayConnectionProps {
   readonly retryBudgetMs?: number;
 }
 
+/** One Admin API object of a service or route (the sweep keeps its path and runs after its resource). */
+export interface IGatewayObject extends IConstruct {
+  /** Admin API path of the object (with query on API7 EE). */
+  readonly objectPath: string;
+  /** The object's `terraform_data` resource, whose hooks write and delete the object. */
+  readonly resource: TerraformResource;
+  /** The resource's input, as synthesized. */
+  readonly input: ObjectRequest;
+}
+
 /** Connections already defined in an app, per gateway and owner, so two of them never sweep each other. */
 const OWNERS = new WeakMap<IConstruct, Map<string, { path: string; adminUrl: string }>>();
 
@@ -119,16 +135,16 @@ export class GatewayConnection extends Construct {
    * when `owner` is defaulted: the hooks take over objects carrying it without `adopt`.
    */
   public readonly legacyOwner?: string;
-  /** The flavor and gateway group, as the model takes them. */
-  public readonly scope: GatewayScope;
+  /** Where this connection's objects go (flavor and gateway group), as the model takes it. */
+  public readonly placement: GatewayPlacement;
   /** The `gateway` block of every input of this connection. */
   public readonly target: GatewayTarget;
-  /** The sweep resource. */
-  public readonly sweep: TerraformData;
+  /** The sweep resource: deletes this owner's objects that are no longer declared. */
+  public readonly sweep: TerraformResource;
   /** The teardown resource: deletes every object of this owner at destroy. */
-  public readonly teardown: TerraformData;
+  public readonly teardown: TerraformResource;
 
-  private readonly objects: GatewayObject[] = [];
+  private readonly objects: IGatewayObject[] = [];
   private readonly claims = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: GatewayConnectionProps) {
@@ -136,30 +152,22 @@ export class GatewayConnection extends Construct {
     Object.defineProperty(this, GATEWAY_CONNECTION_SYMBOL, { value: true });
 
     const derived = props.owner === undefined ? defaultOwner(TerraformStack.of(this).node.id) : undefined;
-    const owner = props.owner ?? derived?.owner;
+    // a given owner, even an invalid one (null from JavaScript), is checked as given
+    const owner = derived === undefined ? props.owner : derived.owner;
     const problems = [
       ...(derived?.problem !== undefined ? [`owner cannot be defaulted: ${derived.problem}; set owner explicitly`] : []),
       ...propProblems(gatewayConnectionPropsSchema, { ...props, owner }, SYNTH_TIME_PROPS.gatewayConnection),
     ];
     if (problems.length > 0 || owner === undefined) throw invalidProps(this.node.path, problems);
 
-    this.target = gatewayTarget({
-      adminUrl: props.adminUrl,
-      flavor: props.flavor,
-      gatewayGroupId: props.gatewayGroupId,
-      adminKeyEnv: props.adminKeyEnv,
-      tlsInsecureSkipVerify: props.tls?.insecureSkipVerify,
-      tlsCaFile: props.tls?.caFile,
-      requestTimeoutMs: props.requestTimeoutMs,
-      retryBudgetMs: props.retryBudgetMs,
-    });
+    this.target = gatewayTarget(props);
     this.adminUrl = this.target.admin_url;
     this.flavor = this.target.flavor;
-    this.gatewayGroupId = props.gatewayGroupId;
-    this.adminKeyEnv = props.adminKeyEnv ?? DEFAULT_ADMIN_KEY_ENV;
+    this.gatewayGroupId = this.target.gateway_group_id;
+    this.adminKeyEnv = this.target.admin_key_env;
     this.owner = owner;
     this.legacyOwner = derived?.legacyOwner;
-    this.scope = { flavor: this.flavor, gatewayGroupId: this.gatewayGroupId };
+    this.placement = { flavor: this.flavor, gatewayGroupId: this.gatewayGroupId };
 
     this.claimOwner();
     this.warnAboutTransport(props.tls);
@@ -176,13 +184,13 @@ export class GatewayConnection extends Construct {
           produce: () => inputHash(sweepRequest(owner, this.keep(), this.target, this.node.path, this.legacyOwner)),
         }),
       },
-      provisioners: [{ type: "local-exec", command: HOOK_SWEEP_COMMAND, environment: hookEnvironment() }],
+      provisioners: [hookProvisioner(HOOK_SWEEP_COMMAND)],
     });
     this.teardown = new TerraformData(this, "Teardown", {
       input: teardownRequest(owner, this.target, this.node.path, this.legacyOwner),
       // a replacement (e.g. `-replace`) then never runs the destroy hook: only a real destroy deletes everything
       lifecycle: { createBeforeDestroy: true },
-      provisioners: [{ type: "local-exec", when: "destroy", command: HOOK_TEARDOWN_COMMAND, environment: hookEnvironment() }],
+      provisioners: [hookProvisioner(HOOK_TEARDOWN_COMMAND, "destroy")],
     });
     this.sweep.dependsOn = Lazy.listValue({
       produce: () => this.objects.map((o) => `${o.resource.terraformResourceType}.${o.resource.friendlyUniqueId}`),
@@ -212,7 +220,7 @@ export class GatewayConnection extends Construct {
    *
    * @internal
    */
-  public _registerObject(object: GatewayObject): void {
+  public _registerObject(object: IGatewayObject): void {
     if (TerraformStack.of(object) !== TerraformStack.of(this)) throw otherStack(object.node.scope!.node.path, this.node.path);
     this.objects.push(object);
   }

@@ -1,6 +1,6 @@
 /** The public constructs, for `lib/index.ts` to re-export (`export * from "./constructs"`). */
 export { GatewayConnection } from "./gateway-connection";
-export type { GatewayConnectionProps, GatewayTlsProps } from "./gateway-connection";
+export type { GatewayConnectionProps, GatewayTlsProps, IGatewayObject } from "./gateway-connection";
 export { BlueGreenService } from "./blue-green-service";
 export type {
   BlueGreenServiceProps,
@@ -9,6 +9,6 @@ export type {
   BlueGreenPreviewProps,
   BlueGreenHealthCheckProps,
 } from "./blue-green-service";
+export type { AdoptProps } from "./gateway-object";
 export { BlueGreenRoute } from "./blue-green-route";
 export type { BlueGreenRouteProps } from "./blue-green-route";
-export { HOOK_APPLY_COMMAND, HOOK_DESTROY_COMMAND, HOOK_SWEEP_COMMAND } from "./gateway-object";

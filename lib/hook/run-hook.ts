@@ -143,9 +143,13 @@ export async function runHook(action: HookAction, io: CommandIo = processIo()): 
 async function healthGate(request: ObjectRequest, client: AdminClient, io: CommandIo): Promise<boolean> {
   const check = request.health_check!;
   const where = `(construct ${request.construct_path})`;
-  const serviceId = serviceIdOf(request.path);
+  const serviceId = check.service_id;
   if (serviceId === undefined) {
-    throw new BluegreenError(`health_check is only allowed on service objects, not on PUT ${request.path} ${where}`);
+    // inputs synthesized by releases before service_id existed
+    throw new BluegreenError(
+      `health_check of PUT ${request.path} has no service_id: cdktf.out was synthesized by an older version of ` +
+        `cdktf-apisix-bluegreen; synthesize again (cdktf synth or cdktf deploy) ${where}`,
+    );
   }
   // loaded only when a health check is declared: hooks without one keep their import graph (cold start is benchmarked)
   const { describeProbe, describeUnchangedService, HealthPlanError, planHealthCheck, probeNodes } = await import(

@@ -9,6 +9,7 @@
  * is read by the hook from the environment variable named by `gateway.admin_key_env`.
  */
 import { z } from "zod";
+import { ENV_NAME_PATTERN } from "../schemas/common";
 
 /** The Admin API flavours this project speaks. */
 export const flavorSchema = z.enum(["apisix", "api7-ee"]);
@@ -28,14 +29,14 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_RETRY_BUDGET_MS = 30_000;
 
 /** Where and how the hook reaches the Admin API. */
-export const gatewayTargetSchema = z.object({
+const gatewayTargetSchema = z.object({
   /** Base URL of the Admin API, e.g. `http://127.0.0.1:9180` (no trailing slash, no path). */
   admin_url: z.string().url(),
   flavor: flavorSchema,
   /** API7 EE only; already part of every `path` below, repeated here for the sweep's list calls. */
   gateway_group_id: z.string().min(1).optional(),
   /** Name of the environment variable that holds the admin key when the hook runs. */
-  admin_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  admin_key_env: z.string().regex(ENV_NAME_PATTERN),
   /** Like `curl -k`. */
   tls_insecure_skip_verify: z.boolean().default(false),
   /** PEM file with the CA that signed the gateway's certificate; a relative path is resolved against the project. */
@@ -52,7 +53,7 @@ export const DEFAULT_HEALTH_EXPECT_STATUS = 200;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
 
 /** One backend node the health gate probes directly (not through the gateway). */
-export const healthTargetSchema = z.object({
+const healthTargetSchema = z.object({
   scheme: z.enum(["http", "https"]),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
@@ -68,6 +69,11 @@ export type HealthTarget = z.infer<typeof healthTargetSchema>;
  * changes only weights; the hook derives the colors that take traffic from `body` (`colorsWithTraffic`).
  */
 export const healthCheckSchema = z.object({
+  /**
+   * Id of the service being written, so the hook need not parse it out of `path`. Optional only for inputs written
+   * by releases before it (a stack's state still holds them until its next deploy; only a destroy reads them).
+   */
+  service_id: z.string().min(1).optional(),
   path: z.string().startsWith("/"),
   expect_status: z.number().int().min(100).max(599),
   timeout_ms: z.number().int().min(1).max(60_000),
@@ -126,15 +132,9 @@ export type SweepRequest = z.infer<typeof sweepRequestSchema>;
  * The connection's teardown, run by `cdktf destroy` after every object of the connection is destroyed: delete every
  * object labelled with `owner`, routes first, then services, then upstreams, whatever its Terraform status (Terraform
  * never runs the destroy hook of a tainted or deposed object). Nothing in it changes with the declared objects, so
- * it is never replaced.
+ * it is never replaced. The sweep's fields without `keep`.
  */
-export const teardownRequestSchema = z.object({
-  kind: z.literal("teardown"),
-  owner: z.string().min(1),
-  gateway: gatewayTargetSchema,
-  construct_path: z.string(),
-  legacy_owner: legacyOwnerSchema,
-});
+export const teardownRequestSchema = sweepRequestSchema.omit({ keep: true }).extend({ kind: z.literal("teardown") });
 export type TeardownRequest = z.infer<typeof teardownRequestSchema>;
 
 export const gatewayRequestSchema = z.discriminatedUnion("kind", [objectRequestSchema, sweepRequestSchema, teardownRequestSchema]);
@@ -142,3 +142,15 @@ export type GatewayRequest = z.infer<typeof gatewayRequestSchema>;
 
 /** Environment variable through which Terraform passes `jsonencode(self.input)` to the hook. */
 export const REQUEST_ENV = "BLUEGREEN_REQUEST";
+
+/** The shell command of a provisioner that runs `bluegreen hook <action>` from the package Terraform's project uses. */
+const hookCommand = (action: "apply" | "destroy" | "sweep" | "teardown") =>
+  `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','${action}'])"`;
+/** The shell command a create-time provisioner runs: PUT the request in `BLUEGREEN_REQUEST`. */
+export const HOOK_APPLY_COMMAND = hookCommand("apply");
+/** The shell command a destroy-time provisioner runs: DELETE the object of the request in `BLUEGREEN_REQUEST`. */
+export const HOOK_DESTROY_COMMAND = hookCommand("destroy");
+/** The shell command the sweep runs: delete this owner's objects that are no longer declared. */
+export const HOOK_SWEEP_COMMAND = hookCommand("sweep");
+/** The shell command the connection's teardown runs at destroy: delete every object of this owner. */
+export const HOOK_TEARDOWN_COMMAND = hookCommand("teardown");

@@ -8,38 +8,29 @@ import {
   DEFAULT_ADMIN_KEY_ENV,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY_BUDGET_MS,
-  type Flavor,
   type GatewayTarget,
   type HealthCheck,
   type ObjectRequest,
   type SweepRequest,
   type TeardownRequest,
 } from "./gateway-request";
+import type { GatewayConnectionPropsInput } from "./props-schemas";
 
-/** Connection settings in the props' camelCase. */
-export interface GatewaySettings {
-  readonly adminUrl: string;
-  readonly flavor?: Flavor;
-  readonly gatewayGroupId?: string;
-  readonly adminKeyEnv?: string;
-  readonly tlsInsecureSkipVerify?: boolean;
-  readonly tlsCaFile?: string;
-  readonly requestTimeoutMs?: number;
-  readonly retryBudgetMs?: number;
-}
-
-/** The snake_case `gateway` block of every input, with every default written out. */
-export function gatewayTarget(s: GatewaySettings): GatewayTarget {
+/**
+ * The snake_case `gateway` block of every input, from the (validated) connection props: the one place where the
+ * connection's defaults are applied; the hook reads the block as it is.
+ */
+export function gatewayTarget(props: GatewayConnectionPropsInput): GatewayTarget {
   const target: GatewayTarget = {
-    admin_url: s.adminUrl.replace(/\/+$/, ""),
-    flavor: s.flavor ?? "apisix",
-    admin_key_env: s.adminKeyEnv ?? DEFAULT_ADMIN_KEY_ENV,
-    tls_insecure_skip_verify: s.tlsInsecureSkipVerify ?? false,
-    request_timeout_ms: s.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    retry_budget_ms: s.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS,
+    admin_url: props.adminUrl.replace(/\/+$/, ""),
+    flavor: props.flavor ?? "apisix",
+    admin_key_env: props.adminKeyEnv ?? DEFAULT_ADMIN_KEY_ENV,
+    tls_insecure_skip_verify: props.tls?.insecureSkipVerify ?? false,
+    request_timeout_ms: props.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    retry_budget_ms: props.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS,
   };
-  if (s.gatewayGroupId !== undefined) target.gateway_group_id = s.gatewayGroupId;
-  if (s.tlsCaFile !== undefined) target.tls_ca_file = s.tlsCaFile;
+  if (props.gatewayGroupId !== undefined) target.gateway_group_id = props.gatewayGroupId;
+  if (props.tls?.caFile !== undefined) target.tls_ca_file = props.tls.caFile;
   return target;
 }
 

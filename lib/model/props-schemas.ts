@@ -6,24 +6,26 @@
  * Construct references (`gateway`, `service`) are not part of these schemas; the constructs check them by brand.
  */
 import { z } from "zod";
-import { UPSTREAM_HASH_LENGTH, UPSTREAM_ID_SUFFIX_MAX_LENGTH } from "./blue-green";
-import { LABEL_VALUE_MAX_LENGTH, LABEL_VALUE_PATTERN } from "../schemas/common";
+import { flavorSchema } from "./gateway-request";
+import { activeColor, COLORS, previewValues } from "./specs";
+import { UPSTREAM_HASH_LENGTH, UPSTREAM_ID_SUFFIX_MAX_LENGTH } from "./upstream-ids";
+import {
+  ENV_NAME_PATTERN,
+  HEADER_NAME_PATTERN,
+  HOST_PATTERN,
+  HTTP_METHODS,
+  ID_MAX_LENGTH,
+  ID_PATTERN,
+  LABEL_VALUE_MAX_LENGTH,
+  LABEL_VALUE_PATTERN,
+  NODE_HOST_PATTERN,
+} from "../schemas/common";
+import { PASS_HOST_MODES } from "../schemas/upstream";
 
-/** APISIX object id: 1..64 characters of `[a-zA-Z0-9-_.]` (schema_def.lua `id_schema`). */
-export const ID_PATTERN = /^[a-zA-Z0-9-_.]+$/;
-export const ID_MAX_LENGTH = 64;
 /** Upstream ids are `<serviceId>-<color>-<content hash>` (`upstreamId`), so a service id leaves room for the suffix. */
 export const SERVICE_ID_MAX_LENGTH = ID_MAX_LENGTH - UPSTREAM_ID_SUFFIX_MAX_LENGTH;
-/** Host of a node or route (schema_def.lua `host_def`, without the wildcard forms for nodes). */
-export const NODE_HOST_PATTERN = /^[0-9a-zA-Z-._[\]:]+$/;
-export const ROUTE_HOST_PATTERN = /^\*$|^\*?[0-9a-zA-Z-._[\]:]+$/;
-/** Header names nginx exposes as `$http_<name>` variables: letters, digits and `-`. */
-export const HEADER_NAME_PATTERN = /^[A-Za-z0-9-]+$/;
-/** Environment variable names. */
-export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE", "PURGE"] as const;
-export const UPSTREAM_SCHEMES = ["http", "https", "grpc", "grpcs"] as const;
-export const PASS_HOST_MODES = ["pass", "node", "rewrite"] as const;
+/** The schemes a color may use (APISIX knows more, for stream routes and kafka). */
+const COLOR_SCHEMES = ["http", "https", "grpc", "grpcs"] as const;
 
 const ID_RULE = `must be 1 to ${ID_MAX_LENGTH} characters of letters, digits, "-", "_" or "."`;
 
@@ -51,38 +53,38 @@ export const objectIdPropSchema = idString(ID_MAX_LENGTH, ID_RULE);
 const OWNER_RULE = `must be 1 to ${LABEL_VALUE_MAX_LENGTH} characters without whitespace (an APISIX label value)`;
 
 /** The `bluegreen-owner` label value. */
-export const ownerPropSchema = z
+const ownerPropSchema = z
   .string({ error: OWNER_RULE })
   .min(1, { error: OWNER_RULE })
   .max(LABEL_VALUE_MAX_LENGTH, { error: OWNER_RULE })
   .regex(LABEL_VALUE_PATTERN, { error: OWNER_RULE });
 
 /** A service id: an object id short enough for the derived upstream ids. */
-export const serviceIdPropSchema = idString(
+const serviceIdPropSchema = idString(
   SERVICE_ID_MAX_LENGTH,
   `must be 1 to ${SERVICE_ID_MAX_LENGTH} characters of letters, digits, "-", "_" or "." (upstream ids append "-green-" ` +
     `and ${UPSTREAM_HASH_LENGTH} hex digits of a content hash, and may have at most ${ID_MAX_LENGTH} characters)`,
 );
 
 /** A display name (APISIX `rule_name_def`). */
-export const namePropSchema = z
+const namePropSchema = z
   .string({ error: "must be a string of 1 to 256 characters" })
   .min(1, { error: "must be a string of 1 to 256 characters" })
   .max(256, { error: "must be a string of 1 to 256 characters" });
 
-export const nodeHostPropSchema = z
+const nodeHostPropSchema = z
   .string({ error: "must be a hostname or ip address" })
   .min(1, { error: "must be a hostname or ip address" })
   .max(253, { error: "must be a hostname or ip address of at most 253 characters" })
   .regex(NODE_HOST_PATTERN, { error: "must be a hostname or ip address (letters, digits, '-', '.', ':', '[', ']')" });
 
-export const routeHostPropSchema = z
+const routeHostPropSchema = z
   .string({ error: "must be a hostname, optionally starting with '*'" })
   .min(1, { error: "must be a hostname, optionally starting with '*'" })
   .max(253, { error: "must be a hostname of at most 253 characters" })
-  .regex(ROUTE_HOST_PATTERN, { error: "must be a hostname, optionally starting with '*'" });
+  .regex(HOST_PATTERN, { error: "must be a hostname, optionally starting with '*'" });
 
-export const portPropSchema = intRange(1, 65535);
+const portPropSchema = intRange(1, 65535);
 
 /** One backend node of a color. */
 export const upstreamNodePropSchema = z.strictObject({
@@ -102,7 +104,7 @@ export const upstreamPropsSchema = z
     nodes: z
       .array(upstreamNodePropSchema, { error: "must be a list of nodes" })
       .min(1, { error: "must list at least one node" }),
-    scheme: z.enum(UPSTREAM_SCHEMES, { error: `must be one of ${UPSTREAM_SCHEMES.join(", ")}` }).optional(),
+    scheme: z.enum(COLOR_SCHEMES, { error: `must be one of ${COLOR_SCHEMES.join(", ")}` }).optional(),
     passHost: z.enum(PASS_HOST_MODES, { error: `must be one of ${PASS_HOST_MODES.join(", ")}` }).optional(),
     upstreamHost: nodeHostPropSchema.optional(),
     connectTimeoutSec: timeoutSec.optional(),
@@ -131,12 +133,13 @@ export const previewPropsSchema = z
     blueValue: z.string({ error: "must be a non-empty string" }).min(1, { error: "must be a non-empty string" }).optional(),
   })
   .superRefine((v, ctx) => {
-    if ((v.greenValue ?? "green") === (v.blueValue ?? "blue")) {
+    const values = previewValues(v);
+    if (values.green === values.blue) {
       ctx.addIssue({ code: "custom", path: ["blueValue"], message: "must differ from greenValue" });
     }
   });
 
-const flavorProp = z.enum(["apisix", "api7-ee"], { error: 'must be "apisix" or "api7-ee"' });
+const flavorProp = z.enum(flavorSchema.options, { error: 'must be "apisix" or "api7-ee"' });
 
 /** `GatewayConnectionProps`. */
 export const gatewayConnectionPropsSchema = z
@@ -166,11 +169,10 @@ export const gatewayConnectionPropsSchema = z
     retryBudgetMs: intRange(0, 3_600_000).optional(),
   })
   .superRefine((v, ctx) => {
-    const flavor = v.flavor ?? "apisix";
-    if (flavor === "api7-ee" && v.gatewayGroupId === undefined) {
+    if (v.flavor === "api7-ee" && v.gatewayGroupId === undefined) {
       ctx.addIssue({ code: "custom", path: ["gatewayGroupId"], message: 'is required when flavor is "api7-ee"' });
     }
-    if (flavor === "apisix" && v.gatewayGroupId !== undefined) {
+    if (v.flavor !== "api7-ee" && v.gatewayGroupId !== undefined) {
       ctx.addIssue({ code: "custom", path: ["gatewayGroupId"], message: 'is only allowed when flavor is "api7-ee"' });
     }
   });
@@ -200,7 +202,7 @@ export const blueGreenServicePropsSchema = z.strictObject({
     .max(32, { error: "must list at most 32 hosts" })
     .refine(unique, { error: "must not repeat a host" })
     .optional(),
-  active: z.enum(["blue", "green"], { error: 'must be "blue" or "green"' }).optional(),
+  active: z.enum(COLORS, { error: 'must be "blue" or "green"' }).optional(),
   canaryPercent: intRange(0, 99).optional(),
   preview: previewPropsSchema.optional(),
   retireIdle: z.boolean({ error: "must be a boolean" }).optional(),
@@ -209,7 +211,7 @@ export const blueGreenServicePropsSchema = z.strictObject({
 }).superRefine((v, ctx) => {
   if (v.healthCheck === undefined) return;
   // the colors the health gate may probe: both, or only the active one once the idle color is retired
-  const colors = v.retireIdle === true ? [v.active ?? "blue"] : (["blue", "green"] as const);
+  const colors = v.retireIdle === true ? [activeColor(v)] : COLORS;
   for (const color of colors) {
     const scheme = v[color]?.scheme;
     if (scheme !== undefined && scheme !== "http" && scheme !== "https") {
@@ -222,13 +224,19 @@ export const blueGreenServicePropsSchema = z.strictObject({
   }
 });
 
+const METHOD_RULE = `must be one of ${HTTP_METHODS.join(", ")}`;
+/** An HTTP method; typed `string` like `RouteMatch.methods`. */
+const method = z
+  .string({ error: METHOD_RULE })
+  .refine((m) => (HTTP_METHODS as readonly string[]).includes(m), { error: METHOD_RULE });
+
 /** `BlueGreenRouteProps` without `service`; `flavor` is the flavor of the service's gateway. */
 export const blueGreenRoutePropsSchema = (flavor: "apisix" | "api7-ee") =>
   z.strictObject({
     routeId: objectIdPropSchema,
     name: namePropSchema.optional(),
     methods: z
-      .array(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(", ")}` }), { error: "must be a list of methods" })
+      .array(method, { error: "must be a list of methods" })
       .min(1, { error: "must list at least one method, or be left out for any method" })
       .refine(unique, { error: "must not repeat a method" })
       .optional(),
@@ -263,10 +271,8 @@ const SYNTH_TIME_RULE =
   "must be known at synth time: a plain string, not a Terraform variable, resource attribute or Fn result " +
   "(it names gateway objects or their owner)";
 
+/** `GatewayConnectionProps`, as the model's conversions take it. */
 export type GatewayConnectionPropsInput = z.input<typeof gatewayConnectionPropsSchema>;
-export type BlueGreenServicePropsInput = z.input<typeof blueGreenServicePropsSchema>;
-export type BlueGreenRoutePropsInput = z.input<ReturnType<typeof blueGreenRoutePropsSchema>>;
-export type UpstreamPropsInput = z.input<typeof upstreamPropsSchema>;
 
 /** Whether `value` is an http(s) URL with no path (other than "/"), query, fragment or credentials. */
 export function isAdminUrl(value: string): boolean {
@@ -356,7 +362,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let cur: unknown = root;
   for (const seg of path) {
     if (cur === null || typeof cur !== "object") return undefined;

@@ -1,18 +1,17 @@
 /**
- * Shared definitions of APISIX's `schema_def.lua` (id, name, desc, labels, host, method, timeout) as zod schemas.
+ * Shared definitions of APISIX's `schema_def.lua` (id, name, desc, labels, host, method, timeout) as zod schemas, and
+ * the patterns the construct props share with them (ids, hosts, header and environment variable names, methods).
  * Pure: no Node I/O, so the constructs can use them at synth time.
  */
 import { z } from "zod";
 
+/** `id_schema`: the characters of a string id. */
+export const ID_PATTERN = /^[a-zA-Z0-9-_.]+$/;
+/** `id_schema`: the longest string id. */
+export const ID_MAX_LENGTH = 64;
+
 /** `id_schema`: a string of 1..64 chars matching `^[a-zA-Z0-9-_.]+$`, or an integer >= 1. */
-export const idSchema = z.union([
-  z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[a-zA-Z0-9-_.]+$/),
-  z.int().min(1),
-]);
+export const idSchema = z.union([z.string().min(1).max(ID_MAX_LENGTH).regex(ID_PATTERN), z.int().min(1)]);
 export type Id = z.infer<typeof idSchema>;
 
 /** `rule_name_def`: a string of 1..256 chars. */
@@ -39,8 +38,15 @@ export const labelsSchema = z.record(
 );
 export type Labels = z.infer<typeof labelsSchema>;
 
+/** The characters of a host name or IP address (`host_def` without its wildcard forms). */
+const HOST_CHARS = "[0-9a-zA-Z-._[\\]:]+";
+/** A host name or IP address without wildcard: an upstream node's host. */
+export const NODE_HOST_PATTERN = new RegExp(`^${HOST_CHARS}$`);
+/** `host_def` as a pattern: a route's or service's host. */
+export const HOST_PATTERN = new RegExp(`^\\*$|^\\*?${HOST_CHARS}$`);
+
 /** `host_def`: `*`, a host name, an IP, or a wildcard host such as `*.example.com`. */
-export const hostSchema = z.string().regex(/^\*$|^\*?[0-9a-zA-Z-._[\]:]+$/);
+export const hostSchema = z.string().regex(HOST_PATTERN);
 export type Host = z.infer<typeof hostSchema>;
 
 /** HTTP methods a route may restrict itself to (`method_schema`). */
@@ -57,6 +63,12 @@ export const HTTP_METHODS = [
   "PURGE",
 ] as const;
 
+/** Request header names nginx exposes as `$http_<name>` variables: letters, digits and `-`. */
+export const HEADER_NAME_PATTERN = /^[A-Za-z0-9-]+$/;
+
+/** Environment variable names (the variable that holds the admin key). */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** `method_schema`: one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS, CONNECT, TRACE, PURGE. */
 export const methodSchema = z.enum(HTTP_METHODS);
 export type Method = z.infer<typeof methodSchema>;
@@ -70,7 +82,7 @@ export const timeoutSchema = z.strictObject({
 export type Timeout = z.infer<typeof timeoutSchema>;
 
 /** Epoch seconds the store injects; clients must not send them on PUT/POST. */
-export const timestampSchema = z.int();
+const timestampSchema = z.int();
 
 /** `desc`, `labels`, `create_time`, `update_time`: the metadata fields every APISIX object shares. */
 export const metadataShape = {

@@ -43,6 +43,9 @@ export const checksSchema = z.looseObject({
 /** Upstream schemes APISIX knows. */
 export const UPSTREAM_SCHEMES = ["grpc", "grpcs", "http", "https", "tcp", "tls", "udp", "kafka"] as const;
 
+/** `pass_host`: which Host header the gateway sends to the nodes. */
+export const PASS_HOST_MODES = ["pass", "node", "rewrite"] as const;
+
 /** The full APISIX upstream object (`additionalProperties: false`); needs `nodes` or `service_name`+`discovery_type`. */
 export const upstreamSchema = z
   .strictObject({
@@ -61,7 +64,7 @@ export const upstreamSchema = z
     discovery_type: z.string().optional(),
     discovery_args: z.looseObject({}).optional(),
     service_name: z.string().min(1).max(256).optional(),
-    pass_host: z.enum(["pass", "node", "rewrite"]).optional(),
+    pass_host: z.enum(PASS_HOST_MODES).optional(),
     upstream_host: hostSchema.optional(),
   })
   .superRefine((u, ctx) => {

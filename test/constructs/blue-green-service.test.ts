@@ -262,6 +262,7 @@ describe.each(FLAVORS)("BlueGreenService healthCheck on %s", (flavor) => {
   test("the service input carries the health_check block; upstream and route inputs do not", () => {
     const json = synth(flavor, { active: "blue", healthCheck: { path: "/healthz" } });
     expect(serviceInput(json).health_check).toEqual({
+      service_id: "blue-green-service",
       path: "/healthz",
       expect_status: 200,
       timeout_ms: 2000,

@@ -4,7 +4,7 @@ import { Testing } from "../../lib/cdk";
 import { BlueGreenRoute } from "../../lib/constructs/blue-green-route";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { GatewayConnection, type GatewayConnectionProps } from "../../lib/constructs/gateway-connection";
-import { HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND } from "../../lib/constructs/gateway-object";
+import { HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND } from "../../lib/model/gateway-request";
 import { build, fails, gatewayProps, resources, serviceProps } from "./fixtures";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -207,6 +207,13 @@ describe("GatewayConnection validation", () => {
     );
     fails(() => connect({ adminUrl: "http://127.0.0.1:9180", owner: "x".repeat(257) }), "stack/gateway", "owner must be 1 to 256");
     expect(connect({ adminUrl: "http://127.0.0.1:9180", owner: "@acme/shop-infra/prod" }).owner).toBe("@acme/shop-infra/prod");
+  });
+  test("an owner of null (from JavaScript) is refused with the field named, not defaulted", () => {
+    fails(
+      () => connect({ adminUrl: "http://127.0.0.1:9180", owner: null as unknown as string }),
+      "invalid props at stack/gateway: owner must be 1 to 256 characters without whitespace",
+      "got null",
+    );
   });
   test("fails when timeouts are out of range", () => {
     fails(() => connect({ adminUrl: "http://127.0.0.1:9180", requestTimeoutMs: 0 }), "stack/gateway", "requestTimeoutMs", "got 0");

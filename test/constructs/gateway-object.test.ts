@@ -2,14 +2,14 @@ import "cdktf/lib/testing/adapters/jest";
 import { App, DataResource, TerraformStack } from "cdktf";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { Testing } from "../../lib/cdk";
+import { GatewayObject } from "../../lib/constructs/gateway-object";
+import { containsTokens } from "../../lib/constructs/tokens";
 import {
-  GatewayObject,
   HOOK_APPLY_COMMAND,
   HOOK_DESTROY_COMMAND,
   HOOK_SWEEP_COMMAND,
   HOOK_TEARDOWN_COMMAND,
-  containsTokens,
-} from "../../lib/constructs/gateway-object";
+} from "../../lib/model/gateway-request";
 import { requestSha256 } from "../../lib/model/hook-input";
 import { build, resources, serviceProps } from "./fixtures";
 

@@ -14,7 +14,8 @@ import type { TerraformStack } from "cdktf";
 import { TerraformVariable } from "cdktf";
 import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
 import { startGateway, type RunningGateway } from "../../lib/gateway";
-import { buildServiceRequests, parseUpstreamId } from "../../lib/model/blue-green";
+import { buildServiceRequests } from "../../lib/model/blue-green";
+import { parseUpstreamId } from "../../lib/model/upstream-ids";
 import { requestSha256 } from "../../lib/model/hook-input";
 import { startBackends, type Backend } from "../helper/backends";
 import { TerraformWorkspace } from "../helper/terraform";
@@ -162,8 +163,9 @@ describe("a node given as a Terraform variable (apisix)", () => {
     /** The upstream ids the same stack gets with the port written literally. */
     const literalIds = (greenPort: number) => {
       const { upstreams } = buildServiceRequests({
-        scope: { flavor: "apisix" },
+        placement: { flavor: "apisix" },
         owner: "e2e",
+        active: "blue",
         serviceId: "shop",
         blue: { nodes: [{ host: blue.host, port: blue.port }] },
         green: { nodes: [{ host: green.host, port: greenPort }] },

@@ -3,13 +3,13 @@ import {
   buildServiceRequests,
   colorWeights,
   headerVar,
-  parseUpstreamId,
   scopedPath,
-  upstreamId,
   type ServiceSpec,
 } from "../../lib/model/blue-green";
 import { canonicalPath } from "../../lib/model/admin-paths";
-import { ID_MAX_LENGTH, ID_PATTERN, SERVICE_ID_MAX_LENGTH } from "../../lib/model/props-schemas";
+import { SERVICE_ID_MAX_LENGTH } from "../../lib/model/props-schemas";
+import { parseUpstreamId, upstreamId } from "../../lib/model/upstream-ids";
+import { ID_MAX_LENGTH, ID_PATTERN } from "../../lib/schemas/common";
 import { checkObject } from "../../lib/schemas";
 
 const LABELS = { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "o" };
@@ -19,7 +19,7 @@ const GREEN_INLINE = { type: "roundrobin", scheme: "https", pass_host: "node", n
 const BLUE_INLINE = { type: "roundrobin", scheme: "https", pass_host: "node", nodes: [{ host: "mock.api7.ai", port: 443, weight: 100 }] };
 
 const apisix = (extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
-  scope: { flavor: "apisix" },
+  placement: { flavor: "apisix" },
   owner: "o",
   serviceId: "s",
   blue: BLUE,
@@ -33,7 +33,7 @@ const apisix = (extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
  */
 const BLUE_ID = "s-blue-729ecd62";
 const GREEN_ID = "s-green-fabea6b1";
-const ee = (extra: Partial<ServiceSpec> = {}): ServiceSpec => apisix({ scope: { flavor: "api7-ee", gatewayGroupId: "g" }, ...extra });
+const ee = (extra: Partial<ServiceSpec> = {}): ServiceSpec => apisix({ placement: { flavor: "api7-ee", gatewayGroupId: "g" }, ...extra });
 
 describe("scopedPath", () => {
   test("apisix and api7-ee paths", () => {
@@ -235,7 +235,7 @@ describe("service hosts", () => {
 
 describe("buildRouteRequest", () => {
   test("apisix", () => {
-    expect(buildRouteRequest({ scope: { flavor: "apisix" }, owner: "o", serviceId: "s", routeId: "r", paths: ["/a"], hosts: ["h"] })).toEqual({
+    expect(buildRouteRequest({ placement: { flavor: "apisix" }, owner: "o", serviceId: "s", routeId: "r", paths: ["/a"], hosts: ["h"] })).toEqual({
       method: "PUT",
       path: "/apisix/admin/routes/r",
       body: { name: "r", labels: LABELS, uris: ["/a"], hosts: ["h"], service_id: "s" },
@@ -243,7 +243,7 @@ describe("buildRouteRequest", () => {
   });
   test("api7-ee", () => {
     const r = buildRouteRequest({
-      scope: { flavor: "api7-ee", gatewayGroupId: "g" },
+      placement: { flavor: "api7-ee", gatewayGroupId: "g" },
       owner: "o",
       serviceId: "s",
       routeId: "r",
@@ -259,7 +259,7 @@ describe("buildRouteRequest", () => {
     });
     expect(checkObject("routes", r.body, "api7-ee")).toEqual(expect.objectContaining({ ok: true }));
     expect(() =>
-      buildRouteRequest({ scope: { flavor: "api7-ee", gatewayGroupId: "g" }, owner: "o", serviceId: "s", routeId: "r", paths: ["/"], hosts: ["h"] }),
+      buildRouteRequest({ placement: { flavor: "api7-ee", gatewayGroupId: "g" }, owner: "o", serviceId: "s", routeId: "r", paths: ["/"], hosts: ["h"] }),
     ).toThrow(/no hosts/);
   });
 });

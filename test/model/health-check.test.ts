@@ -3,14 +3,9 @@
  * and `colorsWithTraffic`, the inverse of `buildServiceRequests`, over every combination of the props that shape a
  * service body.
  */
-import {
-  buildHealthCheck,
-  buildServiceRequests,
-  COLORS,
-  colorsWithTraffic,
-  type Color,
-  type ServiceSpec,
-} from "../../lib/model/blue-green";
+import { buildHealthCheck, buildServiceRequests, type ServiceSpec } from "../../lib/model/blue-green";
+import { COLORS, type Color } from "../../lib/model/specs";
+import { colorsWithTraffic } from "../../lib/model/traffic-colors";
 import { gatewayRequestSchema, healthCheckSchema } from "../../lib/model/gateway-request";
 import { gatewayTarget, objectRequest } from "../../lib/model/hook-input";
 
@@ -21,19 +16,21 @@ const GREEN = { nodes: [{ host: "green.internal", port: 443 }], scheme: "https" 
 
 function spec(flavor: Flavor, extra: Partial<ServiceSpec> = {}): ServiceSpec {
   return {
-    scope: flavor === "apisix" ? { flavor } : { flavor, gatewayGroupId: "g" },
+    placement: flavor === "apisix" ? { flavor } : { flavor, gatewayGroupId: "g" },
     owner: "o",
     serviceId: "shop",
     blue: BLUE,
     green: GREEN,
+    active: "blue",
     healthCheck: { path: "/healthz" },
     ...extra,
   };
 }
 
 describe("buildHealthCheck", () => {
-  test("defaults written out; both colors' nodes with their scheme (http by default)", () => {
+  test("the service id, defaults written out; both colors' nodes with their scheme (http by default)", () => {
     expect(buildHealthCheck(spec("apisix"))).toEqual({
+      service_id: "shop",
       path: "/healthz",
       expect_status: 200,
       timeout_ms: 2000,
@@ -51,6 +48,11 @@ describe("buildHealthCheck", () => {
     const hc = buildHealthCheck(spec("api7-ee", { healthCheck: { path: "/ready?deep=1", expectStatus: 204, timeoutMs: 500 } }));
     expect(hc).toMatchObject({ path: "/ready?deep=1", expect_status: 204, timeout_ms: 500 });
     expect(healthCheckSchema.parse(hc)).toEqual(hc);
+  });
+
+  test("a block written before service_id was added still parses: a destroy reads the inputs already in the state", () => {
+    const { service_id: _written, ...before } = buildHealthCheck(spec("apisix"))!;
+    expect(healthCheckSchema.parse(before)).toEqual(before);
   });
 
   test("no healthCheck, no block (and buildServiceRequests carries none)", () => {

@@ -9,7 +9,7 @@ describe("hook input", () => {
   });
 
   test("object and sweep requests parse with the hook's schema", () => {
-    const gateway = gatewayTarget({ adminUrl: "https://localhost:7443/", flavor: "api7-ee", gatewayGroupId: "g", tlsInsecureSkipVerify: true });
+    const gateway = gatewayTarget({ adminUrl: "https://localhost:7443/", flavor: "api7-ee", gatewayGroupId: "g", tls: { insecureSkipVerify: true } });
     expect(gateway.admin_url).toBe("https://localhost:7443");
     const obj = objectRequest({ method: "PUT", path: "/apisix/admin/routes/r?gateway_group_id=g", body: { name: "r" } }, gateway, "s/r/Resource");
     expect(gatewayRequestSchema.parse(obj)).toEqual(obj);
