@@ -15,7 +15,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { gatewayTargetSchema } from "../model/gateway-request";
+import { DEFAULT_ADMIN_KEY_ENV, gatewayTargetSchema } from "../model/gateway-request";
 
 /** What the guardian needs to restore: read from its stdin. */
 export const guardianHandoffSchema = z.object({
@@ -60,7 +60,10 @@ export interface Guardian {
  */
 export async function armGuardian(handoff: GuardianHandoff, script = DEFAULT_GUARDIAN_SCRIPT): Promise<Guardian> {
   if (!existsSync(script)) throw new Error(`the release guardian ${script} is missing (is the package built?)`);
-  const child = spawn(process.execPath, [script], { detached: true, stdio: ["pipe", "pipe", "ignore"] });
+  // the key travels through stdin only: not in argv (`ps`), and not in the guardian's environment either
+  const env = { ...process.env };
+  delete env[handoff.gateway.admin_key_env ?? DEFAULT_ADMIN_KEY_ENV];
+  const child = spawn(process.execPath, [script], { detached: true, stdio: ["pipe", "pipe", "ignore"], env });
   const stdin = child.stdin!;
   const stdout = child.stdout!;
   stdin.on("error", () => undefined); // a guardian that died is noticed below; later writes must not crash the hook

@@ -260,7 +260,8 @@ class Release {
     const steps = plan.steps.map((s) => `${formatShare(s.percent)}%`).join(", ");
     const how = plan.kind === "move" ? `${describeShares(plan.from)} -> ${describeShares(plan.to)}` : `new ${plan.watched.join(" and ")} nodes`;
     o.io.stdout(
-      `${PREFIX} ${this.what}: ${how}; ${plan.gaining} through ${steps}, each watched for ${o.release.step_interval_sec} s`,
+      `${PREFIX} ${this.what}: ${how}; ${plan.gaining} through ${steps}, each watched for ${o.release.step_interval_sec} s ` +
+        `(guardian pid ${this.guardian!.pid} restores the service if this deploy is stopped)`,
     );
   }
 
