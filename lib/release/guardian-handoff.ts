@@ -105,7 +105,12 @@ export async function armGuardian(handoff: GuardianHandoff, script = DEFAULT_GUA
       new Promise<void>((resolve) => {
         if (closed) return resolve();
         closed = true;
-        stdin.end(`${GUARDIAN_DONE}\n`, () => resolve());
+        // a guardian that already died cannot take the line: do not wait for it long
+        const timer = setTimeout(resolve, GUARDIAN_ARM_TIMEOUT_MS);
+        stdin.end(`${GUARDIAN_DONE}\n`, () => {
+          clearTimeout(timer);
+          resolve();
+        });
       }),
     abandon: () => {
       if (closed) return;

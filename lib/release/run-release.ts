@@ -30,7 +30,7 @@ import { armGuardian, type Guardian } from "./guardian-handoff";
 import { colorAddresses } from "./node-addresses";
 import { planRelease, previewBody, type ReleasePlan, type ReleaseStep, stepWeights } from "./release-plan";
 import { previewHeader, type ReleaseInput } from "./release-input";
-import { restoreService } from "./restore";
+import { restorableBody, restoreService } from "./restore";
 import { type BodyScope, describeShares, formatShare, withColorWeights } from "./weights";
 
 /** The environment variable of the emergency path, and its one value. */
@@ -270,7 +270,7 @@ class Release {
     const { o, plan } = this;
     const header = previewHeader(o.release, plan.gaining);
     if (header === undefined || o.release.checks.length === 0) return;
-    const preview = previewBody(this.before, o.body);
+    const preview = previewBody(restorableBody(this.before), o.body);
     if (preview !== undefined) {
       // the preview rules of `before` do not reach the declared nodes yet: write them, traffic stays as it is
       this.wrote = true;

@@ -252,6 +252,24 @@ describe("runRelease on apisix", () => {
     expect(lines).toEqual([]);
   });
 
+  it("verifies a change of the live color's upstream on the declared weights, without steps", async () => {
+    const blue = fx.spec().blue;
+    const body = await fx.prepare({ blue: { ...blue, connectTimeoutSec: 5 } }); // a new blue upstream object
+    fx.faults.seen.length = 0;
+    const load = startPhasedLoad(`${fx.gw.proxyUrl}/shop/x`, 2);
+    const lines: string[] = [];
+    const result = await runRelease(fx.options(body, fx.release(props(fx)), lines)).finally(() => load.stop());
+    expect(result.kind).toBe("nodes");
+    // the preview rules first (the live ones reach the old blue upstream), traffic unchanged; then the declared body
+    expect(servicePuts(fx)).toBe(2);
+    expect(lines).toContain("bluegreen: release of shop/service: 5 of 5 checks with X-Env: blue passed");
+    expect(lines.filter((l) => / — /.test(l))).toEqual([
+      expect.stringMatching(/^bluegreen: shop blue 100% — \d+ requests, 100\.0% ok, p99 \d+ ms; 5 checks passed \(step 1\/1, \d+ s\)$/),
+    ]);
+    expectHolds(await fx.service(), body);
+    await waitForExit(result.guardianPid);
+  });
+
   it("refuses to analyse colors that share a node IP, before any write", async () => {
     const body = await fx.prepare({ active: "green" });
     fx.faults.seen.length = 0;
