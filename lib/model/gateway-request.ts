@@ -29,7 +29,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_RETRY_BUDGET_MS = 30_000;
 
 /** Where and how the hook reaches the Admin API. */
-const gatewayTargetSchema = z.object({
+export const gatewayTargetSchema = z.object({
   /** Base URL of the Admin API, e.g. `http://127.0.0.1:9180` (no trailing slash, no path). */
   admin_url: z.string().url(),
   flavor: flavorSchema,

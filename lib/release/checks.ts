@@ -4,7 +4,7 @@
  * color that gains traffic; while a step is watched they go without it, through the weights.
  */
 import type { Dispatcher } from "undici";
-import { describeError } from "../client/admin-client";
+import { describeError } from "../client/transport";
 import { loadUndici } from "../client/undici-lite";
 import type { ReleaseCheck } from "./release-input";
 

@@ -5,9 +5,9 @@
  * handoff's `log_file` when one is given. Never prints the admin key.
  */
 import { appendFileSync } from "node:fs";
-import { describeError } from "../client/admin-client";
+import { describeError } from "../client/transport";
 import { redact } from "../client/errors";
-import { clientForTarget } from "../hook/target-client";
+import { clientForTarget } from "../deploy/target-client";
 import { GUARDIAN_ARMED, GUARDIAN_DONE, guardianHandoffSchema } from "./guardian-handoff";
 import { holdsBody, restoreService } from "./restore";
 

@@ -8,8 +8,9 @@
  * only weights in `cdk.tf.json`. Pure: no cdktf imports.
  */
 import { z } from "zod";
-import { type Color, type NodeSpec, type PreviewSpec } from "../model/blue-green";
-import { HEADER_NAME_PATTERN, HTTP_METHODS, isAdminUrl } from "../model/props-schemas";
+import type { Color, NodeSpec, PreviewSpec } from "../model/specs";
+import { isAdminUrl } from "../model/props-schemas";
+import { HEADER_NAME_PATTERN, HTTP_METHODS } from "../schemas/common";
 
 /** Inconclusive analysis windows watched in a row at one step before the release fails. */
 export const DEFAULT_MAX_INCONCLUSIVE_WINDOWS = 3;

@@ -7,7 +7,7 @@
  * - `nodes`: no share moves but a color that takes traffic gets other nodes: the declared weights are watched.
  * - `plain`: nothing that takes traffic changes (labels, names, an idle color's nodes): one verified write.
  */
-import { type Color, COLORS } from "../model/blue-green";
+import { type Color, COLORS } from "../model/specs";
 import { canonicalJson } from "../model/hook-input";
 import { type BodyScope, type ColorShares, colorShares, colorsOf, colorUpstreams, hasMainRule, asRecord } from "./weights";
 

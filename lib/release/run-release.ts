@@ -19,10 +19,10 @@
  * `BLUEGREEN_RELEASE=immediate` skips 2-5: one verified write, for a rollback under fire.
  */
 import type { AdminClient } from "../client/admin-client";
-import { describeError } from "../client/admin-client";
+import { describeError } from "../client/transport";
 import { applyObject, type ApplyObjectResult, isManaged, serviceIdOf } from "../client/object-sync";
-import { clientForTarget } from "../hook/target-client";
-import { type Color, COLORS } from "../model/blue-green";
+import { clientForTarget } from "../deploy/target-client";
+import { type Color, COLORS } from "../model/specs";
 import type { GatewayTarget } from "../model/gateway-request";
 import { type AnalysisWindow, judgeWindow, openAnalysisWindow, type WindowFigures, type WindowVerdict } from "./analysis";
 import { type CheckHeader, type ChecksOutcome, describeFailedChecks, runChecks } from "./checks";

@@ -7,7 +7,9 @@
  * `upstream` is green and a weight-only entry is the service's own upstream (blue next to a traffic-split). Without a
  * traffic-split all traffic goes to the service's upstream; its color comes from `colorsWithTraffic`.
  */
-import { type Color, COLORS, colorsWithTraffic, parseUpstreamId } from "../model/blue-green";
+import { type Color, COLORS } from "../model/specs";
+import { colorsWithTraffic } from "../model/traffic-colors";
+import { parseUpstreamId } from "../model/upstream-ids";
 import type { Flavor } from "../model/gateway-request";
 import { canonicalJson } from "../model/hook-input";
 

@@ -63,12 +63,13 @@ export async function startReleaseFixture(flavor: Flavor): Promise<ReleaseFixtur
   const gatewayGroupId = flavor === "api7-ee" ? "default" : undefined;
   const client = new AdminClient({ adminUrl: gw.adminUrl, flavor, gatewayGroupId, adminKey: ADMIN_KEY, retryBudgetMs: 2_000 });
   const spec = (over: Partial<ServiceSpec> = {}): ServiceSpec => ({
-    scope: { flavor, gatewayGroupId },
+    placement: { flavor, gatewayGroupId },
     owner: "release-test",
     serviceId: SERVICE_ID,
     blue: { nodes: [{ host: blue.host, port: blue.port }], passHost: "node" },
     green: { nodes: [{ host: green.host, port: green.port }], passHost: "node" },
     preview: { header: "X-Env" },
+    active: "blue",
     ...over,
   });
   const prepare = async (over: Partial<ServiceSpec> = {}) => {
@@ -91,7 +92,7 @@ export async function startReleaseFixture(flavor: Flavor): Promise<ReleaseFixtur
     prepare,
     async deploy(over = {}) {
       await applyObject(client, { path: servicePath, body: await prepare(over) });
-      const route = buildRouteRequest({ scope: spec().scope, owner: "release-test", serviceId: SERVICE_ID, routeId: "shop", paths: ["/shop/*"] });
+      const route = buildRouteRequest({ placement: spec().placement, owner: "release-test", serviceId: SERVICE_ID, routeId: "shop", paths: ["/shop/*"] });
       await applyObject(client, { path: route.path, body: route.body });
     },
     release: (props) => {

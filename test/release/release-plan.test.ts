@@ -12,12 +12,13 @@ const FLAVORS = ["apisix", "api7-ee"] as const;
 
 function spec(flavor: (typeof FLAVORS)[number], over: Partial<ServiceSpec> = {}): ServiceSpec {
   return {
-    scope: flavor === "apisix" ? { flavor } : { flavor, gatewayGroupId: "default" },
+    placement: flavor === "apisix" ? { flavor } : { flavor, gatewayGroupId: "default" },
     owner: "test",
     serviceId: "shop",
     blue: { nodes: [{ host: "127.0.0.2", port: 8080 }] },
     green: { nodes: [{ host: "127.0.0.3", port: 8080 }] },
     preview: { header: "X-Env" },
+    active: "blue",
     ...over,
   };
 }
