@@ -11,7 +11,8 @@ test("API.md is what typedoc generates from lib/index.ts (run `npm run docs` aft
   try {
     const typedoc = path.join(REPO_ROOT, "node_modules", "typedoc", "bin", "typedoc");
     const run = spawnSync(process.execPath, [typedoc, "--out", out], { cwd: REPO_ROOT, encoding: "utf8" });
-    expect({ status: run.status, stderr: run.stderr }).toMatchObject({ status: 0 });
+    // typedoc warns when a public signature refers to a type lib/index.ts does not export; warnings are errors here
+    expect({ status: run.status, output: `${run.stdout}${run.stderr}`.split("\n").filter((l) => /\[(warning|error)\]/.test(l)) }).toEqual({ status: 0, output: [] });
     const generated = readFileSync(path.join(out, "API.md"), "utf8");
     const committed = readFileSync(path.join(REPO_ROOT, "API.md"), "utf8");
     expect(committed === generated ? "up to date" : "API.md is stale: run `npm run docs` and commit API.md").toBe(
