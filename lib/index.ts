@@ -25,7 +25,18 @@ export type {
 } from "./client/object-sync";
 export { buildServiceRequests, buildRouteRequest, colorWeights } from "./model/blue-green";
 export type { AdminRequest, BuildOptions, GatewayPlacement, RouteSpec, ServiceRequests, ServiceSpec } from "./model/blue-green";
-export type { BlueGreenServiceOptions, Color, HealthCheckSpec, NodeSpec, PreviewSpec, RouteMatch, UpstreamSpec } from "./model/specs";
+export type {
+  BlueGreenServiceOptions,
+  Color,
+  HealthCheckSpec,
+  NodeSpec,
+  PreviewSpec,
+  ReleaseAnalysisSpec,
+  ReleaseCheckSpec,
+  ReleaseSpec,
+  RouteMatch,
+  UpstreamSpec,
+} from "./model/specs";
 export type { UpstreamHashAppender } from "./model/upstream-ids";
 export { flavorSchema, gatewayRequestSchema, objectRequestSchema, sweepRequestSchema, teardownRequestSchema } from "./model/gateway-request";
 export { HOOK_APPLY_COMMAND, HOOK_DESTROY_COMMAND, HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND } from "./model/gateway-request";

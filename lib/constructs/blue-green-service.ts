@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { Annotations, Fn } from "../cdk";
-import { invalidProps, notAConstruct } from "./errors";
+import { invalidProps, notAConstruct, releaseWithoutProxyUrl } from "./errors";
 import { buildServiceRequests } from "../model/blue-green";
 import { blueGreenServicePropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
 import {
@@ -10,6 +10,9 @@ import {
   type HealthCheckSpec,
   type NodeSpec,
   type PreviewSpec,
+  type ReleaseAnalysisSpec,
+  type ReleaseCheckSpec,
+  type ReleaseSpec,
   type UpstreamSpec,
 } from "../model/specs";
 import { appendContentHash, UPSTREAM_HASH_LENGTH } from "../model/upstream-ids";
@@ -31,6 +34,15 @@ export interface BlueGreenPreviewProps extends PreviewSpec {}
 
 /** The health gate of the service write: `GET path` on every node that will take traffic must answer `expectStatus`. */
 export interface BlueGreenHealthCheckProps extends HealthCheckSpec {}
+
+/** A verified release of the service's writes: preview checks, steps, checks, analysis and automatic restore. */
+export interface BlueGreenReleaseProps extends ReleaseSpec {}
+
+/** One check of a verified release, sent through the gateway's `proxyUrl`. */
+export interface BlueGreenReleaseCheckProps extends ReleaseCheckSpec {}
+
+/** The analysis of real traffic during a verified release, from the gateways' Prometheus metrics. */
+export interface BlueGreenReleaseAnalysisProps extends ReleaseAnalysisSpec {}
 
 /** Properties of a BlueGreenService. */
 export interface BlueGreenServiceProps extends BlueGreenServiceOptions, AdoptProps {
@@ -73,6 +85,7 @@ export class BlueGreenService extends Construct {
     const problems = propProblems(blueGreenServicePropsSchema, rest, SYNTH_TIME_PROPS.blueGreenService);
     if (problems.length > 0) throw invalidProps(this.node.path, problems);
     const { adopt, ...options } = rest;
+    if (options.release !== undefined && gateway.proxyUrl === undefined) throw releaseWithoutProxyUrl(this.node.path, gateway.node.path);
 
     this.gateway = gateway;
     this.serviceId = options.serviceId;
@@ -92,7 +105,7 @@ export class BlueGreenService extends Construct {
     }
 
     const requests = buildServiceRequests(
-      { ...options, placement: gateway.placement, owner: gateway.owner, active: this.active },
+      { ...options, placement: gateway.placement, owner: gateway.owner, active: this.active, proxyUrl: gateway.proxyUrl },
       { appendUpstreamHash },
     );
 
@@ -111,6 +124,7 @@ export class BlueGreenService extends Construct {
       adopt,
       dependsOn: Object.values(upstreams),
       healthCheck: requests.healthCheck,
+      release: requests.release,
     });
   }
 }

@@ -22,6 +22,14 @@ export const duplicateOwner = (constructPath: string, owner: string, adminUrl: s
       `set a distinct owner so that one sweep never deletes the other's objects`,
   );
 
+/** A service with `release` on a connection that does not say where its checks go. */
+export const releaseWithoutProxyUrl = (constructPath: string, gatewayPath: string) =>
+  new Error(
+    `invalid props at ${constructPath}: release needs the gateway's proxyUrl (the data plane its checks are sent ` +
+      `through), but the GatewayConnection at ${gatewayPath} has proxyUrl undefined; set proxyUrl on it, e.g. ` +
+      `http://127.0.0.1:9080 (on API7 EE the gateway group's data-plane address)`,
+  );
+
 /** A prop that must be one of our constructs is something else. */
 export const notAConstruct = (constructPath: string, prop: string, expected: string, got: unknown) =>
   new Error(`invalid props at ${constructPath}: ${prop} must be a ${expected}, got ${describe(got)}`);

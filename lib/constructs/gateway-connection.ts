@@ -86,6 +86,13 @@ export interface GatewayConnectionProps {
    * @default 30000
    */
   readonly retryBudgetMs?: number;
+  /**
+   * Where requests to the routes go (the data plane), e.g. `http://127.0.0.1:9080`; on API7 EE the gateway group's
+   * data-plane address. Needed by services with `release`, whose checks are sent through it.
+   *
+   * @default - none (services on this connection cannot use `release`)
+   */
+  readonly proxyUrl?: string;
 }
 
 /** One Admin API object of a service or route (the sweep keeps its path and runs after its resource). */
@@ -135,6 +142,8 @@ export class GatewayConnection extends Construct {
    * when `owner` is defaulted: the hooks take over objects carrying it without `adopt`.
    */
   public readonly legacyOwner?: string;
+  /** Where requests to the routes go (the data plane), when given. */
+  public readonly proxyUrl?: string;
   /** Where this connection's objects go (flavor and gateway group), as the model takes it. */
   public readonly placement: GatewayPlacement;
   /** The `gateway` block of every input of this connection. */
@@ -166,6 +175,7 @@ export class GatewayConnection extends Construct {
     this.gatewayGroupId = this.target.gateway_group_id;
     this.adminKeyEnv = this.target.admin_key_env;
     this.owner = owner;
+    this.proxyUrl = props.proxyUrl;
     this.legacyOwner = derived?.legacyOwner;
     this.placement = { flavor: this.flavor, gatewayGroupId: this.gatewayGroupId };
 

@@ -3,6 +3,7 @@ import { gatewayWouldReject } from "./errors";
 import type { AdminResource } from "../model/admin-paths";
 import type { AdminRequest } from "../model/blue-green";
 import { HOOK_APPLY_COMMAND, HOOK_DESTROY_COMMAND, type HealthCheck, type ObjectRequest } from "../model/gateway-request";
+import type { ReleaseInput } from "../release/release-input";
 import { objectRequest } from "../model/hook-input";
 import { checkObject } from "../schemas";
 import type { GatewayConnection, IGatewayObject } from "./gateway-connection";
@@ -40,6 +41,12 @@ export interface GatewayObjectProps extends AdoptProps {
    * @default - none
    */
   readonly healthCheck?: HealthCheck;
+  /**
+   * The verified release the hook runs instead of a plain PUT (service objects with `release`).
+   *
+   * @default - none
+   */
+  readonly release?: ReleaseInput;
 }
 
 /**
@@ -76,6 +83,7 @@ export class GatewayObject extends Construct implements IGatewayObject {
       props.adopt,
       props.healthCheck,
       props.gateway.legacyOwner,
+      props.release,
     );
     this.resource = new TerraformData(this, "Resource", {
       input: this.input,

@@ -8,6 +8,9 @@ export type {
   BlueGreenNodeProps,
   BlueGreenPreviewProps,
   BlueGreenHealthCheckProps,
+  BlueGreenReleaseProps,
+  BlueGreenReleaseCheckProps,
+  BlueGreenReleaseAnalysisProps,
 } from "./blue-green-service";
 export type { AdoptProps } from "./gateway-object";
 export { BlueGreenRoute } from "./blue-green-route";

@@ -13,11 +13,15 @@ import type {
   upstreamNodePropSchema,
   upstreamPropsSchema,
 } from "../model/props-schemas";
+import type { releaseAnalysisPropsSchema, releaseCheckPropsSchema, releasePropsSchema } from "../release/release-input";
 import type { BlueGreenRouteProps } from "./blue-green-route";
 import type {
   BlueGreenHealthCheckProps,
   BlueGreenNodeProps,
   BlueGreenPreviewProps,
+  BlueGreenReleaseAnalysisProps,
+  BlueGreenReleaseCheckProps,
+  BlueGreenReleaseProps,
   BlueGreenServiceProps,
   BlueGreenUpstreamProps,
 } from "./blue-green-service";
@@ -49,5 +53,8 @@ type PropsMatchSchemas = [
   Assert<Matches<BlueGreenNodeProps, z.input<typeof upstreamNodePropSchema>>>,
   Assert<Matches<BlueGreenPreviewProps, z.input<typeof previewPropsSchema>>>,
   Assert<Matches<BlueGreenHealthCheckProps, z.input<typeof healthCheckPropsSchema>>>,
+  Assert<Matches<BlueGreenReleaseProps, z.input<typeof releasePropsSchema>>>,
+  Assert<Matches<BlueGreenReleaseCheckProps, z.input<typeof releaseCheckPropsSchema>>>,
+  Assert<Matches<BlueGreenReleaseAnalysisProps, z.input<typeof releaseAnalysisPropsSchema>>>,
   Assert<Matches<Omit<BlueGreenRouteProps, "service">, z.input<ReturnType<typeof blueGreenRoutePropsSchema>>>>,
 ];

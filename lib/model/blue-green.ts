@@ -27,6 +27,7 @@ import {
   type UpstreamSpec,
 } from "./specs";
 import { appendContentHash, upstreamId, type UpstreamHashAppender } from "./upstream-ids";
+import { buildReleaseInput, type ReleaseInput } from "../release/release-input";
 
 /** Where the objects go: the flavor decides the payload shapes, the group is part of every API7 EE path. */
 export interface GatewayPlacement {
@@ -49,6 +50,12 @@ export interface ServiceSpec extends BlueGreenServiceOptions {
   readonly owner: string;
   /** The color that receives live traffic, resolved (`activeColor`). */
   readonly active: Color;
+  /**
+   * Where requests to the routes go (the connection's `proxyUrl`); required with `release`.
+   *
+   * @default - none
+   */
+  readonly proxyUrl?: string;
 }
 
 /** The requests of one service, in write order: upstreams (APISIX only), then the service. */
@@ -58,6 +65,8 @@ export interface ServiceRequests {
   readonly service: AdminRequest;
   /** The `health_check` block of the service's hook input; only when `healthCheck` is set. */
   readonly healthCheck?: HealthCheck;
+  /** The `release` block of the service's hook input; only when `release` is set. */
+  readonly release?: ReleaseInput;
 }
 
 /** Everything that decides a route's request. */
@@ -194,32 +203,56 @@ export function buildServiceRequests(spec: ServiceSpec, options: BuildOptions = 
       ids[color] = id;
     }
     const body: Record<string, unknown> = retire
-      ? { name, labels, ...hosts, upstream_id: ids[active] }
+      ? { name, labels, ...hosts, upstream_id: ids[active], ...metricsPlugin(spec) }
       : {
           name,
           labels,
           ...hosts,
           upstream_id: ids.blue,
-          plugins: { "traffic-split": { rules: trafficSplitRules(spec, ids) } },
+          plugins: { "traffic-split": { rules: trafficSplitRules(spec, ids) }, ...metricsPlugin(spec).plugins },
         };
-    return withHealthCheck(spec, { upstreams, service: { method: "PUT", path, body } });
+    return withHookBlocks(spec, { upstreams, service: { method: "PUT", path, body } });
   }
 
   const body: Record<string, unknown> = retire
-    ? { name, labels, ...hosts, upstream: upstreamFields(spec[active]) }
+    ? { name, labels, ...hosts, upstream: upstreamFields(spec[active]), ...metricsPlugin(spec) }
     : {
         name,
         labels,
         ...hosts,
         upstream: upstreamFields(spec.blue),
-        plugins: { "traffic-split": { rules: trafficSplitRules(spec, {}) } },
+        plugins: { "traffic-split": { rules: trafficSplitRules(spec, {}) }, ...metricsPlugin(spec).plugins },
       };
-  return withHealthCheck(spec, { upstreams: {}, service: { method: "PUT", path, body } });
+  return withHookBlocks(spec, { upstreams: {}, service: { method: "PUT", path, body } });
 }
 
-function withHealthCheck(spec: ServiceSpec, requests: ServiceRequests): ServiceRequests {
+/** `{ plugins: { prometheus: {} } }` when `release.analysis` is set (its figures come from that plugin), else `{}`. */
+function metricsPlugin(spec: ServiceSpec): { plugins?: Record<string, unknown> } {
+  return spec.release?.analysis === undefined ? {} : { plugins: { prometheus: {} } };
+}
+
+/** The service request with the `health_check` and `release` blocks of its hook input, when declared. */
+function withHookBlocks(spec: ServiceSpec, requests: ServiceRequests): ServiceRequests {
   const healthCheck = buildHealthCheck(spec);
-  return healthCheck === undefined ? requests : { ...requests, healthCheck };
+  const release = buildRelease(spec);
+  return {
+    ...requests,
+    ...(healthCheck === undefined ? {} : { healthCheck }),
+    ...(release === undefined ? {} : { release }),
+  };
+}
+
+/**
+ * The `release` block of a service's hook input, or undefined without `release`. Like the health gate's targets, it
+ * lists the nodes of every declared color (with `retireIdle` only the active one) and nothing derived from `active`.
+ */
+export function buildRelease(spec: ServiceSpec): ReleaseInput | undefined {
+  if (spec.release === undefined) return undefined;
+  if (spec.proxyUrl === undefined) throw new Error(`release of service ${spec.serviceId} needs the gateway's proxyUrl, got undefined`);
+  const colors: readonly Color[] = spec.retireIdle === true ? [spec.active] : COLORS;
+  const nodes: Partial<Record<Color, UpstreamSpec["nodes"]>> = {};
+  for (const color of colors) nodes[color] = spec[color].nodes;
+  return buildReleaseInput(spec.release, { proxyUrl: spec.proxyUrl, preview: spec.preview, hosts: spec.hosts, nodes });
 }
 
 /**

@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { ENV_NAME_PATTERN } from "../schemas/common";
+import { releaseInputSchema } from "../release/release-input";
 
 /** The Admin API flavours this project speaks. */
 export const flavorSchema = z.enum(["apisix", "api7-ee"]);
@@ -106,6 +107,8 @@ export const objectRequestSchema = z.object({
   adopt: z.boolean().default(false),
   /** Service objects with a `healthCheck` only: probe the nodes that will take traffic before the PUT. */
   health_check: healthCheckSchema.optional(),
+  /** Service objects with `release` only: write the body as a verified release (lib/release/run-release.ts). */
+  release: releaseInputSchema.optional(),
   /** An object labelled with it is ours: the PUT relabels it, the destroy hook deletes it. */
   legacy_owner: legacyOwnerSchema,
 });

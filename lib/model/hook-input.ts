@@ -15,6 +15,7 @@ import {
   type TeardownRequest,
 } from "./gateway-request";
 import type { GatewayConnectionPropsInput } from "./props-schemas";
+import type { ReleaseInput } from "../release/release-input";
 
 /**
  * The snake_case `gateway` block of every input, from the (validated) connection props: the one place where the
@@ -34,7 +35,7 @@ export function gatewayTarget(props: GatewayConnectionPropsInput): GatewayTarget
   return target;
 }
 
-/** The input of one object resource; `health_check` is present only when `healthCheck` is given. */
+/** The input of one object resource; `health_check` and `release` are present only when given. */
 export function objectRequest(
   request: AdminRequest,
   gateway: GatewayTarget,
@@ -42,6 +43,7 @@ export function objectRequest(
   adopt = false,
   healthCheck?: HealthCheck,
   legacyOwner?: string,
+  release?: ReleaseInput,
 ): ObjectRequest {
   const input: ObjectRequest = {
     kind: "object",
@@ -54,6 +56,7 @@ export function objectRequest(
   };
   if (healthCheck !== undefined) input.health_check = healthCheck;
   if (legacyOwner !== undefined) input.legacy_owner = legacyOwner;
+  if (release !== undefined) input.release = release;
   return input;
 }
 

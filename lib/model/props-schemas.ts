@@ -21,6 +21,8 @@ import {
   NODE_HOST_PATTERN,
 } from "../schemas/common";
 import { PASS_HOST_MODES } from "../schemas/upstream";
+import { releasePropsSchema } from "../release/release-input";
+import { isIP } from "node:net";
 
 /** Upstream ids are `<serviceId>-<color>-<content hash>` (`upstreamId`), so a service id leaves room for the suffix. */
 export const SERVICE_ID_MAX_LENGTH = ID_MAX_LENGTH - UPSTREAM_ID_SUFFIX_MAX_LENGTH;
@@ -167,6 +169,10 @@ export const gatewayConnectionPropsSchema = z
     owner: ownerPropSchema.optional(),
     requestTimeoutMs: intRange(1, 600_000).optional(),
     retryBudgetMs: intRange(0, 3_600_000).optional(),
+    proxyUrl: z
+      .string({ error: "must be an http(s) url without path, e.g. http://127.0.0.1:9080" })
+      .refine(isAdminUrl, { error: "must be an http(s) url without path, query or credentials, e.g. http://127.0.0.1:9080" })
+      .optional(),
   })
   .superRefine((v, ctx) => {
     if (v.flavor === "api7-ee" && v.gatewayGroupId === undefined) {
@@ -208,7 +214,9 @@ export const blueGreenServicePropsSchema = z.strictObject({
   retireIdle: z.boolean({ error: "must be a boolean" }).optional(),
   healthCheck: healthCheckPropsSchema.optional(),
   adopt: z.boolean({ error: "must be a boolean" }).optional(),
+  release: releasePropsSchema.optional(),
 }).superRefine((v, ctx) => {
+  if (v.release?.analysis !== undefined && v.retireIdle !== true) refuseSharedNodeIps(v, ctx);
   if (v.healthCheck === undefined) return;
   // the colors the health gate may probe: both, or only the active one once the idle color is retired
   const colors = v.retireIdle === true ? [activeColor(v)] : COLORS;
@@ -223,6 +231,26 @@ export const blueGreenServicePropsSchema = z.strictObject({
     }
   }
 });
+
+/**
+ * `release.analysis` tells the colors apart by the IP the gateway connected to (the metrics' `node` label): a literal
+ * IP that is a node of both colors makes that impossible. (Hostnames are resolved, and refused, by the hook.)
+ */
+function refuseSharedNodeIps(v: { blue?: { nodes?: unknown }; green?: { nodes?: unknown } }, ctx: z.RefinementCtx): void {
+  const literalIps = (nodes: unknown) =>
+    (Array.isArray(nodes) ? nodes : []).map((n) => (n as { host?: unknown } | null)?.host).map((h) => (typeof h === "string" && isIP(h) !== 0 ? h : undefined));
+  const blue = new Set(literalIps(v.blue?.nodes).filter((h) => h !== undefined));
+  literalIps(v.green?.nodes).forEach((host, i) => {
+    if (host === undefined || !blue.has(host)) return;
+    ctx.addIssue({
+      code: "custom",
+      path: ["green", "nodes", i, "host"],
+      message:
+        "must not be a node IP of blue too while release.analysis is set (the gateway labels its metrics with the IP it " +
+        "connected to, so the analysis could not tell the colors apart); give each color its own node IPs",
+    });
+  });
+}
 
 const METHOD_RULE = `must be one of ${HTTP_METHODS.join(", ")}`;
 /** An HTTP method; typed `string` like `RouteMatch.methods`. */

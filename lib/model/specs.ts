@@ -4,6 +4,7 @@
  * The construct props extend these interfaces (adding the construct references), `props-schemas.ts` validates them,
  * and `lib/constructs/props-match-schemas.ts` proves at compile time that both say the same. Pure: no cdktf imports.
  */
+import type { HTTP_METHODS } from "../schemas/common";
 
 /** The two colors. */
 export type Color = "blue" | "green";
@@ -110,6 +111,124 @@ export interface HealthCheckSpec {
   readonly timeoutMs?: number;
 }
 
+/** One check of a verified release: requests sent through the gateway's proxy, each of which must pass. */
+export interface ReleaseCheckSpec {
+  /** Request path, e.g. `/shop/health` (a query string is allowed). */
+  readonly path: string;
+  /**
+   * HTTP method.
+   *
+   * @default "GET"
+   */
+  readonly method?: (typeof HTTP_METHODS)[number];
+  /**
+   * The status every response must have.
+   *
+   * @default 200
+   */
+  readonly expectStatus?: number;
+  /**
+   * How many requests are sent (1..1000); every one must pass.
+   *
+   * @default 1
+   */
+  readonly count?: number;
+  /**
+   * Request headers, e.g. a `Host`.
+   *
+   * @default - none; without a `Host`, the service's first host without a wildcard is sent, if it has one
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Text every response body must contain.
+   *
+   * @default - the body is not checked
+   */
+  readonly expectBodyContains?: string;
+  /**
+   * Response headers every response must carry, with these values.
+   *
+   * @default - the headers are not checked
+   */
+  readonly expectHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Time each request has to answer, in milliseconds (1..60000).
+   *
+   * @default 5000
+   */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The analysis of real traffic during a verified release: success rate (non-5xx) and p99 latency of the color that
+ * gains traffic, from APISIX's Prometheus metrics (the construct enables the `prometheus` plugin on the service).
+ * Set exactly one of `exporterUrls` and `prometheusUrl`, and at least one of `minSuccessRatePercent` and `maxP99Ms`.
+ */
+export interface ReleaseAnalysisSpec {
+  /**
+   * The metrics URL of every gateway node, e.g. `http://127.0.0.1:9091/apisix/prometheus/metrics`; the counters'
+   * deltas over a window are summed over all of them.
+   *
+   * @default - none: `prometheusUrl` is used
+   */
+  readonly exporterUrls?: readonly string[];
+  /**
+   * A Prometheus server that scrapes every gateway node, e.g. `http://prometheus:9090`, asked with PromQL.
+   *
+   * @default - none: `exporterUrls` are scraped
+   */
+  readonly prometheusUrl?: string;
+  /**
+   * The least share of non-5xx answers, in percent, a window may have.
+   *
+   * @default - the success rate is not judged
+   */
+  readonly minSuccessRatePercent?: number;
+  /**
+   * The highest p99 request latency, in milliseconds, a window may have.
+   *
+   * @default - the latency is not judged
+   */
+  readonly maxP99Ms?: number;
+  /** Requests a window needs to be judged; with fewer it is inconclusive and watched again. */
+  readonly minRequests: number;
+  /**
+   * Inconclusive windows in a row at one step before the release fails and restores.
+   *
+   * @default 3
+   */
+  readonly maxInconclusiveWindows?: number;
+}
+
+/**
+ * A verified release: every service write that moves traffic toward a color is checked through the gateway before
+ * and while traffic moves, step by step, and the service body the gateway held before is written back when the new
+ * color misbehaves. Static configuration: nothing in it depends on `active` or `canaryPercent`.
+ */
+export interface ReleaseSpec {
+  /**
+   * Percentages of traffic on the color that gains traffic, in increasing order, before the declared weights.
+   *
+   * @default - none: straight to the declared weights
+   */
+  readonly steps?: readonly number[];
+  /** How long each step (and the declared weights) is watched, in seconds. */
+  readonly stepIntervalSec: number;
+  /**
+   * Requests sent through the gateway's `proxyUrl`: with the preview header of the color that gains traffic before
+   * any traffic moves (when `preview` is set), then without it during every step.
+   *
+   * @default - none (then `analysis` is required)
+   */
+  readonly checks?: readonly ReleaseCheckSpec[];
+  /**
+   * The analysis of real traffic.
+   *
+   * @default - no analysis
+   */
+  readonly analysis?: ReleaseAnalysisSpec;
+}
+
 /** What a user declares for one blue-green service: the props of a BlueGreenService without the construct ones. */
 export interface BlueGreenServiceOptions {
   /**
@@ -168,6 +287,15 @@ export interface BlueGreenServiceOptions {
    * @default - no health gate
    */
   readonly healthCheck?: HealthCheckSpec;
+  /**
+   * Make every service write that moves traffic toward a color (a flip, a canary step, a revert) a verified release:
+   * preview checks, steps, checks and analysis, and an automatic restore of the old service body on any failure. The
+   * first write of a service is not a release. Needs the gateway connection's `proxyUrl`.
+   * `BLUEGREEN_RELEASE=immediate cdktf deploy` skips it for one deploy.
+   *
+   * @default - no release: one verified write
+   */
+  readonly release?: ReleaseSpec;
 }
 
 /** What a route matches: the fields a user writes for one route. */

@@ -4,12 +4,13 @@
  * hook), plus `buildReleaseInput`, which turns the first into the second with what the release needs from the
  * connection (`proxyUrl`) and the service (`preview`, `hosts`, the nodes of each color).
  *
+ * (`GatewayConnectionProps.proxyUrl` is validated with the connection's props, in model/props-schemas.ts.)
+ *
  * `release` is static configuration: nothing in it depends on `active` or `canaryPercent`, so a flip still changes
  * only weights in `cdk.tf.json`. Pure: no cdktf imports.
  */
 import { z } from "zod";
-import type { Color, NodeSpec, PreviewSpec } from "../model/specs";
-import { isAdminUrl } from "../model/props-schemas";
+import type { Color, NodeSpec, PreviewSpec, ReleaseSpec } from "../model/specs";
 import { HEADER_NAME_PATTERN, HTTP_METHODS } from "../schemas/common";
 
 /** Inconclusive analysis windows watched in a row at one step before the release fails. */
@@ -124,11 +125,6 @@ export type ReleaseProps = z.input<typeof releasePropsSchema>;
 export type ReleaseCheckProps = z.input<typeof releaseCheckPropsSchema>;
 export type ReleaseAnalysisProps = z.input<typeof releaseAnalysisPropsSchema>;
 
-/** `GatewayConnectionProps.proxyUrl`: where requests to the routes go (the data plane). */
-export const proxyUrlPropSchema = z
-  .string({ error: "must be an http(s) url without path, e.g. http://127.0.0.1:9080" })
-  .refine(isAdminUrl, { error: "must be an http(s) url without path, query or credentials, e.g. http://127.0.0.1:9080" });
-
 // ---------------------------------------------------------------------------------------------------------------
 // snake_case hook input (`input.release` of the service's terraform_data)
 
@@ -195,7 +191,7 @@ export interface ReleaseContext {
 }
 
 /** The snake_case `release` block of the hook input, every default written out. `props` must be valid. */
-export function buildReleaseInput(props: ReleaseProps, context: ReleaseContext): ReleaseInput {
+export function buildReleaseInput(props: ReleaseSpec, context: ReleaseContext): ReleaseInput {
   const input: ReleaseInput = {
     steps: [...(props.steps ?? [])],
     step_interval_sec: props.stepIntervalSec,
