@@ -72,13 +72,16 @@ export async function runHook(action: HookAction, io: CommandIo = processIo()): 
 
     if (action === "apply") {
       if (request.health_check !== undefined && !(await healthGate(request, client, io))) return 1;
-      const result = await applyObject(client, {
-        path: request.path,
-        body: request.body,
-        adopt: request.adopt,
-        legacyOwner: request.legacy_owner,
-        constructPath: request.construct_path,
-      });
+      const result =
+        request.release === undefined
+          ? await applyObject(client, {
+              path: request.path,
+              body: request.body,
+              adopt: request.adopt,
+              legacyOwner: request.legacy_owner,
+              constructPath: request.construct_path,
+            })
+          : await release(request, client, adminKey, io);
       if (result.warning) io.stderr(`${PREFIX} warning from the gateway for PUT ${request.path}: ${result.warning}`);
       const how = result.adopted ? ", adopted" : result.relabelledFrom !== undefined ? `, relabelled from owner "${result.relabelledFrom}"` : "";
       io.stdout(`${PREFIX} PUT ${request.path} -> ${result.status} (verified${how})`);
@@ -133,6 +136,58 @@ export async function runHook(action: HookAction, io: CommandIo = processIo()): 
   } finally {
     await client?.close().catch(() => undefined);
   }
+}
+
+/**
+ * The write of a service with `release`: a verified release (lib/release/run-release.ts), which prints its own
+ * progress lines (redacted like every line of the hook) and restores the old body on any failure, then throws a
+ * `ReleaseError`; a first write or a write that moves no traffic is one verified write.
+ */
+async function release(request: ObjectRequest, client: AdminClient, adminKey: string, io: CommandIo) {
+  // loaded only when a release is declared: hooks without one keep their import graph (cold start is benchmarked)
+  const { runRelease } = await import("../release/run-release");
+  const orphaned = watchParent();
+  try {
+    const result = await runRelease({
+      client,
+      gateway: request.gateway,
+      adminKey,
+      cwd: io.cwd,
+      path: request.path,
+      body: request.body,
+      adopt: request.adopt,
+      legacyOwner: request.legacy_owner,
+      constructPath: request.construct_path,
+      release: request.release!,
+      io: { env: io.env, stdout: (l) => io.stdout(redact(l, adminKey)), stderr: (l) => io.stderr(redact(l, adminKey)) },
+      signal: orphaned.signal,
+    });
+    return result.applied;
+  } finally {
+    orphaned.stop();
+  }
+}
+
+/** How often a release checks that the `sh -c` Terraform started the hook from still runs. */
+const PARENT_POLL_MS = 100;
+
+/**
+ * Aborts when this process's parent exits. Terraform stops an interrupted deploy's `local-exec` with SIGKILL to the
+ * `/bin/sh -c` it started (Go's `exec.CommandContext`), and dash does not exec the hook, so the hook lives on as an
+ * orphan (measured with Terraform 1.11.4: `signal: killed`, the hook reparented, still moving traffic after
+ * `terraform apply` returned). Its new parent is the tell: the release then restores at once. (A SIGKILL to the
+ * hook itself is the guardian's case.)
+ */
+function watchParent(): { readonly signal: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    controller.abort(new BluegreenError(`the deploy was stopped (the shell Terraform ran this hook from, pid ${parent}, was killed)`));
+  }, PARENT_POLL_MS);
+  timer.unref();
+  return { signal: controller.signal, stop: () => clearInterval(timer) };
 }
 
 /**

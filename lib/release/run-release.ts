@@ -19,6 +19,7 @@
  * `BLUEGREEN_RELEASE=immediate` skips 2-5: one verified write, for a rollback under fire.
  */
 import type { AdminClient } from "../client/admin-client";
+import { BluegreenError } from "../bluegreen-error";
 import { describeError } from "../client/transport";
 import { applyObject, type ApplyObjectResult, isManaged, serviceIdOf } from "../client/object-sync";
 import { clientForTarget } from "../deploy/target-client";
@@ -89,7 +90,7 @@ export interface ReleaseResult {
 }
 
 /** A release that did not complete; `message` says where it stopped, why, and what the gateway serves now. */
-export class ReleaseError extends Error {
+export class ReleaseError extends BluegreenError {
   constructor(
     message: string,
     /** Whether anything this run wrote was put back and verified (or nothing was written). */
