@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every section (or `--only synth,flip,deploy,downtime,dataplane`), prints one table and writes
+ * `npm run bench`: runs every section (or `--only synth,flip,deploy,downtime,dataplane,release`), prints one table and writes
  * `bench/results/latest.json`. Every figure is compared with a baseline measured in the same run; medians of
  * repeated runs. Loopback only; each section is bounded in count and time (total < 10 min on 2 cores).
  */
@@ -14,6 +14,7 @@ import { REPO_ROOT } from "./lib/proc";
 import { type BenchContext, formatTable, machineInfo, type Row, Section, writeResults } from "./lib/report";
 import { nowMs } from "./lib/stats";
 import { terraformVersion } from "./lib/terraform";
+import { runRelease } from "./release";
 import { runSynth } from "./synth";
 
 /** Section name -> runner and its time budget (ms) after which loops stop repeating. */
@@ -23,6 +24,7 @@ const SECTIONS: Record<string, { run: (ctx: BenchContext) => Promise<Section>; b
   deploy: { run: runDeploy, budgetMs: 90_000 },
   downtime: { run: runDowntime, budgetMs: 60_000 },
   dataplane: { run: runDataPlane, budgetMs: 100_000 },
+  release: { run: runRelease, budgetMs: 60_000 },
 };
 
 const USAGE = `usage: node dist/bench/run.js [--only ${Object.keys(SECTIONS).join(",")}] [--quick]

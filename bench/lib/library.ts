@@ -37,6 +37,10 @@ export interface StackSpec {
   readonly flavor?: Flavor;
   readonly blue: { host: string; port: number };
   readonly green: { host: string; port: number };
+  /** The gateway's data plane, for `release`. @default - none */
+  readonly proxyUrl?: string;
+  /** `release` of every service. @default - none */
+  readonly release?: import("../../lib").ReleaseSpec;
 }
 
 /** Route `i` of service `s` answers on this path. */
@@ -57,6 +61,7 @@ export function buildStack(lib: LibraryApi, stack: TerraformStack, spec: StackSp
     adminUrl: spec.adminUrl,
     flavor,
     gatewayGroupId: flavor === "api7-ee" ? "default" : undefined,
+    proxyUrl: spec.proxyUrl,
   });
   const services = serviceCount(spec.routes, per);
   let route = 0;
@@ -67,6 +72,7 @@ export function buildStack(lib: LibraryApi, stack: TerraformStack, spec: StackSp
       blue: { nodes: [{ host: spec.blue.host, port: spec.blue.port }], scheme: "http", passHost: "node" },
       green: { nodes: [{ host: spec.green.host, port: spec.green.port }], scheme: "http", passHost: "node" },
       active: spec.active,
+      release: spec.release,
     });
     for (let i = 0; i < per && route < spec.routes; i++, route++) {
       new lib.BlueGreenRoute(stack, `route${route}`, {
