@@ -1,6 +1,7 @@
 /**
- * Reads synthesized stacks (`cdk.tf.json`) for `bluegreen drift`: finds them, and collects the gateway requests
- * (`terraform_data` inputs of kind "object" and "sweep") they declare, validated by the hook's own schema.
+ * Reads synthesized stacks (`cdk.tf.json`) for `bluegreen drift` and `bluegreen review`: finds them, and collects the
+ * gateway requests they declare, validated by the hook's own schema: an object's request is the Terraform local that
+ * its `triggers_replace.request` encodes (`request-local.ts`), a sweep's is its `input`.
  *
  * An input that still holds a Terraform expression (`${...}`, `%{...}`) has a value known only at apply, so it is
  * reported as skipped rather than compared. Terraform's escapes (`$${` and `%%{`) are turned back into literals,
@@ -15,6 +16,7 @@ import {
   type SweepRequest,
 } from "../model/gateway-request";
 import { findProjectRoot } from "../deploy/project-root";
+import { requestLocalName } from "../model/request-local";
 import { BluegreenError } from "../bluegreen-error";
 
 /** The file cdktf writes per stack (JSON output, the default). */
@@ -111,7 +113,7 @@ export function readStack(file: string): SynthesizedStack {
   const skipped: SkippedResource[] = [];
   for (const [key, resource] of Object.entries(resources)) {
     const address = `terraform_data.${key}`;
-    const input = asRecord(asRecord(resource)?.input);
+    const input = asRecord(resourceRequest(root, resource));
     if (!input || (input.kind !== "object" && input.kind !== "sweep")) continue; // not ours
     const constructPath = typeof input.construct_path === "string" ? input.construct_path : undefined;
     const expression = findExpression(input, "");
@@ -135,6 +137,17 @@ export function readStack(file: string): SynthesizedStack {
     else if (request.kind === "sweep") sweeps.push({ address, request });
   }
   return { name, file, dir: dirname(file), objects, sweeps, skipped };
+}
+
+/**
+ * The hook request of one `terraform_data` resource of a parsed cdk.tf.json: the local its `triggers_replace.request`
+ * encodes, else its `input` (a sweep, or a stack synthesized by a version that kept the request there).
+ */
+export function resourceRequest(root: Record<string, unknown>, resource: unknown): unknown {
+  const record = asRecord(resource);
+  const local = requestLocalName(asRecord(record?.triggers_replace)?.request);
+  if (local !== undefined) return asRecord(root.locals)?.[local];
+  return record?.input;
 }
 
 function outputDirOf(configFile: string): string {

@@ -2,6 +2,7 @@
  * `bluegreen drift` against the embedded gateway, in both flavours: the seed stack is synthesized into `.e2e/`,
  * applied through the hook, edited out of band through the Admin API, then checked.
  */
+import { resourceRequest } from "../../lib/drift/read-stack";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type RunningGateway, startGateway } from "../../lib/gateway/gateway";
@@ -176,12 +177,10 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
 
   test("an input with a Terraform expression is skipped, the rest is still checked", async () => {
     const file = path.join(seed.stackDir, "cdk.tf.json");
-    const json = JSON.parse(readFileSync(file, "utf8")) as {
-      resource: { terraform_data: Record<string, { input: { path?: string; body: { name?: string } } }> };
-    };
-    const route = Object.entries(json.resource.terraform_data).find(([, r]) => r.input.path?.startsWith(ROUTE));
+    const json = JSON.parse(readFileSync(file, "utf8"));
+    const route = Object.entries<any>(json.resource.terraform_data).find(([, r]) => (resourceRequest(json, r) as { path?: string } | undefined)?.path?.startsWith(ROUTE));
     expect(route).toBeDefined();
-    route![1].input.body.name = "${var.route_name}";
+    (resourceRequest(json, route![1]) as { body: { name?: string } }).body.name = "${var.route_name}";
     writeFileSync(file, JSON.stringify(json));
 
     const res = await drift(["--stack", seed.stackDir]);
