@@ -11,6 +11,7 @@ import type { AdminResource } from "../model/admin-paths";
 import type { GatewayTarget } from "../model/gateway-request";
 import { clientForTarget, readAdminKey } from "../deploy/target-client";
 import type { SkippedResource, SynthesizedStack } from "./read-stack";
+import { releaseTerm } from "./release-terms";
 
 /** Where the declared object comes from, for every finding. */
 interface FindingSource {
@@ -21,10 +22,15 @@ interface FindingSource {
   readonly path: string;
 }
 
+/** A field difference, named in release terms (`service shop: green weight`). */
+export interface NamedDifference extends FieldDifference {
+  readonly term: string;
+}
+
 /** A declared object whose owned fields differ on the gateway. */
 export interface ChangedFinding extends FindingSource {
   readonly kind: "changed";
-  readonly differences: FieldDifference[];
+  readonly differences: NamedDifference[];
 }
 
 /** A declared object the gateway does not have (404). */
@@ -38,7 +44,7 @@ export interface UnmanagedFinding extends FindingSource {
   readonly labels: Record<string, unknown>;
   /** The stack's `adopt` flag: with false, the next apply of this object refuses to overwrite it. */
   readonly adopt: boolean;
-  readonly differences: FieldDifference[];
+  readonly differences: NamedDifference[];
 }
 
 /** An object with our labels and a connection's owner that the stack does not declare. */
@@ -101,6 +107,8 @@ export async function checkStack(stack: SynthesizedStack, options: CheckOptions)
     await forEachLimited(stack.objects.length, options.concurrency ?? 8, async (i) => {
       const { address, request } = stack.objects[i];
       const source = { address, constructPath: request.construct_path, path: request.path };
+      const named = (differences: FieldDifference[]): NamedDifference[] =>
+        differences.map((d) => ({ ...d, term: releaseTerm(request.path, request.body, request.gateway.flavor, d.field) }));
       const drift = await checkObjectDrift(clientFor(request.gateway, request.construct_path), {
         path: request.path,
         body: request.body,
@@ -114,7 +122,7 @@ export async function checkStack(stack: SynthesizedStack, options: CheckOptions)
           objectFindings[i] = { kind: "missing", ...source };
           break;
         case "changed":
-          objectFindings[i] = { kind: "changed", ...source, differences: drift.differences };
+          objectFindings[i] = { kind: "changed", ...source, differences: named(drift.differences) };
           break;
         case "unmanaged":
           objectFindings[i] = {
@@ -122,7 +130,7 @@ export async function checkStack(stack: SynthesizedStack, options: CheckOptions)
             ...source,
             labels: drift.labels,
             adopt: request.adopt,
-            differences: drift.differences,
+            differences: named(drift.differences),
           };
           break;
       }

@@ -73,8 +73,8 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
     expect(res.code).toBe(2);
     const changed = res.out.filter((l) => l.trimStart().startsWith("changed"));
     expect(changed).toEqual([
-      `  changed    service blue-green-service (${STACK}/service)  plugins.traffic-split.rules[2].weighted_upstreams[0].weight: gateway 30, stack 0`,
-      `  changed    service blue-green-service (${STACK}/service)  plugins.traffic-split.rules[2].weighted_upstreams[1].weight: gateway 70, stack 100`,
+      `  changed    service blue-green-service: green weight: gateway 30, stack 0  (plugins.traffic-split.rules[2].weighted_upstreams[0].weight; construct ${STACK}/service)`,
+      `  changed    service blue-green-service: blue weight: gateway 70, stack 100  (plugins.traffic-split.rules[2].weighted_upstreams[1].weight; construct ${STACK}/service)`,
     ]);
     expect(res.out.at(-1)).toBe(`drift: 1 changed, 0 missing, 0 unmanaged, 0 extra in stack ${STACK}`);
     expect(res.out).toContainEqual(expect.stringMatching(/terraform apply -replace=terraform_data\.service_[0-9A-F]{8}$/));
@@ -89,8 +89,8 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
         construct_path: `${STACK}/service`,
         path: SERVICE + q,
         differences: [
-          { field: "plugins.traffic-split.rules[2].weighted_upstreams[0].weight", kind: "value", gateway: 30, stack: 0 },
-          { field: "plugins.traffic-split.rules[2].weighted_upstreams[1].weight", kind: "value", gateway: 70, stack: 100 },
+          { field: "plugins.traffic-split.rules[2].weighted_upstreams[0].weight", term: "service blue-green-service: green weight", kind: "value", gateway: 30, stack: 0 },
+          { field: "plugins.traffic-split.rules[2].weighted_upstreams[1].weight", term: "service blue-green-service: blue weight", kind: "value", gateway: 70, stack: 100 },
         ],
       },
     ]);
