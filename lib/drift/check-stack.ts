@@ -2,15 +2,13 @@
  * Checks one synthesized stack against its gateway(s): every declared object (changed / missing / unmanaged) and,
  * per connection, the undeclared objects carrying its owner label (extra). Read-only.
  */
-import type { AdminClient } from "../client/admin-client";
 import type { RetryEvent } from "../client/transport";
 import { messageOf } from "../bluegreen-error";
 import { checkObjectDrift, type FieldDifference, findExtraObjects } from "../client/drift";
 import { ownerOf } from "../client/object-sync";
 import type { AdminResource } from "../model/admin-paths";
-import type { GatewayTarget } from "../model/gateway-request";
-import { clientForTarget, readAdminKey } from "../deploy/target-client";
 import type { SkippedResource, SynthesizedStack } from "./read-stack";
+import { openEveryClient, stackClients } from "./stack-clients";
 import { releaseTerm } from "./release-terms";
 
 /** Where the declared object comes from, for every finding. */
@@ -86,23 +84,13 @@ export interface CheckOptions {
 
 /** Checks every declared object and connection of `stack`; never throws (errors land in `error`). */
 export async function checkStack(stack: SynthesizedStack, options: CheckOptions): Promise<StackReport> {
-  const clients = new Map<string, AdminClient>();
-  const clientFor = (gateway: GatewayTarget, neededBy: string): AdminClient => {
-    const id = JSON.stringify(gateway);
-    let client = clients.get(id);
-    if (!client) {
-      const key = readAdminKey(gateway, options.env, `bluegreen drift (needed by ${neededBy} for ${gateway.admin_url})`);
-      client = clientForTarget(gateway, key, stack.dir, options.onRetry);
-      clients.set(id, client);
-    }
-    return client;
-  };
+  const clients = stackClients(stack, "bluegreen drift", options.env, options.onRetry);
+  const clientFor = clients.clientFor;
   const base = { stack: stack.name, file: stack.file, dir: stack.dir, checked: stack.objects.length, skipped: stack.skipped };
   const objectFindings: Array<Finding | undefined> = new Array(stack.objects.length);
   let inSync = 0;
   try {
-    // Every client first, so a missing key fails before any request.
-    for (const { request } of [...stack.objects, ...stack.sweeps]) clientFor(request.gateway, request.construct_path);
+    openEveryClient(stack, clients);
 
     await forEachLimited(stack.objects.length, options.concurrency ?? 8, async (i) => {
       const { address, request } = stack.objects[i];
@@ -163,7 +151,7 @@ export async function checkStack(stack: SynthesizedStack, options: CheckOptions)
     const findings = objectFindings.filter((f): f is Finding => f !== undefined);
     return { ...base, inSync, findings, error: messageOf(error) };
   } finally {
-    await Promise.all([...clients.values()].map((c) => c.close().catch(() => undefined)));
+    await clients.close();
   }
 }
 

@@ -18,6 +18,7 @@ import {
 import { findProjectRoot } from "../deploy/project-root";
 import { requestLocalName } from "../model/request-local";
 import { BluegreenError } from "../bluegreen-error";
+import { redact } from "../client/errors";
 
 /** The file cdktf writes per stack (JSON output, the default). */
 export const STACK_FILE = "cdk.tf.json";
@@ -96,6 +97,12 @@ export function stackFileOf(dirOrFile: string, cwd: string): string {
   );
 }
 
+/** The stacks named by `--stack` arguments, else every stack of the project around `cwd` (each file once). */
+export function readStacks(stackArgs: readonly string[] | undefined, cwd: string): SynthesizedStack[] {
+  const files = stackArgs?.length ? stackArgs.map((dir) => stackFileOf(dir, cwd)) : findStackFiles(cwd);
+  return [...new Set(files)].map(readStack);
+}
+
 /** Reads one cdk.tf.json and collects its gateway requests; throws `BluegreenError` naming the resource on bad input. */
 export function readStack(file: string): SynthesizedStack {
   let json: unknown;
@@ -148,6 +155,13 @@ export function resourceRequest(root: Record<string, unknown>, resource: unknown
   const local = requestLocalName(asRecord(record?.triggers_replace)?.request);
   if (local !== undefined) return asRecord(root.locals)?.[local];
   return record?.input;
+}
+
+/** Redacts every admin key the stacks' gateways read (from `env`) from a text, so that no output line can hold one. */
+export function keyScrubber(stacks: readonly SynthesizedStack[], env: NodeJS.ProcessEnv): (text: string) => string {
+  const names = new Set(stacks.flatMap((s) => [...s.objects, ...s.sweeps].map((r) => r.request.gateway.admin_key_env)));
+  const keys = [...names].map((name) => env[name]).filter((key): key is string => typeof key === "string" && key.length > 0);
+  return (text) => keys.reduce((t, key) => redact(t, key), text);
 }
 
 function outputDirOf(configFile: string): string {

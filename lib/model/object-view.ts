@@ -47,7 +47,8 @@ export function upstreamView(upstreamId: string, color: Color, body: Record<stri
 
 /** The view of a route body: what it matches and the service it sends to. */
 export function routeView(routeId: string, body: Record<string, unknown>): RouteView {
-  const paths = body.uris ?? (body.uri !== undefined ? [body.uri] : undefined);
+  // `uris` on APISIX, `paths` on API7 EE
+  const paths = body.uris ?? body.paths ?? (body.uri !== undefined ? [body.uri] : undefined);
   const fields: Record<string, unknown> = {
     paths,
     methods: body.methods,

@@ -6,7 +6,7 @@ import { stackFileRequests } from "../helper/stack-json";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { App } from "cdktf";
-import { SeedStack } from "../../examples/seed-stack";
+import { SeedStack, type SeedStackProps } from "../../examples/seed-stack";
 import { runDriftCommand } from "../../lib/cli/drift-command";
 import { runHook } from "../../lib/hook/run-hook";
 import { REPO_ROOT } from "../helper/terraform";
@@ -26,8 +26,11 @@ export interface SynthesizedSeed {
 
 let counter = 0;
 
-/** Synthesizes the seed stack (active blue, 0 % canary) for `adminUrl` into a fresh directory under `.e2e/`. */
-export function synthSeed(flavor: Flavor, adminUrl: string): SynthesizedSeed {
+/**
+ * Synthesizes the seed stack (active blue, 0 % canary, unless `props` say otherwise) for `adminUrl` into a fresh
+ * directory under `.e2e/`.
+ */
+export function synthSeed(flavor: Flavor, adminUrl: string, props: Partial<SeedStackProps> = {}): SynthesizedSeed {
   const outdir = path.join(REPO_ROOT, ".e2e", `drift-${process.pid}-${++counter}`);
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
@@ -38,6 +41,7 @@ export function synthSeed(flavor: Flavor, adminUrl: string): SynthesizedSeed {
     active: "blue",
     blue: { host: "127.0.0.1", port: 1981, scheme: "http" },
     green: { host: "127.0.0.1", port: 1982, scheme: "http" },
+    ...props,
   });
   app.synth();
   return {
