@@ -70,7 +70,6 @@ describe("the plan of a flip", () => {
     expect(header).toBeGreaterThanOrEqual(0);
     expect(lines[end]).toBe("Plan: 1 to add, 0 to change, 1 to destroy.");
     const block = lines.slice(header, end + 1);
-    if (process.env.SHOW_PLAN) process.stderr.write(`${block.join("\n")}\n`);
     expect(block.length).toBeLessThanOrEqual(40);
     const changed = block.filter((l) => /^\s*[~+-] /.test(l)).map((l) => l.trim());
     expect(changed).toContain("~ blue  = 100 -> 0");
