@@ -9,6 +9,7 @@ import path from "node:path";
 import { startBackend, type Backend } from "./lib/backend";
 import { ADMIN_KEY, probe, startBenchGateway, type RunningGateway } from "./lib/gateway";
 import type { Color } from "../lib";
+import { resourceRequest } from "../lib/drift/read-stack";
 import { HOOK_APPLY_COMMAND, REQUEST_ENV } from "../lib/model/gateway-request";
 import { loadLibrary, routePath, serviceCount, synthStack, type LibraryApi } from "./lib/library";
 import { REPO_ROOT, runCommand } from "./lib/proc";
@@ -105,12 +106,12 @@ class OurFlip {
   hookInvocation(): { command: string; env: Record<string, string>; request: unknown } | undefined {
     const json = JSON.parse(readFileSync(path.join(this.ws.stackDir, "cdk.tf.json"), "utf8"));
     for (const res of Object.values<Record<string, any>>(json.resource?.terraform_data ?? {})) {
-      const input = res.input;
+      const input = resourceRequest(json, res) as Record<string, any> | undefined;
       const le = res.provisioner?.find((p: Record<string, unknown>) => p["local-exec"] && !(p["local-exec"] as any).when)?.["local-exec"];
       if (!input || input.kind !== "object" || !le) continue;
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries<string>(le.environment ?? {})) {
-        env[k] = typeof v === "string" && v.includes("self.input") ? JSON.stringify(input) : String(v);
+        env[k] = typeof v === "string" && v.includes("self.") ? JSON.stringify(input) : String(v);
       }
       return { command: le.command as string, env, request: input };
     }

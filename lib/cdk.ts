@@ -10,6 +10,7 @@ export {
   DataResource,
   Fn,
   Lazy,
+  TerraformLocal,
   TerraformResource,
   TerraformSelf,
   TerraformStack,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `bluegreen` command: `bluegreen gateway [flags]` runs the embedded gateway, `bluegreen hook <action>` is what
- * Terraform's local-exec provisioners run, `bluegreen drift` compares synthesized stacks with the gateway.
+ * Terraform's local-exec provisioners run, `bluegreen drift` compares synthesized stacks with the gateway, `bluegreen review`
+ * says what a deploy changes in release terms.
  * Subcommands are loaded lazily so the hook starts as fast as it can.
  *
  * Terraform invokes it as `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','apply'])"`, which resolves
@@ -13,6 +14,7 @@ const USAGE = `usage: bluegreen <command> [options]
 commands:
   gateway   run the embedded APISIX-compatible gateway (admin API + proxy); see 'bluegreen gateway --help'
   drift     compare synthesized stacks with the gateway (exit 0 in sync, 2 drift, 1 error); see 'bluegreen drift --help'
+  review    what a deploy changes in release terms, against the gateway or a base synth (exit 0 none, 2 changes, 1 error)
   hook      apply | destroy | sweep one Admin API request; run by Terraform, reads BLUEGREEN_REQUEST
 
 options:
@@ -30,6 +32,8 @@ export async function run(args: readonly string[]): Promise<number> {
       return (await import("./hook-command")).runHookCommand(rest);
     case "drift":
       return (await import("./drift-command")).runDriftCommand(rest);
+    case "review":
+      return (await import("./review-command")).runReviewCommand(rest);
     case "-v":
     case "--version":
     case "version":

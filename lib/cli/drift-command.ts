@@ -7,12 +7,11 @@
  * error, so that a typo is never mistaken for drift). Never prints the admin key.
  */
 import { messageOf } from "../bluegreen-error";
-import { redact } from "../client/errors";
 import { type CommandIo, processIo } from "../deploy/command-io";
 import { parseFlags } from "./parse-flags";
 import { checkStack, type StackReport } from "../drift/check-stack";
 import { formatStackReport, reportJson, statusOf } from "../drift/format-report";
-import { findStackFiles, readStack, stackFileOf, type SynthesizedStack } from "../drift/read-stack";
+import { keyScrubber, readStacks, type SynthesizedStack } from "../drift/read-stack";
 
 const USAGE = `usage: bluegreen drift [--stack DIR ...] [--json]
 
@@ -58,15 +57,13 @@ export async function runDriftCommand(args: readonly string[], io: CommandIo = p
 
   let stacks: SynthesizedStack[];
   try {
-    const files = values.stack?.length ? values.stack.map((dir) => stackFileOf(dir, io.cwd)) : findStackFiles(io.cwd);
-    stacks = [...new Set(files)].map(readStack);
+    stacks = readStacks(values.stack, io.cwd);
   } catch (error) {
     io.stderr(`${PREFIX} ${messageOf(error)}`);
     return 1;
   }
 
-  const secrets = adminKeysOf(stacks, io.env);
-  const scrub = (text: string) => secrets.reduce((t, key) => redact(t, key), text);
+  const scrub = keyScrubber(stacks, io.env);
   const out = (line: string) => io.stdout(scrub(line));
   const err = (line: string) => io.stderr(scrub(line));
 
@@ -88,10 +85,4 @@ export async function runDriftCommand(args: readonly string[], io: CommandIo = p
     for (const report of reports) for (const line of formatStackReport(report, io.cwd)) out(line);
   }
   return code;
-}
-
-/** Every admin key the stacks' gateways read, so that no output line can contain one. */
-function adminKeysOf(stacks: readonly SynthesizedStack[], env: NodeJS.ProcessEnv): string[] {
-  const names = new Set(stacks.flatMap((s) => [...s.objects, ...s.sweeps].map((r) => r.request.gateway.admin_key_env)));
-  return [...names].map((name) => env[name]).filter((key): key is string => typeof key === "string" && key.length > 0);
 }

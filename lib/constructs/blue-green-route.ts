@@ -7,6 +7,7 @@ import { propProblems } from "./check-props";
 import { BlueGreenService } from "./blue-green-service";
 import type { IGatewayObject } from "./gateway-connection";
 import { type AdoptProps, GatewayObject } from "./gateway-object";
+import { routeView } from "../model/object-view";
 
 const BLUE_GREEN_ROUTE_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/BlueGreenRoute");
 
@@ -60,6 +61,7 @@ export class BlueGreenRoute extends Construct {
       gateway,
       kind: "routes",
       request,
+      view: routeView(match.routeId, request.body),
       adopt,
       dependsOn: [service.resource],
     });

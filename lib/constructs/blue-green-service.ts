@@ -7,6 +7,7 @@ import {
   activeColor,
   type BlueGreenServiceOptions,
   type Color,
+  COLORS,
   type HealthCheckSpec,
   type NodeSpec,
   type PreviewSpec,
@@ -20,6 +21,7 @@ import { propProblems } from "./check-props";
 import { GatewayConnection, type IGatewayObject } from "./gateway-connection";
 import { type AdoptProps, GatewayObject } from "./gateway-object";
 import { containsTokens } from "./tokens";
+import { serviceView, upstreamView } from "../model/object-view";
 
 const BLUE_GREEN_SERVICE_SYMBOL = Symbol.for("cdktf-apisix-bluegreen/BlueGreenService");
 
@@ -104,16 +106,15 @@ export class BlueGreenService extends Construct {
       }
     }
 
-    const requests = buildServiceRequests(
-      { ...options, placement: gateway.placement, owner: gateway.owner, active: this.active, proxyUrl: gateway.proxyUrl },
-      { appendUpstreamHash },
-    );
+    const spec = { ...options, placement: gateway.placement, owner: gateway.owner, active: this.active, proxyUrl: gateway.proxyUrl };
+    const requests = buildServiceRequests(spec, { appendUpstreamHash });
 
     const upstreams: Partial<Record<Color, GatewayObject>> = {};
     for (const [color, childId] of [["blue", "Blue"], ["green", "Green"]] as const) {
       const request = requests.upstreams[color];
       if (request !== undefined) {
-        upstreams[color] = new GatewayObject(this, childId, { gateway, kind: "upstreams", request, adopt });
+        const view = upstreamView(upstreamIdOf(request.path), color, request.body);
+        upstreams[color] = new GatewayObject(this, childId, { gateway, kind: "upstreams", request, adopt, view });
       }
     }
     this.upstreams = upstreams;
@@ -121,12 +122,24 @@ export class BlueGreenService extends Construct {
       gateway,
       kind: "services",
       request: requests.service,
+      view: serviceView(
+        options.serviceId,
+        // an upstream id hashed from a token names its color only in Terraform: read the colors from a token-free twin
+        containsTokens(requests.service.body) ? buildServiceRequests(spec).service.body : requests.service.body,
+        gateway.flavor,
+        props.retireIdle === true ? [this.active] : COLORS,
+      ),
       adopt,
       dependsOn: Object.values(upstreams),
       healthCheck: requests.healthCheck,
       release: requests.release,
     });
   }
+}
+
+/** The id at the end of an upstream's Admin API path; Terraform takes it when the path holds a token. */
+function upstreamIdOf(path: string): string {
+  return containsTokens(path) ? Fn.basename(path) : path.split("?")[0].split("/").pop()!;
 }
 
 /**

@@ -101,8 +101,8 @@ export interface IGatewayObject extends IConstruct {
   readonly objectPath: string;
   /** The object's `terraform_data` resource, whose hooks write and delete the object. */
   readonly resource: TerraformResource;
-  /** The resource's input, as synthesized. */
-  readonly input: ObjectRequest;
+  /** The hook's input: the request, as synthesized (into a Terraform local; the resource's `input` is a view). */
+  readonly request: ObjectRequest;
 }
 
 /** Connections already defined in an app, per gateway and owner, so two of them never sweep each other. */

@@ -1,13 +1,15 @@
 import { Construct } from "constructs";
+import { TerraformLocal } from "../cdk";
 import { gatewayWouldReject } from "./errors";
 import type { AdminResource } from "../model/admin-paths";
 import type { AdminRequest } from "../model/blue-green";
 import { HOOK_APPLY_COMMAND, HOOK_DESTROY_COMMAND, type HealthCheck, type ObjectRequest } from "../model/gateway-request";
 import type { ReleaseInput } from "../release/release-input";
 import { objectRequest } from "../model/hook-input";
+import type { ObjectView } from "../model/object-view";
 import { checkObject } from "../schemas";
 import type { GatewayConnection, IGatewayObject } from "./gateway-connection";
-import { hookProvisioner, inputHash } from "./hook-resource";
+import { hookProvisioner, requestTrigger } from "./hook-resource";
 import { TerraformData } from "./terraform-data";
 import { containsTokens } from "./tokens";
 
@@ -29,6 +31,8 @@ export interface GatewayObjectProps extends AdoptProps {
   readonly kind: AdminResource;
   /** The exact Admin API write. */
   readonly request: AdminRequest;
+  /** What the plan shows of the object (the resource's `input`): small, human-readable, in release terms. */
+  readonly view: ObjectView;
   /**
    * Objects that must be written first (and deleted last).
    *
@@ -50,9 +54,11 @@ export interface GatewayObjectProps extends AdoptProps {
 }
 
 /**
- * One Admin API object, defined as a built-in `terraform_data` resource whose `input` is the exact request.
+ * One Admin API object, defined as a built-in `terraform_data` resource whose `input` is a small view of the object
+ * (for the plan) and whose hooks send the exact request, kept in a Terraform local (`<id>_Request_...` in
+ * cdk.tf.json) and passed as `triggers_replace.request = base64encode(jsonencode(local...))`.
  *
- * Every change of the request replaces the resource (`triggers_replace` holds its hash) and, with
+ * Every change of the request replaces the resource (its trigger changes) and, with
  * `create_before_destroy`, a replacement runs only the new object's create hook: the deposed object is forgotten
  * without its destroy hook, so a flip never deletes anything. `cdktf destroy` runs the destroy hook (DELETE).
  *
@@ -63,8 +69,10 @@ export class GatewayObject extends Construct implements IGatewayObject {
   public readonly resource: TerraformData;
   /** Admin API path of the object (with query on API7 EE). */
   public readonly objectPath: string;
-  /** The resource's input, as synthesized. */
-  public readonly input: ObjectRequest;
+  /** The hook's input: the request, as synthesized into the Terraform local. */
+  public readonly request: ObjectRequest;
+  /** The Terraform local holding the request. */
+  public readonly requestLocal: TerraformLocal;
 
   constructor(scope: Construct, id: string, props: GatewayObjectProps) {
     super(scope, id);
@@ -76,7 +84,7 @@ export class GatewayObject extends Construct implements IGatewayObject {
 
     this.objectPath = props.request.path;
     // messages name the construct the user wrote (the service or route), not this internal child
-    this.input = objectRequest(
+    this.request = objectRequest(
       props.request,
       props.gateway.target,
       scope.node.path,
@@ -85,13 +93,17 @@ export class GatewayObject extends Construct implements IGatewayObject {
       props.gateway.legacyOwner,
       props.release,
     );
+    this.requestLocal = new TerraformLocal(this, "Request", this.request);
     this.resource = new TerraformData(this, "Resource", {
-      input: this.input,
-      triggersReplace: { request_sha256: inputHash(this.input) },
+      input: props.view,
+      triggersReplace: requestTrigger(this.requestLocal.expression),
       lifecycle: { createBeforeDestroy: true },
       // the connection's teardown is created before any object and destroyed after all of them
       dependsOn: [...(props.dependsOn ?? []).map((o) => o.resource), props.gateway.teardown],
-      provisioners: [hookProvisioner(HOOK_APPLY_COMMAND), hookProvisioner(HOOK_DESTROY_COMMAND, "destroy")],
+      provisioners: [
+        hookProvisioner(HOOK_APPLY_COMMAND, undefined, "trigger"),
+        hookProvisioner(HOOK_DESTROY_COMMAND, "destroy", "trigger"),
+      ],
     });
     props.gateway._registerObject(this);
   }

@@ -1,25 +1,44 @@
 /**
- * What every `terraform_data` that runs the hook shares: the provisioners that run a hook command with the whole
- * input in `BLUEGREEN_REQUEST`, and the replacement trigger hashed from the input.
+ * What every `terraform_data` that runs the hook shares: the provisioners that run a hook command with the request
+ * in `BLUEGREEN_REQUEST`, and the replacement trigger.
+ *
+ * Gateway objects keep their request in a Terraform local, encoded into `triggers_replace.request` (so the plan shows
+ * one changed line for it, and any change replaces the resource); their `input` is a small view for the plan. The
+ * connection's sweep and teardown keep their request as `input`.
  */
 import { Fn, type LocalExecProvisioner, TerraformSelf } from "../cdk";
 import { REQUEST_ENV } from "../model/gateway-request";
 import { requestSha256 } from "../model/hook-input";
+import { REQUEST_TRIGGER } from "../model/request-local";
 import { containsTokens } from "./tokens";
+
+/** Where the provisioner reads the request: the resource's `input`, or the encoded `triggers_replace.request`. */
+export type RequestSource = "input" | "trigger";
 
 /**
  * A `local-exec` provisioner running `command` (one of the `HOOK_*_COMMAND`s) at create, or at destroy with `when`.
- * The input reaches the hook JSON-encoded by Terraform in the environment, never interpolated into the command.
+ * The request reaches the hook JSON-encoded by Terraform in the environment, never interpolated into the command.
+ *
+ * With `trigger`, an object created by a version that kept the request in `input` (no `triggers_replace.request` in
+ * its state) still gets its request at destroy: Terraform evaluates a destroy provisioner from the state.
  */
-export function hookProvisioner(command: string, when?: "destroy"): LocalExecProvisioner {
-  const environment = { [REQUEST_ENV]: Fn.jsonencode(TerraformSelf.getAny("input")) };
+export function hookProvisioner(command: string, when?: "destroy", source: RequestSource = "input"): LocalExecProvisioner {
+  const input = Fn.jsonencode(TerraformSelf.getAny("input"));
+  const value =
+    source === "input" ? input : Fn.try([Fn.base64decode(TerraformSelf.getString(`triggers_replace.${REQUEST_TRIGGER}`)), input]);
+  const environment = { [REQUEST_ENV]: value };
   return when === undefined ? { type: "local-exec", command, environment } : { type: "local-exec", when, command, environment };
 }
 
 /**
- * The replacement trigger: the sha256 of the canonical input, computed at synth; when the input holds tokens
+ * The sweep's replacement trigger: the sha256 of the canonical input, computed at synth; when the input holds tokens
  * (values known only when Terraform runs), Terraform computes it instead.
  */
 export function inputHash(input: unknown): string {
   return containsTokens(input) ? Fn.sha256(Fn.jsonencode(input)) : requestSha256(input);
+}
+
+/** The object trigger: the request local, JSON-encoded and base64-encoded by Terraform. */
+export function requestTrigger(local: unknown): Record<string, string> {
+  return { [REQUEST_TRIGGER]: Fn.base64encode(Fn.jsonencode(local)) };
 }

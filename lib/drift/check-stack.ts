@@ -2,15 +2,14 @@
  * Checks one synthesized stack against its gateway(s): every declared object (changed / missing / unmanaged) and,
  * per connection, the undeclared objects carrying its owner label (extra). Read-only.
  */
-import type { AdminClient } from "../client/admin-client";
 import type { RetryEvent } from "../client/transport";
 import { messageOf } from "../bluegreen-error";
 import { checkObjectDrift, type FieldDifference, findExtraObjects } from "../client/drift";
 import { ownerOf } from "../client/object-sync";
 import type { AdminResource } from "../model/admin-paths";
-import type { GatewayTarget } from "../model/gateway-request";
-import { clientForTarget, readAdminKey } from "../deploy/target-client";
 import type { SkippedResource, SynthesizedStack } from "./read-stack";
+import { openEveryClient, stackClients } from "./stack-clients";
+import { releaseTerm } from "./release-terms";
 
 /** Where the declared object comes from, for every finding. */
 interface FindingSource {
@@ -21,10 +20,15 @@ interface FindingSource {
   readonly path: string;
 }
 
+/** A field difference, named in release terms (`service shop: green weight`). */
+export interface NamedDifference extends FieldDifference {
+  readonly term: string;
+}
+
 /** A declared object whose owned fields differ on the gateway. */
 export interface ChangedFinding extends FindingSource {
   readonly kind: "changed";
-  readonly differences: FieldDifference[];
+  readonly differences: NamedDifference[];
 }
 
 /** A declared object the gateway does not have (404). */
@@ -38,7 +42,7 @@ export interface UnmanagedFinding extends FindingSource {
   readonly labels: Record<string, unknown>;
   /** The stack's `adopt` flag: with false, the next apply of this object refuses to overwrite it. */
   readonly adopt: boolean;
-  readonly differences: FieldDifference[];
+  readonly differences: NamedDifference[];
 }
 
 /** An object with our labels and a connection's owner that the stack does not declare. */
@@ -80,27 +84,19 @@ export interface CheckOptions {
 
 /** Checks every declared object and connection of `stack`; never throws (errors land in `error`). */
 export async function checkStack(stack: SynthesizedStack, options: CheckOptions): Promise<StackReport> {
-  const clients = new Map<string, AdminClient>();
-  const clientFor = (gateway: GatewayTarget, neededBy: string): AdminClient => {
-    const id = JSON.stringify(gateway);
-    let client = clients.get(id);
-    if (!client) {
-      const key = readAdminKey(gateway, options.env, `bluegreen drift (needed by ${neededBy} for ${gateway.admin_url})`);
-      client = clientForTarget(gateway, key, stack.dir, options.onRetry);
-      clients.set(id, client);
-    }
-    return client;
-  };
+  const clients = stackClients(stack, "bluegreen drift", options.env, options.onRetry);
+  const clientFor = clients.clientFor;
   const base = { stack: stack.name, file: stack.file, dir: stack.dir, checked: stack.objects.length, skipped: stack.skipped };
   const objectFindings: Array<Finding | undefined> = new Array(stack.objects.length);
   let inSync = 0;
   try {
-    // Every client first, so a missing key fails before any request.
-    for (const { request } of [...stack.objects, ...stack.sweeps]) clientFor(request.gateway, request.construct_path);
+    openEveryClient(stack, clients);
 
     await forEachLimited(stack.objects.length, options.concurrency ?? 8, async (i) => {
       const { address, request } = stack.objects[i];
       const source = { address, constructPath: request.construct_path, path: request.path };
+      const named = (differences: FieldDifference[]): NamedDifference[] =>
+        differences.map((d) => ({ ...d, term: releaseTerm(request.path, request.body, request.gateway.flavor, d.field) }));
       const drift = await checkObjectDrift(clientFor(request.gateway, request.construct_path), {
         path: request.path,
         body: request.body,
@@ -114,7 +110,7 @@ export async function checkStack(stack: SynthesizedStack, options: CheckOptions)
           objectFindings[i] = { kind: "missing", ...source };
           break;
         case "changed":
-          objectFindings[i] = { kind: "changed", ...source, differences: drift.differences };
+          objectFindings[i] = { kind: "changed", ...source, differences: named(drift.differences) };
           break;
         case "unmanaged":
           objectFindings[i] = {
@@ -122,7 +118,7 @@ export async function checkStack(stack: SynthesizedStack, options: CheckOptions)
             ...source,
             labels: drift.labels,
             adopt: request.adopt,
-            differences: drift.differences,
+            differences: named(drift.differences),
           };
           break;
       }
@@ -155,7 +151,7 @@ export async function checkStack(stack: SynthesizedStack, options: CheckOptions)
     const findings = objectFindings.filter((f): f is Finding => f !== undefined);
     return { ...base, inSync, findings, error: messageOf(error) };
   } finally {
-    await Promise.all([...clients.values()].map((c) => c.close().catch(() => undefined)));
+    await clients.close();
   }
 }
 

@@ -3,9 +3,9 @@
  * machine-readable JSON document. Pure functions; the command prints and redacts.
  */
 import { relative } from "node:path";
-import { describeDifference, type FieldDifference } from "../client/drift";
+import { describeDifference } from "../client/drift";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "../model/gateway-request";
-import type { Finding, FindingKind, StackReport } from "./check-stack";
+import type { Finding, FindingKind, NamedDifference, StackReport } from "./check-stack";
 
 /** Counts per finding kind (objects, not fields), plus skipped inputs. */
 export interface DriftCounts {
@@ -91,7 +91,7 @@ function findingLines(f: Finding): string[] {
   const head = `  ${pad(f.kind)}${objectName(f.path)} (${f.constructPath})  `;
   switch (f.kind) {
     case "changed":
-      return f.differences.map((d) => `${head}${describeDifference(d)}`);
+      return f.differences.map((d) => `  ${pad(f.kind)}${releaseDifference(d, f.path, f.constructPath)}`);
     case "missing":
       return [`${head}not on the gateway: GET ${f.path} -> 404`];
     case "unmanaged": {
@@ -109,6 +109,21 @@ function findingLines(f: Finding): string[] {
           `changes the set of objects`,
       ];
   }
+}
+
+/**
+ * `service shop: green weight: gateway 30, stack 0  (plugins.traffic-split.rules[2].weighted_upstreams[0].weight;
+ * construct app/shop)`: the release term first, the raw path after it when the term does not already say it.
+ */
+export function releaseDifference(d: NamedDifference, objectPath: string, constructPath: string): string {
+  const values = describeDifference(d).slice(d.field.length); // ": gateway 30, stack 0"
+  const object = objectName(objectPath);
+  const where = [
+    d.term.endsWith(` ${d.field}`) ? undefined : d.field,
+    d.term.startsWith(`${object}:`) ? undefined : object,
+    `construct ${constructPath}`,
+  ];
+  return `${d.term}${values}  (${where.filter((w) => w !== undefined).join("; ")})`;
 }
 
 /** `route blue-green-route` from `/apisix/admin/routes/blue-green-route?gateway_group_id=default`. */
@@ -130,10 +145,10 @@ function pad(kind: string): string {
 }
 
 /** The JSON form of one field difference: `gateway` is absent when the gateway does not store the field. */
-function differenceJson(d: FieldDifference): Record<string, unknown> {
+function differenceJson(d: NamedDifference): Record<string, unknown> {
   return d.kind === "absent"
-    ? { field: d.field, kind: d.kind, stack: d.declared }
-    : { field: d.field, kind: d.kind, gateway: d.live, stack: d.declared };
+    ? { field: d.field, term: d.term, kind: d.kind, stack: d.declared }
+    : { field: d.field, term: d.term, kind: d.kind, gateway: d.live, stack: d.declared };
 }
 
 function findingJson(f: Finding): Record<string, unknown> {

@@ -1,6 +1,7 @@
 /**
- * Reads synthesized stacks (`cdk.tf.json`) for `bluegreen drift`: finds them, and collects the gateway requests
- * (`terraform_data` inputs of kind "object" and "sweep") they declare, validated by the hook's own schema.
+ * Reads synthesized stacks (`cdk.tf.json`) for `bluegreen drift` and `bluegreen review`: finds them, and collects the
+ * gateway requests they declare, validated by the hook's own schema: an object's request is the Terraform local that
+ * its `triggers_replace.request` encodes (`request-local.ts`), a sweep's is its `input`.
  *
  * An input that still holds a Terraform expression (`${...}`, `%{...}`) has a value known only at apply, so it is
  * reported as skipped rather than compared. Terraform's escapes (`$${` and `%%{`) are turned back into literals,
@@ -15,7 +16,9 @@ import {
   type SweepRequest,
 } from "../model/gateway-request";
 import { findProjectRoot } from "../deploy/project-root";
+import { requestLocalName } from "../model/request-local";
 import { BluegreenError } from "../bluegreen-error";
+import { redact } from "../client/errors";
 
 /** The file cdktf writes per stack (JSON output, the default). */
 export const STACK_FILE = "cdk.tf.json";
@@ -94,6 +97,12 @@ export function stackFileOf(dirOrFile: string, cwd: string): string {
   );
 }
 
+/** The stacks named by `--stack` arguments, else every stack of the project around `cwd` (each file once). */
+export function readStacks(stackArgs: readonly string[] | undefined, cwd: string): SynthesizedStack[] {
+  const files = stackArgs?.length ? stackArgs.map((dir) => stackFileOf(dir, cwd)) : findStackFiles(cwd);
+  return [...new Set(files)].map(readStack);
+}
+
 /** Reads one cdk.tf.json and collects its gateway requests; throws `BluegreenError` naming the resource on bad input. */
 export function readStack(file: string): SynthesizedStack {
   let json: unknown;
@@ -111,7 +120,7 @@ export function readStack(file: string): SynthesizedStack {
   const skipped: SkippedResource[] = [];
   for (const [key, resource] of Object.entries(resources)) {
     const address = `terraform_data.${key}`;
-    const input = asRecord(asRecord(resource)?.input);
+    const input = asRecord(resourceRequest(root, resource));
     if (!input || (input.kind !== "object" && input.kind !== "sweep")) continue; // not ours
     const constructPath = typeof input.construct_path === "string" ? input.construct_path : undefined;
     const expression = findExpression(input, "");
@@ -135,6 +144,24 @@ export function readStack(file: string): SynthesizedStack {
     else if (request.kind === "sweep") sweeps.push({ address, request });
   }
   return { name, file, dir: dirname(file), objects, sweeps, skipped };
+}
+
+/**
+ * The hook request of one `terraform_data` resource of a parsed cdk.tf.json: the local its `triggers_replace.request`
+ * encodes, else its `input` (a sweep, or a stack synthesized by a version that kept the request there).
+ */
+export function resourceRequest(root: Record<string, unknown>, resource: unknown): unknown {
+  const record = asRecord(resource);
+  const local = requestLocalName(asRecord(record?.triggers_replace)?.request);
+  if (local !== undefined) return asRecord(root.locals)?.[local];
+  return record?.input;
+}
+
+/** Redacts every admin key the stacks' gateways read (from `env`) from a text, so that no output line can hold one. */
+export function keyScrubber(stacks: readonly SynthesizedStack[], env: NodeJS.ProcessEnv): (text: string) => string {
+  const names = new Set(stacks.flatMap((s) => [...s.objects, ...s.sweeps].map((r) => r.request.gateway.admin_key_env)));
+  const keys = [...names].map((name) => env[name]).filter((key): key is string => typeof key === "string" && key.length > 0);
+  return (text) => keys.reduce((t, key) => redact(t, key), text);
 }
 
 function outputDirOf(configFile: string): string {

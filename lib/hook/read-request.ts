@@ -1,5 +1,6 @@
 /**
- * Reads and validates the hook's input: `jsonencode(self.input)` that Terraform passes in `BLUEGREEN_REQUEST`.
+ * Reads and validates the hook's input: the request that Terraform passes in `BLUEGREEN_REQUEST` (decoded from
+ * `triggers_replace.request`, or `jsonencode(self.input)` for sweeps and objects created before issue 10).
  */
 import { type GatewayRequest, gatewayRequestSchema, REQUEST_ENV } from "../model/gateway-request";
 import { BluegreenError } from "../bluegreen-error";
@@ -10,7 +11,7 @@ export function readHookRequest(env: NodeJS.ProcessEnv): GatewayRequest {
   if (raw === undefined || raw.trim() === "") {
     throw new BluegreenError(
       `${REQUEST_ENV} is not set: 'bluegreen hook' is run by Terraform's local-exec provisioners, which pass the ` +
-        `request (jsonencode(self.input)) in that environment variable`,
+        `request (decoded from the resource's triggers_replace.request) in that environment variable`,
     );
   }
   let json: unknown;

@@ -135,6 +135,31 @@ function defaultColor(body: Record<string, unknown>, scope: BodyScope): Color {
   return colors[0]!;
 }
 
+/**
+ * The color of entry `entry` of rule `rule` of `body`'s traffic-split (the main rule or a preview rule), or undefined
+ * when there is no such entry or the model cannot have written it.
+ */
+export function ruleEntryColor(body: Record<string, unknown>, scope: BodyScope, rule: number, entry: number): Color | undefined {
+  const rules = asRecord(asRecord(body.plugins)?.["traffic-split"])?.rules;
+  const entries = asRecord(Array.isArray(rules) ? rules[rule] : undefined)?.weighted_upstreams;
+  const found = asRecord(Array.isArray(entries) ? entries[entry] : undefined);
+  if (found === undefined) return undefined;
+  try {
+    return entryColor(found, body, scope);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The color of the service's own upstream (`upstream_id` / `upstream`), or undefined when it cannot be told. */
+export function ownUpstreamColor(body: Record<string, unknown>, scope: BodyScope): Color | undefined {
+  try {
+    return defaultColor(body, scope);
+  } catch {
+    return undefined;
+  }
+}
+
 function entryColor(entry: Record<string, unknown>, body: Record<string, unknown>, scope: BodyScope): Color {
   if (entry.upstream_id !== undefined) {
     const parsed = parseUpstreamId(entry.upstream_id, scope.serviceId);

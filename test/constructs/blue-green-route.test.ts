@@ -10,8 +10,8 @@ import { build, fails, gatewayProps, resources, serviceProps } from "./fixtures"
 describe("BlueGreenRoute", () => {
   test("apisix body: uris, methods, hosts, priority, service_id", () => {
     const { route } = build("apisix", {}, { name: "headers", hosts: ["*.example.com"], priority: 10 });
-    expect(route.resource.input.path).toBe("/apisix/admin/routes/blue-green-route");
-    expect(route.resource.input.body).toEqual({
+    expect(route.resource.request.path).toBe("/apisix/admin/routes/blue-green-route");
+    expect(route.resource.request.body).toEqual({
       name: "headers",
       labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" },
       uris: ["/headers"],
@@ -24,8 +24,8 @@ describe("BlueGreenRoute", () => {
 
   test("api7-ee body follows the seed: paths, methods, service_id", () => {
     const { route } = build("api7-ee");
-    expect(route.resource.input.path).toBe("/apisix/admin/routes/blue-green-route?gateway_group_id=default");
-    expect(route.resource.input.body).toEqual({
+    expect(route.resource.request.path).toBe("/apisix/admin/routes/blue-green-route?gateway_group_id=default");
+    expect(route.resource.request.body).toEqual({
       name: "blue-green-route",
       labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" },
       methods: ["GET"],
@@ -38,7 +38,7 @@ describe("BlueGreenRoute", () => {
     const { stack, route } = build("apisix");
     const res = resources(Testing.synth(stack));
     expect(res.route_A8FCDF0B.depends_on).toEqual(["terraform_data.service_E754E327", "terraform_data.gateway_Teardown_6CAC1C7A"]);
-    expect(route.resource.input.body.plugins).toBeUndefined();
+    expect(route.resource.request.body.plugins).toBeUndefined();
     expect(BlueGreenRoute.isBlueGreenRoute(route)).toBe(true);
   });
 

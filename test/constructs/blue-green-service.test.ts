@@ -21,31 +21,33 @@ describe.each(FLAVORS)("BlueGreenService on %s", (flavor) => {
     expect(synth(flavor, { retireIdle: true })).toMatchSnapshot();
   });
 
-  test("flipping active changes only weights (and the replacement hash)", () => {
+  test("flipping active changes only weights (in the request local) and the traffic view", () => {
     for (const extra of [{}, { preview: { header: "X-Env" } }, { canaryPercent: 25 }]) {
       const green = JSON.parse(synth(flavor, { ...extra, active: "green" }));
       const blue = JSON.parse(synth(flavor, { ...extra, active: "blue" }));
       const diffs = diffPaths(green, blue);
       expect(diffs.length).toBeGreaterThan(0);
-      for (const d of diffs) expect(d).toMatch(/(\.weight|\.triggers_replace\.request_sha256)$/);
+      for (const d of diffs) expect(d).toMatch(/^(locals\.service_Request_\w+\.body\..*\.weight|resource\.terraform_data\.service_E754E327\.input\.traffic\.(blue|green))$/);
       // only the service object is replaced: a flip is one write.
-      const replaced = new Set(diffs.map((d) => d.split(".")[2]));
-      expect([...replaced]).toEqual(["service_E754E327"]);
+      expect(diffs.some((d) => d.endsWith(".input.traffic.green"))).toBe(true);
     }
   });
 
   test("weights are 100 - canaryPercent to active and canaryPercent to idle", () => {
     const svc = Object.entries(resources(synth(flavor, { active: "green", canaryPercent: 30 }))).find(([, r]) =>
-      r.input.path?.startsWith("/apisix/admin/services/"),
+      r.request.path?.startsWith("/apisix/admin/services/"),
     )![1];
-    const main = svc.input.body.plugins["traffic-split"].rules.at(-1).weighted_upstreams;
+    const main = svc.request.body.plugins["traffic-split"].rules.at(-1).weighted_upstreams;
     expect(main.map((w: { weight: number }) => w.weight)).toEqual([70, 30]);
   });
 
-  test("the service object carries the exact request, create_before_destroy and a hash trigger", () => {
-    const json = synth(flavor);
-    expect(json).toHaveResourceWithProperties(DataResource, {
-      input: expect.objectContaining({
+  test("the service object carries the exact request (in a local), create_before_destroy, a request trigger and the traffic view", () => {
+    const json = synth(flavor, { active: "blue" });
+    const res = resources(json);
+    expect(res.service_E754E327.input).toEqual({ service: "blue-green-service", traffic: { blue: 100, green: 0 } });
+    expect(res.service_E754E327).toEqual({
+      ...res.service_E754E327,
+      request: expect.objectContaining({
         kind: "object",
         method: "PUT",
         path:
@@ -60,13 +62,13 @@ describe.each(FLAVORS)("BlueGreenService on %s", (flavor) => {
         }),
       }),
       lifecycle: expect.objectContaining({ create_before_destroy: true }),
-      triggers_replace: { request_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      triggers_replace: { request: expect.stringMatching(/^\$\{base64encode\(jsonencode\(local\.service_Request_\w+\)\)\}$/) },
     });
   });
 
   test("retireIdle points the service at the active color only", () => {
     const { service } = build(flavor, { active: "green", retireIdle: true });
-    const body = service.resource.input.body;
+    const body = service.resource.request.body;
     expect(body.plugins).toBeUndefined();
     if (flavor === "apisix") {
       expect(body.upstream_id).toBe("blue-green-service-green-fabea6b1");
@@ -102,7 +104,7 @@ describe.each(FLAVORS)("BlueGreenService on %s", (flavor) => {
 describe("BlueGreenService on apisix: stored upstreams", () => {
   test("defines Blue and Green upstream objects the service depends on", () => {
     const { service } = build("apisix");
-    expect(service.upstreams.blue!.input.body).toEqual({
+    expect(service.upstreams.blue!.request.body).toEqual({
       name: "blue-green-service-blue",
       type: "roundrobin",
       scheme: "https",
@@ -111,7 +113,7 @@ describe("BlueGreenService on apisix: stored upstreams", () => {
       labels: { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" },
     });
     const res = resources(synth("apisix"));
-    const svc = Object.values(res).find((r) => r.input.path === "/apisix/admin/services/blue-green-service");
+    const svc = Object.values(res).find((r) => r.request.path === "/apisix/admin/services/blue-green-service");
     expect(svc.depends_on).toEqual([
       "terraform_data.service_Blue_9BF33B7E",
       "terraform_data.service_Green_77E7C070",
@@ -231,22 +233,30 @@ describe("BlueGreenService validation", () => {
     });
     const json = Testing.synth(stack);
     const green = resources(json)[Object.keys(resources(json)).find((k) => k.startsWith("service_Green"))!];
-    expect(green.input.body.nodes).toEqual([{ host: "${var.host}", port: "${var.port}", weight: 1 }]);
+    expect(green.request.body.nodes).toEqual([{ host: "${var.host}", port: "${var.port}", weight: 1 }]);
     // with tokens the hash is computed by Terraform, so a changed variable still replaces the object.
-    expect(green.triggers_replace.request_sha256).toMatch(/^\$\{sha256\(jsonencode\(/);
+    // Terraform encodes the request with the variables' values, so a changed variable still replaces the object
+    expect(green.triggers_replace.request).toMatch(/^\$\{base64encode\(jsonencode\(local\.service_Green_Request_\w+\)\)\}$/);
+    // the plan's view shows the nodes, the upstream id once Terraform knows it, and the color
+    expect(green.input).toEqual({ upstream: expect.stringMatching(/^\$\{basename\(join\(/), color: "green", nodes: ["${var.host}:${var.port}"] });
     expect(service.upstreams.green).toBeDefined();
     // ... and Terraform also computes the content hash of the upstream id, so a changed variable gives a new object,
     // which the service names and the sweep keeps (its trigger, too, is then computed by Terraform)
     const idHash =
       'substr(sha256(jsonencode({"type" = "roundrobin", "nodes" = [{"host" = var.host, "port" = var.port, "weight" = 1}]})), 0, 8)';
-    expect(green.input.path).toBe(`\${join("", ["/apisix/admin/upstreams/blue-green-service-green-", ${idHash}])}`);
-    const serviceBody = resources(json)[Object.keys(resources(json)).find((k) => k.startsWith("service_E"))!].input.body;
+    expect(green.request.path).toBe(`\${join("", ["/apisix/admin/upstreams/blue-green-service-green-", ${idHash}])}`);
+    const serviceBody = resources(json)[Object.keys(resources(json)).find((k) => k.startsWith("service_E"))!].request.body;
     expect(serviceBody.plugins["traffic-split"].rules[0].weighted_upstreams[0].upstream_id).toBe(
       `\${join("", ["blue-green-service-green-", ${idHash}])}`,
     );
     const sweep = resources(json)[Object.keys(resources(json)).find((k) => k.startsWith("gateway_Sweep"))!];
-    expect(sweep.input.keep).toContain(green.input.path);
+    expect(sweep.request.keep).toContain(green.request.path);
     expect(sweep.triggers_replace.request_sha256).toMatch(/^\$\{sha256\(jsonencode\(/);
+    // the service's traffic view still names the colors (read from a token-free twin of the body)
+    expect(resources(json)[Object.keys(resources(json)).find((k) => k.startsWith("service_E"))!].input).toEqual({
+      service: "blue-green-service",
+      traffic: { blue: 0, green: 100 },
+    });
   });
 });
 
@@ -257,7 +267,7 @@ test("BLUE and GREEN fixtures are the seed's", () => {
 
 describe.each(FLAVORS)("BlueGreenService healthCheck on %s", (flavor) => {
   const serviceInput = (json: string) =>
-    Object.values(resources(json)).find((r) => r.input.path?.startsWith("/apisix/admin/services/"))!.input;
+    Object.values(resources(json)).find((r) => r.request.path?.startsWith("/apisix/admin/services/"))!.request;
 
   test("the service input carries the health_check block; upstream and route inputs do not", () => {
     const json = synth(flavor, { active: "blue", healthCheck: { path: "/healthz" } });
@@ -272,10 +282,10 @@ describe.each(FLAVORS)("BlueGreenService healthCheck on %s", (flavor) => {
       },
     });
     const others = Object.values(resources(json)).filter(
-      (r) => r.input.kind === "object" && !r.input.path.startsWith("/apisix/admin/services/blue-green-service"),
+      (r) => r.request.kind === "object" && !r.request.path.startsWith("/apisix/admin/services/blue-green-service"),
     );
     expect(others.length).toBeGreaterThan(0);
-    for (const r of others) expect(r.input.health_check).toBeUndefined();
+    for (const r of others) expect(r.request.health_check).toBeUndefined();
   });
 
   test("without healthCheck the output has no health_check at all", () => {
@@ -289,8 +299,7 @@ describe.each(FLAVORS)("BlueGreenService healthCheck on %s", (flavor) => {
       const blue = JSON.parse(synth(flavor, { ...extra, healthCheck, active: "blue" }));
       const diffs = diffPaths(green, blue);
       expect(diffs.length).toBeGreaterThan(0);
-      for (const d of diffs) expect(d).toMatch(/(\.weight|\.triggers_replace\.request_sha256)$/);
-      expect(new Set(diffs.map((d) => d.split(".")[2]))).toEqual(new Set(["service_E754E327"]));
+      for (const d of diffs) expect(d).toMatch(/^(locals\.service_Request_\w+\.body\..*\.weight|resource\.terraform_data\.service_E754E327\.input\.traffic\.(blue|green))$/);
     }
   });
 
@@ -303,8 +312,9 @@ describe.each(FLAVORS)("BlueGreenService healthCheck on %s", (flavor) => {
     const a = resources(synth(flavor, { healthCheck: { path: "/healthz" } }));
     const b = resources(synth(flavor, { healthCheck: { path: "/ready" } }));
     const diffs = diffPaths(a, b);
-    expect(diffs).toContain("service_E754E327.input.health_check.path");
-    expect(diffs).toContain("service_E754E327.triggers_replace.request_sha256");
+    // the request (its local) changes, and so does the trigger that encodes it: the object is replaced
+    expect(diffs).toContain("service_E754E327.request.health_check.path");
+    expect(a.service_E754E327.triggers_replace).toEqual(b.service_E754E327.triggers_replace);
   });
 });
 

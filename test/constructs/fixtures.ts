@@ -1,3 +1,4 @@
+import { resourceRequest } from "../../lib/drift/read-stack";
 import { Testing, TerraformStack } from "../../lib/cdk";
 import { BlueGreenRoute, type BlueGreenRouteProps } from "../../lib/constructs/blue-green-route";
 import { BlueGreenService, type BlueGreenServiceProps } from "../../lib/constructs/blue-green-service";
@@ -50,9 +51,12 @@ export function synth(flavor: Flavor, svc: Partial<BlueGreenServiceProps> = {}, 
   return Testing.synth(build(flavor, svc, route).stack);
 }
 
-/** The terraform_data resources of a synthesized stack, by logical id. */
+/** The terraform_data resources of a synthesized stack, by logical id, each with its hook `request` (local or input). */
 export function resources(json: string): Record<string, any> {
-  return (JSON.parse(json) as { resource: { terraform_data: Record<string, any> } }).resource.terraform_data;
+  const root = JSON.parse(json) as { resource: { terraform_data: Record<string, any> } };
+  return Object.fromEntries(
+    Object.entries(root.resource.terraform_data).map(([id, r]) => [id, { ...r, request: resourceRequest(root, r) }]),
+  );
 }
 
 /** Paths (dotted) at which two JSON values differ. */

@@ -99,7 +99,7 @@ describe("GatewayConnection", () => {
     const { stack, gateway, service } = build("api7-ee");
     new BlueGreenRoute(stack, "late", { service, routeId: "late-route", paths: ["/late"] });
     const res = resources(Testing.synth(stack));
-    const [id, teardown] = Object.entries(res).find(([k]) => k.startsWith("gateway_Teardown"))!;
+    const [id, { request: _request, ...teardown }] = Object.entries(res).find(([k]) => k.startsWith("gateway_Teardown"))!;
     expect(teardown).toEqual({
       input: { kind: "teardown", owner: "cdktf-apisix-bluegreen/stack", legacy_owner: "stack", gateway: gateway.target, construct_path: "stack/gateway" },
       lifecycle: { create_before_destroy: true },
@@ -336,13 +336,13 @@ describe("GatewayConnection default owner: <package name>/<stack id>", () => {
   test("every object input carries the owner label and the legacy owner; an explicit owner has no legacy owner", () => {
     const json = resources(Testing.synth(build("apisix").stack));
     for (const resource of Object.values(json)) {
-      expect(resource.input.legacy_owner).toBe("stack");
-      if (resource.input.kind === "object") {
-        expect(resource.input.body.labels).toEqual({ "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" });
+      expect(resource.request.legacy_owner).toBe("stack");
+      if (resource.request.kind === "object") {
+        expect(resource.request.body.labels).toEqual({ "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/stack" });
       }
     }
     const explicit = resources(Testing.synth(build("apisix", {}, {}, { owner: "team-a" }).stack));
-    for (const resource of Object.values(explicit)) expect(resource.input).not.toHaveProperty("legacy_owner");
+    for (const resource of Object.values(explicit)) expect(resource.request).not.toHaveProperty("legacy_owner");
   });
 
   test("characters a label should not carry become '-'; a stack id that was never a valid owner has no legacy owner", () => {

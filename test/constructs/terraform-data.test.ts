@@ -75,7 +75,7 @@ describe("TerraformData", () => {
   test("is what cdktf's DataResource matchers and users' tests look for", () => {
     const synthesized = Testing.synth(stackWithRoutes(1));
     expect(synthesized).toHaveResourceWithProperties(DataResource, {
-      input: expect.objectContaining({ path: "/apisix/admin/routes/r0" }),
+      input: expect.objectContaining({ route: "r0", paths: ["/r0"] }),
       lifecycle: { create_before_destroy: true },
     });
   });

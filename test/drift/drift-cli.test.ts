@@ -66,7 +66,8 @@ describe("bluegreen drift through the built CLI", () => {
     expect((await admin(gw.adminUrl, "PATCH", upstream, { nodes: [{ host: "127.0.0.1", port: 1999, weight: 100 }] })).status).toBe(200);
     const drifted = await cli(["--stack", stackArg], KEY);
     expect(drifted.stdout).toContain(
-      `  changed    upstream ${upstream.split("/").pop()} (${STACK}/service)  nodes[0].port: gateway 1999, stack 1982\n`,
+      `  changed    service blue-green-service: green nodes[0].port: gateway 1999, stack 1982  ` +
+        `(upstream ${upstream.split("/").pop()}; construct ${STACK}/service)\n`,
     );
     expect(drifted.stdout).toContain(`drift: 1 changed, 0 missing, 0 unmanaged, 0 extra in stack ${STACK}\n`);
     expect(drifted.code).toBe(2);

@@ -2,6 +2,7 @@
  * `bluegreen drift` against the embedded gateway, in both flavours: the seed stack is synthesized into `.e2e/`,
  * applied through the hook, edited out of band through the Admin API, then checked.
  */
+import { resourceRequest } from "../../lib/drift/read-stack";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type RunningGateway, startGateway } from "../../lib/gateway/gateway";
@@ -72,8 +73,8 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
     expect(res.code).toBe(2);
     const changed = res.out.filter((l) => l.trimStart().startsWith("changed"));
     expect(changed).toEqual([
-      `  changed    service blue-green-service (${STACK}/service)  plugins.traffic-split.rules[2].weighted_upstreams[0].weight: gateway 30, stack 0`,
-      `  changed    service blue-green-service (${STACK}/service)  plugins.traffic-split.rules[2].weighted_upstreams[1].weight: gateway 70, stack 100`,
+      `  changed    service blue-green-service: green weight: gateway 30, stack 0  (plugins.traffic-split.rules[2].weighted_upstreams[0].weight; construct ${STACK}/service)`,
+      `  changed    service blue-green-service: blue weight: gateway 70, stack 100  (plugins.traffic-split.rules[2].weighted_upstreams[1].weight; construct ${STACK}/service)`,
     ]);
     expect(res.out.at(-1)).toBe(`drift: 1 changed, 0 missing, 0 unmanaged, 0 extra in stack ${STACK}`);
     expect(res.out).toContainEqual(expect.stringMatching(/terraform apply -replace=terraform_data\.service_[0-9A-F]{8}$/));
@@ -88,8 +89,8 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
         construct_path: `${STACK}/service`,
         path: SERVICE + q,
         differences: [
-          { field: "plugins.traffic-split.rules[2].weighted_upstreams[0].weight", kind: "value", gateway: 30, stack: 0 },
-          { field: "plugins.traffic-split.rules[2].weighted_upstreams[1].weight", kind: "value", gateway: 70, stack: 100 },
+          { field: "plugins.traffic-split.rules[2].weighted_upstreams[0].weight", term: "service blue-green-service: green weight", kind: "value", gateway: 30, stack: 0 },
+          { field: "plugins.traffic-split.rules[2].weighted_upstreams[1].weight", term: "service blue-green-service: blue weight", kind: "value", gateway: 70, stack: 100 },
         ],
       },
     ]);
@@ -176,12 +177,10 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
 
   test("an input with a Terraform expression is skipped, the rest is still checked", async () => {
     const file = path.join(seed.stackDir, "cdk.tf.json");
-    const json = JSON.parse(readFileSync(file, "utf8")) as {
-      resource: { terraform_data: Record<string, { input: { path?: string; body: { name?: string } } }> };
-    };
-    const route = Object.entries(json.resource.terraform_data).find(([, r]) => r.input.path?.startsWith(ROUTE));
+    const json = JSON.parse(readFileSync(file, "utf8"));
+    const route = Object.entries<any>(json.resource.terraform_data).find(([, r]) => (resourceRequest(json, r) as { path?: string } | undefined)?.path?.startsWith(ROUTE));
     expect(route).toBeDefined();
-    route![1].input.body.name = "${var.route_name}";
+    (resourceRequest(json, route![1]) as { body: { name?: string } }).body.name = "${var.route_name}";
     writeFileSync(file, JSON.stringify(json));
 
     const res = await drift(["--stack", seed.stackDir]);

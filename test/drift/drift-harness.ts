@@ -2,10 +2,11 @@
  * Shared by the drift tests: synthesizes the seed stack into `<repo>/.e2e/`, applies it to a gateway through the
  * hook (no Terraform), edits the gateway out of band, and runs `bluegreen drift` in-process.
  */
+import { stackFileRequests } from "../helper/stack-json";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { App } from "cdktf";
-import { SeedStack } from "../../examples/seed-stack";
+import { SeedStack, type SeedStackProps } from "../../examples/seed-stack";
 import { runDriftCommand } from "../../lib/cli/drift-command";
 import { runHook } from "../../lib/hook/run-hook";
 import { REPO_ROOT } from "../helper/terraform";
@@ -25,8 +26,11 @@ export interface SynthesizedSeed {
 
 let counter = 0;
 
-/** Synthesizes the seed stack (active blue, 0 % canary) for `adminUrl` into a fresh directory under `.e2e/`. */
-export function synthSeed(flavor: Flavor, adminUrl: string): SynthesizedSeed {
+/**
+ * Synthesizes the seed stack (active blue, 0 % canary, unless `props` say otherwise) for `adminUrl` into a fresh
+ * directory under `.e2e/`.
+ */
+export function synthSeed(flavor: Flavor, adminUrl: string, props: Partial<SeedStackProps> = {}): SynthesizedSeed {
   const outdir = path.join(REPO_ROOT, ".e2e", `drift-${process.pid}-${++counter}`);
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
@@ -37,6 +41,7 @@ export function synthSeed(flavor: Flavor, adminUrl: string): SynthesizedSeed {
     active: "blue",
     blue: { host: "127.0.0.1", port: 1981, scheme: "http" },
     green: { host: "127.0.0.1", port: 1982, scheme: "http" },
+    ...props,
   });
   app.synth();
   return {
@@ -48,14 +53,9 @@ export function synthSeed(flavor: Flavor, adminUrl: string): SynthesizedSeed {
 
 /** The `terraform_data` inputs of a synthesized stack, upstreams first, then services, routes, the sweep last. */
 export function stackInputs(stackDir: string): Array<{ kind: string; path?: string }> {
-  const json = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as {
-    resource: { terraform_data: Record<string, { input: { kind: string; path?: string } }> };
-  };
   const rank = (i: { kind: string; path?: string }) =>
     i.kind === "sweep" ? 9 : i.path?.includes("/upstreams/") ? 0 : i.path?.includes("/services/") ? 1 : 2;
-  return Object.values(json.resource.terraform_data)
-    .map((r) => r.input)
-    .sort((a, b) => rank(a) - rank(b));
+  return stackFileRequests<{ kind: string; path?: string }>(path.join(stackDir, "cdk.tf.json")).sort((a, b) => rank(a) - rank(b));
 }
 
 /** Applies every input through the hook, as Terraform would; fails the test on any hook error. */

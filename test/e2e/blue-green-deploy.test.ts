@@ -89,14 +89,14 @@ describe.each<Flavor>(["apisix", "api7-ee"])("blue-green deploy with terraform (
     expect(await landings()).toEqual({ headers: { blue: 10 }, api: { blue: 10 } });
     expect(await landings({ "X-Env": "green" })).toEqual({ headers: { green: 10 }, api: { green: 10 } });
 
-    // the flip: the plan replaces only the service object and shows the weights changing
+    // the flip: the plan replaces only the service object and shows the traffic of each color changing
     synth({ active: "green" });
     const plan = await ws.plan();
     terraformOutputs.push(plan.output);
     expect(plan.code).toBe(0);
     expect(plan.stdout).toMatch(/Plan: 1 to add, 0 to change, 1 to destroy/);
-    expect(plan.stdout).toMatch(/~ weight\s+= 0 -> 100/);
-    expect(plan.stdout).toMatch(/~ weight\s+= 100 -> 0/);
+    expect(plan.stdout).toMatch(/~ green\s+= 0 -> 100/);
+    expect(plan.stdout).toMatch(/~ blue\s+= 100 -> 0/);
     await applyOk();
     expect(await landings()).toEqual({ headers: { green: 10 }, api: { green: 10 } });
     expect(await landings({ "X-Env": "blue" })).toEqual({ headers: { blue: 10 }, api: { blue: 10 } });

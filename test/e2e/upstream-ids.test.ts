@@ -16,7 +16,7 @@ import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
 import { startGateway, type RunningGateway } from "../../lib/gateway";
 import { buildServiceRequests } from "../../lib/model/blue-green";
 import { parseUpstreamId } from "../../lib/model/upstream-ids";
-import { requestSha256 } from "../../lib/model/hook-input";
+import { toPreviousVersion } from "../helper/stack-json";
 import { startBackends, type Backend } from "../helper/backends";
 import { TerraformWorkspace } from "../helper/terraform";
 import { adminGet, countLandings, startLoad } from "../helper/traffic";
@@ -31,7 +31,6 @@ async function upstreamIdsOn(gateway: RunningGateway): Promise<string[]> {
   return (res.body.list as Array<{ value: { id: string } }>).map((i) => i.value.id).sort();
 }
 
-type Resources = Record<string, { input: Record<string, unknown>; triggers_replace?: { request_sha256: string } }>;
 
 describe("upgrade from <serviceId>-<color> upstream ids (apisix)", () => {
   let gateway: RunningGateway;
@@ -76,11 +75,7 @@ describe("upgrade from <serviceId>-<color> upstream ids (apisix)", () => {
       .replace(/\bshop-(blue|green)-[0-9a-f]{8}\b/g, "shop-$1")
       .replace(/"cdktf-apisix-bluegreen\/e2e"/g, '"e2e"');
     const json = JSON.parse(text);
-    for (const resource of Object.values(json.resource.terraform_data as Resources)) {
-      delete resource.input.legacy_owner;
-      // the teardown has no replacement trigger
-      if (resource.triggers_replace !== undefined) resource.triggers_replace.request_sha256 = requestSha256(resource.input);
-    }
+    toPreviousVersion(json, (request) => delete request.legacy_owner);
     writeFileSync(file, JSON.stringify(json, null, 2));
   }
 

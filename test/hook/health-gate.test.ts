@@ -3,6 +3,7 @@
  * input (with its `health_check` block) goes through `runHook("apply")`; the hook probes the nodes that the new body
  * gives traffic and writes nothing when one of them is unhealthy.
  */
+import { stackRequests } from "../helper/stack-json";
 import { Testing, TerraformStack } from "cdktf";
 import { BlueGreenRoute, BlueGreenService, GatewayConnection, type BlueGreenServiceProps } from "../../lib";
 import { type RunningGateway, startGateway } from "../../lib/gateway/gateway";
@@ -52,10 +53,8 @@ describe.each<Flavor>(["apisix", "api7-ee"])("health gate in the hook (%s)", (fl
       ...props,
     });
     new BlueGreenRoute(stack, "route", { service, routeId: "shop", paths: ["/shop/*"] });
-    const json = JSON.parse(Testing.synth(stack)) as { resource: { terraform_data: Record<string, { input: Input }> } };
     const rank = (i: Input) => (i.path?.includes("/upstreams/") ? 0 : i.path?.includes("/services/") ? 1 : 2);
-    return Object.values(json.resource.terraform_data)
-      .map((r) => r.input)
+    return stackRequests<Input>(JSON.parse(Testing.synth(stack)))
       .filter((i) => i.kind === "object")
       .sort((a, b) => rank(a) - rank(b));
   }

@@ -4,6 +4,7 @@
  * Then a flip (active blue → green) applies too, and destroy removes everything; the teardown, run last, finds
  * nothing left.
  */
+import { stackRequests } from "../helper/stack-json";
 import { App, Testing } from "cdktf";
 import { SeedStack } from "../../examples/seed-stack";
 import { type RunningGateway, startGateway } from "../../lib/gateway/gateway";
@@ -25,7 +26,7 @@ function synthInputs(flavor: "apisix" | "api7-ee", adminUrl: string, active: "bl
     green: { host: "127.0.0.1", port: 1982, scheme: "http" },
   });
   const json = JSON.parse(Testing.synth(stack)) as { resource: { terraform_data: Record<string, DataResource> } };
-  const inputs = Object.values(json.resource.terraform_data).map((r) => r.input);
+  const inputs = stackRequests<DataResource["input"]>(json);
   const rank = (i: DataResource["input"]) =>
     i.kind === "teardown" ? -1 : i.kind === "sweep" ? 9 : i.path?.includes("/upstreams/") ? 0 : i.path?.includes("/services/") ? 1 : 2;
   return inputs.sort((a, b) => rank(a) - rank(b));
