@@ -14,8 +14,8 @@ const USAGE = `usage: bluegreen <command> [options]
 commands:
   gateway   run the embedded APISIX-compatible gateway (admin API + proxy); see 'bluegreen gateway --help'
   drift     compare synthesized stacks with the gateway (exit 0 in sync, 2 drift, 1 error); see 'bluegreen drift --help'
-  review    what a deploy changes in release terms, against the gateway or a base synth (exit 0 none, 2 changes, 1 error)
-  hook      apply | destroy | sweep one Admin API request; run by Terraform, reads BLUEGREEN_REQUEST
+  review    what a deploy changes in release terms, against the gateway or a base synth (exit 0 none, 2 changes, 1 error); see 'bluegreen review --help'
+  hook      apply | destroy | sweep | teardown one Admin API request; run by Terraform, reads BLUEGREEN_REQUEST
 
 options:
   -v, --version  print the version

@@ -15,5 +15,5 @@ test("an unknown command exits 2 with the usage, naming the command", () => {
   const res = cli("deploy");
   expect(res.status).toBe(2);
   expect(res.stderr).toContain('bluegreen: unknown command "deploy"');
-  expect(res.stderr).toMatch(/commands:\n\s+gateway .*\n\s+drift .*\n\s+hook /);
+  expect(res.stderr).toMatch(/commands:\n\s+gateway .*\n\s+drift .*\n\s+review .*\n\s+hook /);
 });
