@@ -96,7 +96,7 @@ export class GatewayObject extends Construct implements IGatewayObject {
     this.requestLocal = new TerraformLocal(this, "Request", this.request);
     this.resource = new TerraformData(this, "Resource", {
       input: props.view,
-      triggersReplace: requestTrigger(this.requestLocal.expression),
+      triggersReplace: requestTrigger(this.requestLocal.friendlyUniqueId),
       lifecycle: { createBeforeDestroy: true },
       // the connection's teardown is created before any object and destroyed after all of them
       dependsOn: [...(props.dependsOn ?? []).map((o) => o.resource), props.gateway.teardown],

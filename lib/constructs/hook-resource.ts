@@ -23,11 +23,23 @@ export type RequestSource = "input" | "trigger";
  * its state) still gets its request at destroy: Terraform evaluates a destroy provisioner from the state.
  */
 export function hookProvisioner(command: string, when?: "destroy", source: RequestSource = "input"): LocalExecProvisioner {
-  const input = Fn.jsonencode(TerraformSelf.getAny("input"));
-  const value =
-    source === "input" ? input : Fn.try([Fn.base64decode(TerraformSelf.getString(`triggers_replace.${REQUEST_TRIGGER}`)), input]);
-  const environment = { [REQUEST_ENV]: value };
+  const environment = { [REQUEST_ENV]: requestExpression(source) };
   return when === undefined ? { type: "local-exec", command, environment } : { type: "local-exec", when, command, environment };
+}
+
+/**
+ * The provisioner's request expression, the same for every resource: built once per source, since every cdktf token
+ * captures a stack trace when it is created (thousands of objects made that the larger part of a synth).
+ */
+const REQUEST_EXPRESSIONS = new Map<RequestSource, string>();
+function requestExpression(source: RequestSource): string {
+  const cached = REQUEST_EXPRESSIONS.get(source);
+  if (cached !== undefined) return cached;
+  const input = Fn.jsonencode(TerraformSelf.getAny("input"));
+  const expression =
+    source === "input" ? input : Fn.try([Fn.base64decode(TerraformSelf.getString(`triggers_replace.${REQUEST_TRIGGER}`)), input]);
+  REQUEST_EXPRESSIONS.set(source, expression);
+  return expression;
 }
 
 /**
@@ -38,7 +50,10 @@ export function inputHash(input: unknown): string {
   return containsTokens(input) ? Fn.sha256(Fn.jsonencode(input)) : requestSha256(input);
 }
 
-/** The object trigger: the request local, JSON-encoded and base64-encoded by Terraform. */
-export function requestTrigger(local: unknown): Record<string, string> {
-  return { [REQUEST_TRIGGER]: Fn.base64encode(Fn.jsonencode(local)) };
+/**
+ * The object trigger: the request local (by its name in `locals`), JSON-encoded and base64-encoded by Terraform. A
+ * plain expression string rather than cdktf tokens, which capture a stack trace each (see `requestExpression`).
+ */
+export function requestTrigger(localName: string): Record<string, string> {
+  return { [REQUEST_TRIGGER]: `\${base64encode(jsonencode(local.${localName}))}` };
 }
