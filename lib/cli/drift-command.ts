@@ -8,7 +8,7 @@
  */
 import { messageOf } from "../bluegreen-error";
 import { type CommandIo, processIo } from "../deploy/command-io";
-import { parseFlags } from "./parse-flags";
+import { flagsOrExit } from "./parse-flags";
 import { checkStack, type StackReport } from "../drift/check-stack";
 import { formatStackReport, reportJson, statusOf } from "../drift/format-report";
 import { keyScrubber, readStacks, type SynthesizedStack } from "../drift/read-stack";
@@ -39,21 +39,13 @@ const PREFIX = "bluegreen drift:";
 
 /** Runs `bluegreen drift` with `args` (after `drift`); resolves to the exit code (0, 1 or 2). Never throws. */
 export async function runDriftCommand(args: readonly string[], io: CommandIo = processIo()): Promise<number> {
-  let values: { stack?: string[]; json?: boolean; help?: boolean };
-  try {
-    values = parseFlags(args, {
-      stack: { type: "string", multiple: true },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    });
-  } catch (error) {
-    io.stderr(`${PREFIX} ${(error as Error).message}\n\n${USAGE}`);
-    return 1;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const values = flagsOrExit(
+    args,
+    { stack: { type: "string", multiple: true }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    { prefix: PREFIX, usage: USAGE },
+    io,
+  );
+  if (typeof values === "number") return values;
 
   let stacks: SynthesizedStack[];
   try {

@@ -12,7 +12,7 @@ import { compareStates } from "../review/compare";
 import { reviewJson, reviewMarkdown, reviewText } from "../review/format-review";
 import { liveObjects, readSynthOutput, stackObjects } from "../review/read-base";
 import { releaseState, type ReviewObject } from "../review/release-state";
-import { parseFlags } from "./parse-flags";
+import { flagsOrExit } from "./parse-flags";
 
 const USAGE = `usage: bluegreen review [--base DIR] [--stack DIR ... | --head DIR] [--format text|markdown|json]
 
@@ -40,28 +40,26 @@ const FORMATS = ["text", "markdown", "json"] as const;
 
 /** Runs `bluegreen review` with `args` (after `review`); resolves to the exit code (0, 1 or 2). Never throws. */
 export async function runReviewCommand(args: readonly string[], io: CommandIo = processIo()): Promise<number> {
-  let values: { base?: string; stack?: string[]; head?: string; format?: string; help?: boolean };
-  try {
-    values = parseFlags(args, {
+  const values = flagsOrExit(
+    args,
+    {
       base: { type: "string" },
       stack: { type: "string", multiple: true },
       head: { type: "string" },
       format: { type: "string" },
       help: { type: "boolean", short: "h" },
-    });
-    const format = values.format ?? "text";
-    if (!(FORMATS as readonly string[]).includes(format)) {
-      throw new Error(`--format ${format}: expected one of ${FORMATS.join(", ")}`);
-    }
-    if (values.head !== undefined && values.stack?.length) throw new Error("--head and --stack cannot be combined");
-  } catch (error) {
-    io.stderr(`${PREFIX} ${(error as Error).message}\n\n${USAGE}`);
-    return 1;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+    },
+    { prefix: PREFIX, usage: USAGE },
+    io,
+    (v) => {
+      const format = v.format ?? "text";
+      if (!(FORMATS as readonly string[]).includes(format)) {
+        throw new Error(`--format ${format}: expected one of ${FORMATS.join(", ")}`);
+      }
+      if (v.head !== undefined && v.stack?.length) throw new Error("--head and --stack cannot be combined");
+    },
+  );
+  if (typeof values === "number") return values;
   const format = (values.format ?? "text") as (typeof FORMATS)[number];
 
   let head: SynthesizedStack[];

@@ -105,6 +105,15 @@ describe.each<Flavor>(["apisix", "api7-ee"])("bluegreen review (%s)", (flavor) =
     expect(flip.out.join("\n")).not.toContain(KEY);
   });
 
+  test("--help prints the usage on stdout and exits 0; --head with --stack is refused with the usage", async () => {
+    const help = await review(["--help"]);
+    expect({ code: help.code, err: help.err }).toEqual({ code: 0, err: [] });
+    expect(help.out[0]).toMatch(/^usage: bluegreen review /);
+    const both = await review(["--head", head.outdir, "--stack", head.stackDir]);
+    expect(both.code).toBe(1);
+    expect(both.err[0]).toMatch(/^bluegreen review: --head and --stack cannot be combined\n\nusage: bluegreen review /);
+  });
+
   test("errors: exit 1 with the reason (bad format, no key, no base)", async () => {
     expect((await review(["--stack", head.stackDir, "--format", "yaml"])).err[0]).toMatch(/^bluegreen review: --format yaml: expected one of text, markdown, json/);
     const noKey = await review(["--stack", head.stackDir], {});
