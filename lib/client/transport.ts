@@ -8,7 +8,7 @@ import type { Dispatcher } from "undici";
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_BUDGET_MS } from "../model/gateway-request";
 import { errorMessageOf, snippet } from "./envelopes";
 import { AdminApiError, redact } from "./errors";
-import { loadUndici } from "./undici-lite";
+import { NodeHttpPool } from "./node-http";
 
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 2_000;
@@ -35,7 +35,10 @@ export interface TransportOptions {
    * of its requests, before it gives up. Default 30 000; 0 means a single attempt per request.
    */
   readonly retryBudgetMs?: number;
-  /** Custom dispatcher (tests, proxies); the client then does not build or close its own. */
+  /**
+   * Custom undici dispatcher (tests, proxies): requests then go through undici with it, and the client neither builds
+   * nor closes it. Without one, the client sends through its own `node:http(s)` pool (lib/client/node-http.ts).
+   */
   readonly dispatcher?: Dispatcher;
   /** Replaces `setTimeout` between retries (tests). */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -111,8 +114,8 @@ export class AdminTransport {
   private readonly now: () => number;
   private readonly onRetry?: (event: RetryEvent) => void;
   private readonly tls: AdminTlsOptions;
-  private dispatcher?: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  private readonly dispatcher?: Dispatcher;
+  private pool?: NodeHttpPool;
 
   constructor(options: TransportOptions) {
     let url: URL;
@@ -143,7 +146,6 @@ export class AdminTransport {
     this.onRetry = options.onRetry;
     this.tls = options.tls ?? {};
     this.dispatcher = options.dispatcher;
-    this.ownsDispatcher = options.dispatcher === undefined;
   }
 
   /**
@@ -210,9 +212,9 @@ export class AdminTransport {
 
   /** Closes the own connection pool (not a dispatcher passed in). */
   async close(): Promise<void> {
-    const d = this.dispatcher;
-    this.dispatcher = undefined;
-    if (d && this.ownsDispatcher) await d.close();
+    const pool = this.pool;
+    this.pool = undefined;
+    pool?.close();
   }
 
   /** Exponential backoff with "equal jitter": a random delay in [d/2, d], d = 100 ms · 2^(n-1), capped at 2 s. */
@@ -222,27 +224,31 @@ export class AdminTransport {
   }
 
   private attempt(method: string, path: string, payload: string | undefined): Promise<Timed<HttpAnswer>> {
-    const undici = loadUndici();
-    const dispatcher = this.getDispatcher();
-    return withTimeout(this.requestTimeoutMs, async (signal) => {
-      const headers: Record<string, string> = { accept: "application/json" };
-      if (this.adminKey) headers["x-api-key"] = this.adminKey;
-      if (payload !== undefined) headers["content-type"] = "application/json";
-      const res = await undici.request(dispatcher, {
-        origin: this.origin,
-        path: this.basePath + path,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body: payload,
-        signal,
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (this.adminKey) headers["x-api-key"] = this.adminKey;
+    if (payload !== undefined) headers["content-type"] = "application/json";
+    const dispatcher = this.dispatcher;
+    if (dispatcher !== undefined) {
+      return withTimeout(this.requestTimeoutMs, async (signal) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { loadUndici } = require("./undici-lite") as typeof import("./undici-lite");
+        const res = await loadUndici().request(dispatcher, {
+          origin: this.origin,
+          path: this.basePath + path,
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body: payload,
+          signal,
+        });
+        return { status: res.statusCode, text: await res.body.text() };
       });
-      return { status: res.statusCode, text: await res.body.text() };
-    });
+    }
+    const pool = this.getPool();
+    return withTimeout(this.requestTimeoutMs, (signal) => pool.request(method, this.basePath + path, headers, payload, signal));
   }
 
-  private getDispatcher(): Dispatcher {
-    if (this.dispatcher) return this.dispatcher;
-    const { Agent } = loadUndici();
+  private getPool(): NodeHttpPool {
+    if (this.pool) return this.pool;
     let ca: string | undefined;
     if (this.tls.caFile) {
       try {
@@ -255,12 +261,8 @@ export class AdminTransport {
         );
       }
     }
-    this.dispatcher = new Agent({
-      connect: { rejectUnauthorized: !this.tls.insecureSkipVerify, ...(ca === undefined ? {} : { ca }) },
-      // The hook is short-lived: do not let idle sockets keep the process alive for long.
-      keepAliveTimeout: 1_000,
-    });
-    return this.dispatcher;
+    this.pool = new NodeHttpPool(this.origin, { rejectUnauthorized: !this.tls.insecureSkipVerify, ...(ca === undefined ? {} : { ca }) });
+    return this.pool;
   }
 
   private tlsError(method: string, path: string, error: unknown, context: RequestContext): AdminApiError {
