@@ -11,7 +11,7 @@
  *
  * Used by the hook today and meant to be reused by a native Terraform provider later.
  */
-import type { z } from "zod";
+import type { core } from "zod/mini";
 import { DEFAULT_ADMIN_KEY_ENV, type Flavor } from "../model/gateway-request";
 import {
   apisixListSchema,
@@ -23,6 +23,7 @@ import {
   snippet,
   type StoredObject,
 } from "./envelopes";
+import { safeParseWithMessages } from "../schemas/parse-with-messages";
 import { AdminApiError, constructSuffix } from "./errors";
 import { type AdminResource, GATEWAY_GROUP_PARAM, objectPath, withQueryParam } from "../model/admin-paths";
 import { AdminTransport, type RawResponse, type RequestContext, type TransportOptions } from "./transport";
@@ -229,15 +230,15 @@ export class AdminClient {
     return { value: parsed.value, warning: parsed.warning_msg };
   }
 
-  private parseBody<S extends z.ZodType>(
+  private parseBody<S extends core.$ZodType>(
     method: string,
     path: string,
     res: RawResponse,
     context: RequestContext,
     schema: S,
     preprocess: (json: unknown) => unknown = (json) => json,
-  ): z.infer<S> {
-    const result = schema.safeParse(preprocess(res.json));
+  ): core.output<S> {
+    const result = safeParseWithMessages(schema, preprocess(res.json));
     if (result.success) return result.data;
     const envelope = this.flavor === "apisix" ? "APISIX {key, value} / {list} envelope" : "API7 EE {value} / {list} envelope";
     throw new AdminApiError(
@@ -256,7 +257,7 @@ export class AdminClient {
     const where = constructSuffix(context.constructPath);
     let message: string;
     if (res.status === 401) {
-      const parsed = errorBodySchema.safeParse(res.json);
+      const parsed = safeParseWithMessages(errorBodySchema, res.json);
       const reason = (parsed.success && (parsed.data.description ?? parsed.data.error_msg ?? parsed.data.message)) || "unauthorized";
       message =
         `the gateway rejected the admin key (401 ${this.transport.scrub(reason)}); check the ${this.adminKeyEnv} environment ` +

@@ -4,8 +4,11 @@
  * APISIX v3:  single `{key, value, createdIndex?, modifiedIndex?}`, list `{list: [{key, value, ...}], total}`,
  *             delete `{deleted: "1", key}`, error `{error_msg}` or `{message}` (404 "Key not found").
  * API7 EE:    single `{value}` (create may add `warning_msg`), list `{list: [flat object], total}`, error `{error_msg}`.
+ *
+ * `zod/mini`: every hook run parses envelopes; parse them with `safeParseWithMessages` for zod's English messages.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { safeParseWithMessages } from "../schemas/parse-with-messages";
 
 /** A stored gateway object: the client's body plus `id`, `create_time`, `update_time`. */
 export type StoredObject = Record<string, unknown>;
@@ -16,30 +19,30 @@ const objectValue = z.record(z.string(), z.unknown());
 export const apisixSingleSchema = z.looseObject({ key: z.string(), value: objectValue });
 
 /** API7 EE single-object envelope (GET and PUT). */
-export const eeSingleSchema = z.looseObject({ value: objectValue, warning_msg: z.string().optional() });
+export const eeSingleSchema = z.looseObject({ value: objectValue, warning_msg: z.optional(z.string()) });
 
 /** APISIX list envelope; items are etcd nodes. */
 export const apisixListSchema = z.looseObject({
   list: z.array(z.looseObject({ key: z.string(), value: objectValue })),
-  total: z.number().int().nonnegative().optional(),
+  total: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 /** API7 EE list envelope; items are plain objects. */
 export const eeListSchema = z.looseObject({
   list: z.array(objectValue),
-  total: z.number().int().nonnegative().optional(),
+  total: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 /** Error body of either flavour; every field optional because proxies in front may answer with anything. */
 export const errorBodySchema = z.looseObject({
-  error_msg: z.string().optional(),
-  message: z.string().optional(),
-  description: z.string().optional(),
+  error_msg: z.optional(z.string()),
+  message: z.optional(z.string()),
+  description: z.optional(z.string()),
 });
 
 /** Picks the most useful human message out of an error body, or undefined. */
 export function errorMessageOf(body: unknown): string | undefined {
-  const parsed = errorBodySchema.safeParse(body);
+  const parsed = safeParseWithMessages(errorBodySchema, body);
   if (!parsed.success) return undefined;
   const { error_msg: errorMsg, message, description } = parsed.data;
   const main = errorMsg ?? message;
@@ -48,7 +51,7 @@ export function errorMessageOf(body: unknown): string | undefined {
 }
 
 /** One line summarising why a body did not match a schema (first issue only). */
-export function describeZodError(error: z.ZodError): string {
+export function describeZodError(error: z.core.$ZodError): string {
   const issue = error.issues[0];
   if (!issue) return "unexpected shape";
   const where = issue.path.length > 0 ? issue.path.join(".") : "(root)";

@@ -17,6 +17,7 @@ import {
 } from "../model/gateway-request";
 import { findProjectRoot } from "../deploy/project-root";
 import { requestLocalName } from "../model/request-local";
+import { safeParseWithMessages } from "../schemas/parse-with-messages";
 import { BluegreenError } from "../bluegreen-error";
 import { redact } from "../client/errors";
 
@@ -128,7 +129,7 @@ export function readStack(file: string): SynthesizedStack {
       skipped.push({ address, constructPath, reason: `value known only at apply: ${expression}` });
       continue;
     }
-    const parsed = gatewayRequestSchema.safeParse(unescapeTemplates(input));
+    const parsed = safeParseWithMessages(gatewayRequestSchema, unescapeTemplates(input));
     if (!parsed.success) {
       const issues = parsed.error.issues
         .slice(0, 3)

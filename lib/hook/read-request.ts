@@ -4,6 +4,7 @@
  */
 import { type GatewayRequest, gatewayRequestSchema, REQUEST_ENV } from "../model/gateway-request";
 import { BluegreenError } from "../bluegreen-error";
+import { safeParseWithMessages } from "../schemas/parse-with-messages";
 
 /** Parses `env[BLUEGREEN_REQUEST]`; throws `BluegreenError` naming the variable when it is missing or invalid. */
 export function readHookRequest(env: NodeJS.ProcessEnv): GatewayRequest {
@@ -23,7 +24,7 @@ export function readHookRequest(env: NodeJS.ProcessEnv): GatewayRequest {
         `it starts with: ${raw.slice(0, 80)}`,
     );
   }
-  const parsed = gatewayRequestSchema.safeParse(json);
+  const parsed = safeParseWithMessages(gatewayRequestSchema, json);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 3)

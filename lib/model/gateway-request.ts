@@ -5,11 +5,14 @@
  * hands them back to the hook as `jsonencode(self.input)` in the `BLUEGREEN_REQUEST` environment variable, and the
  * hook parses them with the schemas below. Keys are snake_case because Terraform's `self.input.*` paths are.
  *
+ * The schemas are `zod/mini` (functions instead of methods), so that the bundled hook carries only the pieces they
+ * use; classic schemas embed them like any other (lib/gateway/state-file.ts, lib/release/guardian-handoff.ts).
+ *
  * Nothing secret belongs here: this object lands in `cdk.tf.json`, the plan and `terraform.tfstate`. The admin key
  * is read by the hook from the environment variable named by `gateway.admin_key_env`.
  */
-import { z } from "zod";
-import { ENV_NAME_PATTERN } from "../schemas/common";
+import * as z from "zod/mini";
+import { ENV_NAME_PATTERN } from "../schemas/patterns";
 import { releaseInputSchema } from "../release/release-input";
 
 /** The Admin API flavours this project speaks. */
@@ -32,20 +35,20 @@ export const DEFAULT_RETRY_BUDGET_MS = 30_000;
 /** Where and how the hook reaches the Admin API. */
 export const gatewayTargetSchema = z.object({
   /** Base URL of the Admin API, e.g. `http://127.0.0.1:9180` (no trailing slash, no path). */
-  admin_url: z.string().url(),
+  admin_url: z.string().check(z.url()),
   flavor: flavorSchema,
   /** API7 EE only; already part of every `path` below, repeated here for the sweep's list calls. */
-  gateway_group_id: z.string().min(1).optional(),
+  gateway_group_id: z.optional(z.string().check(z.minLength(1))),
   /** Name of the environment variable that holds the admin key when the hook runs. */
-  admin_key_env: z.string().regex(ENV_NAME_PATTERN),
+  admin_key_env: z.string().check(z.regex(ENV_NAME_PATTERN)),
   /** Like `curl -k`. */
-  tls_insecure_skip_verify: z.boolean().default(false),
+  tls_insecure_skip_verify: z._default(z.boolean(), false),
   /** PEM file with the CA that signed the gateway's certificate; a relative path is resolved against the project. */
-  tls_ca_file: z.string().min(1).optional(),
+  tls_ca_file: z.optional(z.string().check(z.minLength(1))),
   /** Per-request timeout. */
-  request_timeout_ms: z.number().int().positive().default(DEFAULT_REQUEST_TIMEOUT_MS),
+  request_timeout_ms: z._default(z.number().check(z.int(), z.positive()), DEFAULT_REQUEST_TIMEOUT_MS),
   /** Total time the hook may spend retrying connection errors, 5xx and 429 before it gives up. */
-  retry_budget_ms: z.number().int().nonnegative().default(DEFAULT_RETRY_BUDGET_MS),
+  retry_budget_ms: z._default(z.number().check(z.int(), z.nonnegative()), DEFAULT_RETRY_BUDGET_MS),
 });
 export type GatewayTarget = z.infer<typeof gatewayTargetSchema>;
 
@@ -56,10 +59,10 @@ export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
 /** One backend node the health gate probes directly (not through the gateway). */
 const healthTargetSchema = z.object({
   scheme: z.enum(["http", "https"]),
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
+  host: z.string().check(z.minLength(1)),
+  port: z.number().check(z.int(), z.minimum(1), z.maximum(65535)),
   /** Host header to send: the color's `upstream_host` when it uses `pass_host: rewrite`, as the gateway would. */
-  host_header: z.string().min(1).optional(),
+  host_header: z.optional(z.string().check(z.minLength(1))),
 });
 export type HealthTarget = z.infer<typeof healthTargetSchema>;
 
@@ -74,13 +77,13 @@ export const healthCheckSchema = z.object({
    * Id of the service being written, so the hook need not parse it out of `path`. Optional only for inputs written
    * by releases before it (a stack's state still holds them until its next deploy; only a destroy reads them).
    */
-  service_id: z.string().min(1).optional(),
-  path: z.string().startsWith("/"),
-  expect_status: z.number().int().min(100).max(599),
-  timeout_ms: z.number().int().min(1).max(60_000),
+  service_id: z.optional(z.string().check(z.minLength(1))),
+  path: z.string().check(z.startsWith("/")),
+  expect_status: z.number().check(z.int(), z.minimum(100), z.maximum(599)),
+  timeout_ms: z.number().check(z.int(), z.minimum(1), z.maximum(60_000)),
   targets: z.object({
-    blue: z.array(healthTargetSchema).optional(),
-    green: z.array(healthTargetSchema).optional(),
+    blue: z.optional(z.array(healthTargetSchema)),
+    green: z.optional(z.array(healthTargetSchema)),
   }),
 });
 export type HealthCheck = z.infer<typeof healthCheckSchema>;
@@ -89,7 +92,7 @@ export type HealthCheck = z.infer<typeof healthCheckSchema>;
  * `legacy_owner`: the `bluegreen-owner` value releases before `<package name>/<stack id>` wrote by default, the bare
  * stack id. Present only when the connection's owner is defaulted.
  */
-const legacyOwnerSchema = z.string().min(1).optional();
+const legacyOwnerSchema = z.optional(z.string().check(z.minLength(1)));
 
 /**
  * One gateway object: `PUT path` with `body` on create, `DELETE path` on destroy.
@@ -98,17 +101,17 @@ const legacyOwnerSchema = z.string().min(1).optional();
 export const objectRequestSchema = z.object({
   kind: z.literal("object"),
   method: z.literal("PUT"),
-  path: z.string().startsWith("/apisix/admin/"),
+  path: z.string().check(z.startsWith("/apisix/admin/")),
   body: z.record(z.string(), z.unknown()),
   gateway: gatewayTargetSchema,
   /** Construct path, for error messages. */
   construct_path: z.string(),
   /** Overwrite an existing object that does not carry our managed-by label. */
-  adopt: z.boolean().default(false),
+  adopt: z._default(z.boolean(), false),
   /** Service objects with a `healthCheck` only: probe the nodes that will take traffic before the PUT. */
-  health_check: healthCheckSchema.optional(),
+  health_check: z.optional(healthCheckSchema),
   /** Service objects with `release` only: write the body as a verified release (lib/release/run-release.ts). */
-  release: releaseInputSchema.optional(),
+  release: z.optional(releaseInputSchema),
   /** An object labelled with it is ours: the PUT relabels it, the destroy hook deletes it. */
   legacy_owner: legacyOwnerSchema,
 });
@@ -121,7 +124,7 @@ export type ObjectRequest = z.infer<typeof objectRequestSchema>;
  */
 export const sweepRequestSchema = z.object({
   kind: z.literal("sweep"),
-  owner: z.string().min(1),
+  owner: z.string().check(z.minLength(1)),
   /** Admin API paths (with query) of every object this owner still declares. */
   keep: z.array(z.string()),
   gateway: gatewayTargetSchema,
@@ -137,7 +140,7 @@ export type SweepRequest = z.infer<typeof sweepRequestSchema>;
  * never runs the destroy hook of a tainted or deposed object). Nothing in it changes with the declared objects, so
  * it is never replaced. The sweep's fields without `keep`.
  */
-export const teardownRequestSchema = sweepRequestSchema.omit({ keep: true }).extend({ kind: z.literal("teardown") });
+export const teardownRequestSchema = z.extend(z.omit(sweepRequestSchema, { keep: true }), { kind: z.literal("teardown") });
 export type TeardownRequest = z.infer<typeof teardownRequestSchema>;
 
 export const gatewayRequestSchema = z.discriminatedUnion("kind", [objectRequestSchema, sweepRequestSchema, teardownRequestSchema]);

@@ -214,7 +214,7 @@ export const blueGreenServicePropsSchema = z.strictObject({
   retireIdle: z.boolean({ error: "must be a boolean" }).optional(),
   healthCheck: healthCheckPropsSchema.optional(),
   adopt: z.boolean({ error: "must be a boolean" }).optional(),
-  release: releasePropsSchema.optional(),
+  release: z.optional(releasePropsSchema),
 }).superRefine((v, ctx) => {
   if (v.release?.analysis !== undefined && v.retireIdle !== true) refuseSharedNodeIps(v, ctx);
   if (v.healthCheck === undefined) return;
@@ -342,7 +342,7 @@ export interface PropIssue {
  * a value is itself a problem (see `SYNTH_TIME_PROPS`).
  */
 export function checkProps(
-  schema: z.ZodType,
+  schema: z.core.$ZodType,
   props: unknown,
   skip: (value: unknown) => boolean = () => false,
   synthTime: readonly string[] = [],
@@ -351,7 +351,7 @@ export function checkProps(
   for (const field of synthTime) {
     if (skip(valueAt(props, [field]))) issues.push({ field, path: [field], message: SYNTH_TIME_RULE });
   }
-  const result = schema.safeParse(props);
+  const result = z.safeParse(schema, props);
   if (result.success) return issues;
   for (const issue of result.error.issues) {
     if (pathTouches(props, issue.path, skip)) continue;

@@ -14,13 +14,13 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { DEFAULT_ADMIN_KEY_ENV, gatewayTargetSchema } from "../model/gateway-request";
 
-/** What the guardian needs to restore: read from its stdin. */
+/** What the guardian needs to restore: read from its stdin. `zod/mini`: the bundled hook carries it. */
 export const guardianHandoffSchema = z.object({
   /** Admin API path of the service (with query on API7 EE). */
-  path: z.string().startsWith("/apisix/admin/"),
+  path: z.string().check(z.startsWith("/apisix/admin/")),
   /** The service body the gateway held before the release, as it answered a GET. */
   before: z.record(z.string(), z.unknown()),
   gateway: gatewayTargetSchema,
@@ -29,9 +29,9 @@ export const guardianHandoffSchema = z.object({
   /** Where a relative `tls_ca_file` is resolved. */
   cwd: z.string(),
   /** A file the guardian appends its lines to. @default - no log */
-  log_file: z.string().min(1).optional(),
+  log_file: z.optional(z.string().check(z.minLength(1))),
   /** Wait before restoring, and before checking the restore again, in ms. */
-  settle_ms: z.number().int().nonnegative().default(500),
+  settle_ms: z._default(z.number().check(z.int(), z.nonnegative()), 500),
 });
 export type GuardianHandoff = z.input<typeof guardianHandoffSchema>;
 

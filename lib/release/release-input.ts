@@ -7,11 +7,12 @@
  * (`GatewayConnectionProps.proxyUrl` is validated with the connection's props, in model/props-schemas.ts.)
  *
  * `release` is static configuration: nothing in it depends on `active` or `canaryPercent`, so a flip still changes
- * only weights in `cdk.tf.json`. Pure: no cdktf imports.
+ * only weights in `cdk.tf.json`. Pure: no cdktf imports. `zod/mini`, like the rest of the hook input
+ * (lib/model/gateway-request.ts): the bundled hook loads this module.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Color, NodeSpec, PreviewSpec, ReleaseSpec } from "../model/specs";
-import { HEADER_NAME_PATTERN, HTTP_METHODS } from "../schemas/common";
+import { HEADER_NAME_PATTERN, HTTP_METHODS } from "../schemas/patterns";
 
 /** Inconclusive analysis windows watched in a row at one step before the release fails. */
 export const DEFAULT_MAX_INCONCLUSIVE_WINDOWS = 3;
@@ -25,46 +26,46 @@ export const MAX_STEP_INTERVAL_SEC = 3_600;
 
 const int = (min: number, max: number, what = "an integer") => {
   const message = `must be ${what} from ${min} to ${max}`;
-  return z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
+  return z.number({ error: message }).check(z.int({ error: message }), z.minimum(min, { error: message }), z.maximum(max, { error: message }));
 };
 
 const PATH_RULE = 'must be a path starting with "/" without whitespace (a query string is allowed)';
 const checkPath = z
   .string({ error: PATH_RULE })
-  .max(4096, { error: "must be a path of at most 4096 characters" })
-  .regex(/^\/\S*$/, { error: PATH_RULE });
+  .check(z.maxLength(4096, { error: "must be a path of at most 4096 characters" }), z.regex(/^\/\S*$/, { error: PATH_RULE }));
 
 const HEADER_RULE = "must map http header names (letters, digits and '-') to string values";
 const headerMap = z
   .record(
-    z.string().regex(HEADER_NAME_PATTERN, { error: HEADER_RULE }),
-    z.string({ error: HEADER_RULE }).max(8192, { error: "must be a header value of at most 8192 characters" }),
+    z.string().check(z.regex(HEADER_NAME_PATTERN, { error: HEADER_RULE })),
+    z.string({ error: HEADER_RULE }).check(z.maxLength(8192, { error: "must be a header value of at most 8192 characters" })),
     { error: HEADER_RULE },
   )
-  .refine((h) => new Set(Object.keys(h).map((k) => k.toLowerCase())).size === Object.keys(h).length, {
-    error: "must not name a header twice (header names are case-insensitive)",
-  });
+  .check(
+    z.refine((h) => new Set(Object.keys(h).map((k) => k.toLowerCase())).size === Object.keys(h).length, {
+      error: "must not name a header twice (header names are case-insensitive)",
+    }),
+  );
 
 const steps = z
   .array(int(1, 99, "a percentage, an integer"), { error: "must be a list of percentages from 1 to 99, in increasing order" })
-  .max(20, { error: "must list at most 20 steps" })
-  .refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]!), { error: "must be in strictly increasing order, e.g. [10, 50]" });
+  .check(
+    z.maxLength(20, { error: "must list at most 20 steps" }),
+    z.refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]!), { error: "must be in strictly increasing order, e.g. [10, 50]" }),
+  );
 
+const STEP_INTERVAL_RULE = `must be a number of seconds greater than 0 and at most ${MAX_STEP_INTERVAL_SEC}`;
 const stepInterval = z
-  .number({ error: `must be a number of seconds greater than 0 and at most ${MAX_STEP_INTERVAL_SEC}` })
-  .gt(0, { error: `must be a number of seconds greater than 0 and at most ${MAX_STEP_INTERVAL_SEC}` })
-  .max(MAX_STEP_INTERVAL_SEC, { error: `must be a number of seconds greater than 0 and at most ${MAX_STEP_INTERVAL_SEC}` });
+  .number({ error: STEP_INTERVAL_RULE })
+  .check(z.gt(0, { error: STEP_INTERVAL_RULE }), z.maximum(MAX_STEP_INTERVAL_SEC, { error: STEP_INTERVAL_RULE }));
 
 const URL_RULE = "must be an http(s) url, e.g. http://127.0.0.1:9091/apisix/prometheus/metrics";
-const httpUrl = z.string({ error: URL_RULE }).refine(isHttpUrl, { error: URL_RULE });
+const httpUrl = z.string({ error: URL_RULE }).check(z.refine(isHttpUrl, { error: URL_RULE }));
 
-const percent = z
-  .number({ error: "must be a percentage from 0 to 100" })
-  .min(0, { error: "must be a percentage from 0 to 100" })
-  .max(100, { error: "must be a percentage from 0 to 100" });
-const positiveMs = z
-  .number({ error: "must be a number of milliseconds greater than 0" })
-  .gt(0, { error: "must be a number of milliseconds greater than 0" });
+const PERCENT_RULE = "must be a percentage from 0 to 100";
+const percent = z.number({ error: PERCENT_RULE }).check(z.minimum(0, { error: PERCENT_RULE }), z.maximum(100, { error: PERCENT_RULE }));
+const POSITIVE_MS_RULE = "must be a number of milliseconds greater than 0";
+const positiveMs = z.number({ error: POSITIVE_MS_RULE }).check(z.gt(0, { error: POSITIVE_MS_RULE }));
 
 // ---------------------------------------------------------------------------------------------------------------
 // camelCase props (`BlueGreenServiceProps.release`)
@@ -72,29 +73,30 @@ const positiveMs = z
 /** One check of `release.checks`. */
 export const releaseCheckPropsSchema = z.strictObject({
   path: checkPath,
-  method: z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(", ")}` }).optional(),
-  expectStatus: int(100, 599).optional(),
-  count: int(1, 1_000).optional(),
-  headers: headerMap.optional(),
-  expectBodyContains: z.string({ error: "must be a string" }).min(1, { error: "must be a non-empty string" }).optional(),
-  expectHeaders: headerMap.optional(),
-  timeoutMs: int(1, 60_000).optional(),
+  method: z.optional(z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(", ")}` })),
+  expectStatus: z.optional(int(100, 599)),
+  count: z.optional(int(1, 1_000)),
+  headers: z.optional(headerMap),
+  expectBodyContains: z.optional(z.string({ error: "must be a string" }).check(z.minLength(1, { error: "must be a non-empty string" }))),
+  expectHeaders: z.optional(headerMap),
+  timeoutMs: z.optional(int(1, 60_000)),
 });
 
 /** `release.analysis`. */
 export const releaseAnalysisPropsSchema = z
   .strictObject({
-    exporterUrls: z
-      .array(httpUrl, { error: "must be a list of metrics URLs, one per gateway node" })
-      .min(1, { error: "must list the metrics URL of every gateway node" })
-      .optional(),
-    prometheusUrl: httpUrl.optional(),
-    minSuccessRatePercent: percent.optional(),
-    maxP99Ms: positiveMs.optional(),
+    exporterUrls: z.optional(
+      z
+        .array(httpUrl, { error: "must be a list of metrics URLs, one per gateway node" })
+        .check(z.minLength(1, { error: "must list the metrics URL of every gateway node" })),
+    ),
+    prometheusUrl: z.optional(httpUrl),
+    minSuccessRatePercent: z.optional(percent),
+    maxP99Ms: z.optional(positiveMs),
     minRequests: int(1, 1_000_000_000),
-    maxInconclusiveWindows: int(1, 100).optional(),
+    maxInconclusiveWindows: z.optional(int(1, 100)),
   })
-  .superRefine((v, ctx) => {
+  .check(z.superRefine((v, ctx) => {
     if ((v.exporterUrls === undefined) === (v.prometheusUrl === undefined)) {
       ctx.addIssue({
         code: "custom",
@@ -105,21 +107,25 @@ export const releaseAnalysisPropsSchema = z
     if (v.minSuccessRatePercent === undefined && v.maxP99Ms === undefined) {
       ctx.addIssue({ code: "custom", path: [], message: "must set minSuccessRatePercent, maxP99Ms or both (nothing to judge)" });
     }
-  });
+  }));
 
 /** `BlueGreenServiceProps.release`. */
 export const releasePropsSchema = z
   .strictObject({
-    steps: steps.optional(),
+    steps: z.optional(steps),
     stepIntervalSec: stepInterval,
-    checks: z.array(releaseCheckPropsSchema, { error: "must be a list of checks" }).max(50, { error: "must list at most 50 checks" }).optional(),
-    analysis: releaseAnalysisPropsSchema.optional(),
+    checks: z.optional(
+      z.array(releaseCheckPropsSchema, { error: "must be a list of checks" }).check(z.maxLength(50, { error: "must list at most 50 checks" })),
+    ),
+    analysis: z.optional(releaseAnalysisPropsSchema),
   })
-  .superRefine((v, ctx) => {
-    if ((v.checks === undefined || v.checks.length === 0) && v.analysis === undefined) {
-      ctx.addIssue({ code: "custom", path: ["checks"], message: "must list at least one check when analysis is not set (nothing would be verified)" });
-    }
-  });
+  .check(
+    z.superRefine((v, ctx) => {
+      if ((v.checks === undefined || v.checks.length === 0) && v.analysis === undefined) {
+        ctx.addIssue({ code: "custom", path: ["checks"], message: "must list at least one check when analysis is not set (nothing would be verified)" });
+      }
+    }),
+  );
 
 export type ReleaseProps = z.input<typeof releasePropsSchema>;
 export type ReleaseCheckProps = z.input<typeof releaseCheckPropsSchema>;
@@ -133,48 +139,53 @@ export const releaseCheckSchema = z.object({
   method: z.enum(HTTP_METHODS),
   expect_status: int(100, 599),
   count: int(1, 1_000),
-  headers: headerMap.optional(),
-  expect_body_contains: z.string().min(1).optional(),
-  expect_headers: headerMap.optional(),
-  timeout_ms: int(1, 60_000).default(DEFAULT_CHECK_TIMEOUT_MS),
+  headers: z.optional(headerMap),
+  expect_body_contains: z.optional(z.string().check(z.minLength(1))),
+  expect_headers: z.optional(headerMap),
+  timeout_ms: z._default(int(1, 60_000), DEFAULT_CHECK_TIMEOUT_MS),
 });
 export type ReleaseCheck = z.infer<typeof releaseCheckSchema>;
 
 export const releaseAnalysisSchema = z
   .object({
-    exporter_urls: z.array(httpUrl).min(1).optional(),
-    prometheus_url: httpUrl.optional(),
-    min_success_rate_percent: percent.optional(),
-    max_p99_ms: positiveMs.optional(),
+    exporter_urls: z.optional(z.array(httpUrl).check(z.minLength(1))),
+    prometheus_url: z.optional(httpUrl),
+    min_success_rate_percent: z.optional(percent),
+    max_p99_ms: z.optional(positiveMs),
     min_requests: int(1, 1_000_000_000),
-    max_inconclusive_windows: int(1, 100).default(DEFAULT_MAX_INCONCLUSIVE_WINDOWS),
+    max_inconclusive_windows: z._default(int(1, 100), DEFAULT_MAX_INCONCLUSIVE_WINDOWS),
   })
-  .refine((v) => (v.exporter_urls === undefined) !== (v.prometheus_url === undefined), {
-    error: "must set exactly one of exporter_urls or prometheus_url",
-  });
+  .check(
+    z.refine((v) => (v.exporter_urls === undefined) !== (v.prometheus_url === undefined), {
+      error: "must set exactly one of exporter_urls or prometheus_url",
+    }),
+  );
 export type ReleaseAnalysisInput = z.infer<typeof releaseAnalysisSchema>;
 
 /** One node of a color, as the release resolves it to the IPs its metrics are labelled with. */
-export const releaseTargetSchema = z.object({ host: z.string().min(1), port: int(1, 65535) });
+export const releaseTargetSchema = z.object({ host: z.string().check(z.minLength(1)), port: int(1, 65535) });
 export type ReleaseTarget = z.infer<typeof releaseTargetSchema>;
 
 /** The `release` block of a service's hook input. */
 export const releaseInputSchema = z.object({
   /** % of traffic on the color that gains traffic, before the declared weights. */
-  steps: steps.default([]),
+  steps: z._default(steps, []),
   step_interval_sec: stepInterval,
-  checks: z.array(releaseCheckSchema).default([]),
-  analysis: releaseAnalysisSchema.optional(),
+  checks: z._default(z.array(releaseCheckSchema), []),
+  analysis: z.optional(releaseAnalysisSchema),
   /** The data plane the checks are sent to, e.g. `http://127.0.0.1:9080` (API7 EE: the gateway group's). */
   proxy_url: httpUrl,
   /** The preview header and the value that reaches each color. */
-  preview: z
-    .object({ header: z.string().regex(HEADER_NAME_PATTERN), values: z.object({ blue: z.string().min(1), green: z.string().min(1) }) })
-    .optional(),
+  preview: z.optional(
+    z.object({
+      header: z.string().check(z.regex(HEADER_NAME_PATTERN)),
+      values: z.object({ blue: z.string().check(z.minLength(1)), green: z.string().check(z.minLength(1)) }),
+    }),
+  ),
   /** The service's hosts; checks without a `Host` header send the first one without a wildcard. */
-  hosts: z.array(z.string().min(1)).optional(),
+  hosts: z.optional(z.array(z.string().check(z.minLength(1)))),
   /** The nodes of every declared color (both, or the active one of a retired service). */
-  targets: z.object({ blue: z.array(releaseTargetSchema).optional(), green: z.array(releaseTargetSchema).optional() }),
+  targets: z.object({ blue: z.optional(z.array(releaseTargetSchema)), green: z.optional(z.array(releaseTargetSchema)) }),
 });
 export type ReleaseInput = z.infer<typeof releaseInputSchema>;
 /** What `releaseInputSchema` accepts (defaults not yet applied). */

@@ -4,6 +4,9 @@
  * Pure: no Node I/O, so the constructs can use them at synth time.
  */
 import { z } from "zod";
+import { HTTP_METHODS } from "./patterns";
+
+export { ENV_NAME_PATTERN, HEADER_NAME_PATTERN, HTTP_METHODS } from "./patterns";
 
 /** `id_schema`: the characters of a string id. */
 export const ID_PATTERN = /^[a-zA-Z0-9-_.]+$/;
@@ -48,26 +51,6 @@ export const HOST_PATTERN = new RegExp(`^\\*$|^\\*?${HOST_CHARS}$`);
 /** `host_def`: `*`, a host name, an IP, or a wildcard host such as `*.example.com`. */
 export const hostSchema = z.string().regex(HOST_PATTERN);
 export type Host = z.infer<typeof hostSchema>;
-
-/** HTTP methods a route may restrict itself to (`method_schema`). */
-export const HTTP_METHODS = [
-  "GET",
-  "POST",
-  "PUT",
-  "DELETE",
-  "PATCH",
-  "HEAD",
-  "OPTIONS",
-  "CONNECT",
-  "TRACE",
-  "PURGE",
-] as const;
-
-/** Request header names nginx exposes as `$http_<name>` variables: letters, digits and `-`. */
-export const HEADER_NAME_PATTERN = /^[A-Za-z0-9-]+$/;
-
-/** Environment variable names (the variable that holds the admin key). */
-export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `method_schema`: one of GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS, CONNECT, TRACE, PURGE. */
 export const methodSchema = z.enum(HTTP_METHODS);
