@@ -13,9 +13,9 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import * as z from "zod/mini";
 import { DEFAULT_ADMIN_KEY_ENV, gatewayTargetSchema } from "../model/gateway-request";
+import { guardianCommand } from "./guardian-command";
 
 /** What the guardian needs to restore: read from its stdin. `zod/mini`: the bundled hook carries it. */
 export const guardianHandoffSchema = z.object({
@@ -42,9 +42,6 @@ export const GUARDIAN_ARMED = "armed";
 /** How long the hook waits for `armed`. */
 export const GUARDIAN_ARM_TIMEOUT_MS = 10_000;
 
-/** The compiled guardian entry beside this module. */
-export const DEFAULT_GUARDIAN_SCRIPT = join(__dirname, "guardian.js");
-
 /** An armed guardian. */
 export interface Guardian {
   readonly pid: number;
@@ -56,14 +53,16 @@ export interface Guardian {
 
 /**
  * Starts the guardian (detached, in its own process group, so a Ctrl-C of the deploy does not reach it), hands it
- * `handoff` and waits until it is armed. Throws, having started nothing that lingers, when it cannot be armed.
+ * `handoff` and waits until it is armed (`node <script>`, or `node <guardianCommand()>` without one). Throws, having
+ * started nothing that lingers, when it cannot be armed.
  */
-export async function armGuardian(handoff: GuardianHandoff, script = DEFAULT_GUARDIAN_SCRIPT): Promise<Guardian> {
-  if (!existsSync(script)) throw new Error(`the release guardian ${script} is missing (is the package built?)`);
+export async function armGuardian(handoff: GuardianHandoff, script?: string): Promise<Guardian> {
+  const args = script === undefined ? guardianCommand() : [script];
+  if (!existsSync(args[0]!)) throw new Error(`the release guardian ${args[0]} is missing (is the package built?)`);
   // the key travels through stdin only: not in argv (`ps`), and not in the guardian's environment either
   const env = { ...process.env };
   delete env[handoff.gateway.admin_key_env ?? DEFAULT_ADMIN_KEY_ENV];
-  const child = spawn(process.execPath, [script], { detached: true, stdio: ["pipe", "pipe", "ignore"], env });
+  const child = spawn(process.execPath, args, { detached: true, stdio: ["pipe", "pipe", "ignore"], env });
   const stdin = child.stdin!;
   const stdout = child.stdout!;
   stdin.on("error", () => undefined); // a guardian that died is noticed below; later writes must not crash the hook

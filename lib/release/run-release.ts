@@ -73,7 +73,7 @@ export interface RunReleaseOptions {
   readonly signal?: AbortSignal;
   /** Restore and fail on SIGINT and SIGTERM while the release runs. @default true */
   readonly handleSignals?: boolean;
-  /** The compiled guardian entry. @default guardian.js beside this module */
+  /** The guardian script to run with node. @default - `guardianCommand()` (guardian.js beside the module, or the bundled hook itself) */
   readonly guardianScript?: string;
   /** A file the guardian appends its lines to. @default - none */
   readonly guardianLogFile?: string;
