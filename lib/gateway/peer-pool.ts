@@ -5,15 +5,30 @@
  * options object is mapped to the client that took it. Only public undici options are used (`factory`, `connect`).
  */
 import type { Socket } from "node:net";
-import { Client, Pool, type Dispatcher, type buildConnector } from "undici";
+import type { Client as ClientType, Dispatcher, Pool, buildConnector } from "undici";
 
-class PeerClient extends Client {
-  peer: string | undefined;
+type PeerClient = ClientType & { peer: string | undefined };
 
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    clientOfRequest.set(options, this);
-    return super.dispatch(options, handler);
+let undici: { readonly Pool: typeof Pool; readonly PeerClient: new (url: URL, options: ClientType.Options) => PeerClient } | undefined;
+
+/**
+ * undici's `Pool` and a `Client` that records its requests, loaded at the first proxied request: a gateway that only
+ * serves the Admin API (the hooks' tests, a demo before traffic) starts without undici (~40 ms).
+ */
+function loadPool(): NonNullable<typeof undici> {
+  if (undici) return undici;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client, Pool } = require("undici") as typeof import("undici");
+  class RecordingClient extends Client {
+    peer: string | undefined;
+
+    override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+      clientOfRequest.set(options, this);
+      return super.dispatch(options, handler);
+    }
   }
+  undici = { Pool, PeerClient: RecordingClient };
+  return undici;
 }
 
 const clientOfRequest = new WeakMap<object, PeerClient>();
@@ -25,12 +40,13 @@ export function plainAddress(address: string): string {
 
 /** A Pool whose requests' peer addresses `peerAddress(options)` can tell. */
 export function createPeerPool(origin: string, options: Pool.Options): Pool {
+  const { Pool, PeerClient } = loadPool();
   return new Pool(origin, {
     ...options,
     factory: (url, clientOptions) => {
-      const connect = (clientOptions as Client.Options).connect as buildConnector.connector;
+      const connect = (clientOptions as ClientType.Options).connect as buildConnector.connector;
       const client: PeerClient = new PeerClient(url, {
-        ...(clientOptions as Client.Options),
+        ...(clientOptions as ClientType.Options),
         connect: (connectOptions, callback) =>
           connect(connectOptions, (...args) => {
             const socket = args[1] as Socket | null;
