@@ -16,8 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { App, LocalBackend, TerraformStack } from "cdktf";
 import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
-import { startGateway } from "../../lib/gateway";
-import { type Backend, startBackends } from "../helper/backends";
+import { awayFixture, userEnv } from "../helper/away-from-repo";
 import { REPO_ROOT, type RunResult, runTerraform } from "../helper/terraform";
 import { adminGet, countLandings } from "../helper/traffic";
 
@@ -69,21 +68,7 @@ async function startTlsFront(dir: string, target: string): Promise<{ url: string
   };
 }
 
-let gateway: Awaited<ReturnType<typeof startGateway>>;
-let backends: Backend[];
-let root: string;
-
-beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), "bluegreen-portable-"));
-  gateway = await startGateway({ adminPort: 0, proxyPort: 0, adminKey: KEY });
-  backends = await startBackends(["blue", "green"]);
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await Promise.all((backends ?? []).map((b) => b.close()));
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+const away = awayFixture("portable", KEY);
 
 interface Project {
   /** The project folder, where the app synthesizes (and where a relative caFile lives). */
@@ -94,7 +79,7 @@ interface Project {
 
 /** Synthesizes the stack in `project` into `<project>/cdktf.out`; returns the stack folder. */
 function synth(project: Project, active: "blue" | "green", outdir = path.join(project.dir, "cdktf.out")): string {
-  const [blue, green] = backends;
+  const [blue, green] = away.backends;
   const cwd = process.cwd();
   process.chdir(project.dir); // a relative caFile is the project's, as under `cdktf synth`
   try {
@@ -126,12 +111,12 @@ describe.each([
   { name: "https with tls.caFile", tls: true },
 ])("a copied stack folder applies, flips and destroys ($name)", ({ name, tls }) => {
   let project: Project;
-  let away: string;
+  let folder: string;
   let front: Awaited<ReturnType<typeof startTlsFront>> | undefined;
   const outputs: string[] = [];
 
   beforeAll(async () => {
-    const dir = path.join(root, `project-${tls ? "tls" : "http"}`);
+    const dir = path.join(away.root, `project-${tls ? "tls" : "http"}`);
     mkdirSync(dir);
     writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ app: "node main.js" }));
     writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "portable-project" }));
@@ -142,34 +127,32 @@ describe.each([
         ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "ca.pem", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
         { cwd: path.join(dir, "certs"), stdio: "pipe" },
       );
-      front = await startTlsFront(path.join(dir, "certs"), gateway.adminUrl);
+      front = await startTlsFront(path.join(dir, "certs"), away.gateway.adminUrl);
     }
-    project = { dir, adminUrl: front?.url ?? gateway.adminUrl, ...(tls ? { caFile: "certs/ca.pem" } : {}) };
+    project = { dir, adminUrl: front?.url ?? away.gateway.adminUrl, ...(tls ? { caFile: "certs/ca.pem" } : {}) };
     // the CI job's folder: nothing of the project, no node_modules anywhere above it
-    away = path.join(mkdtempSync(path.join(os.tmpdir(), "bluegreen-away-")), "stack");
-    mkdirSync(away);
+    folder = path.join(away.root, `ci-job-${tls ? "tls" : "http"}`, "stack");
+    mkdirSync(folder, { recursive: true });
   });
 
   afterAll(async () => {
     await front?.close();
   });
 
-  /** Synthesizes in the project and copies the stack folder over `away` (which keeps its state and .terraform). */
+  /** Synthesizes in the project and copies the stack folder over `folder` (which keeps its state and .terraform). */
   function synthAndCopy(active: "blue" | "green"): void {
-    cpSync(synth(project, active), away, { recursive: true });
+    cpSync(synth(project, active), folder, { recursive: true });
   }
 
   /** Terraform in the copied folder, as a runner with node and terraform but not the project would run it. */
-  async function terraformOk(args: string[], cwd = away): Promise<RunResult> {
-    const env: NodeJS.ProcessEnv = {
-      PATH: (process.env.PATH ?? "").split(path.delimiter).filter((d) => !d.includes("node_modules")).join(path.delimiter),
-      HOME: process.env.HOME,
+  async function terraformOk(args: string[], cwd = folder): Promise<RunResult> {
+    const env = userEnv({
       TMPDIR: os.tmpdir(),
       TF_IN_AUTOMATION: "1",
       CHECKPOINT_DISABLE: "1",
-      TF_CLI_CONFIG_FILE: path.join(root, "terraformrc"),
+      TF_CLI_CONFIG_FILE: path.join(away.root, "terraformrc"),
       GATEWAY_ADMIN_KEY: KEY,
-    };
+    });
     writeFileSync(env.TF_CLI_CONFIG_FILE!, "");
     const result = await runTerraform(cwd, [...args, "-input=false", "-no-color"], env);
     outputs.push(result.output);
@@ -178,37 +161,37 @@ describe.each([
   }
 
   test("deploy blue, flip to green (terraform -chdir), destroy: all from the copied folder", async () => {
-    expect(nodeModulesAbove(away)).toEqual([]);
+    expect(nodeModulesAbove(folder)).toEqual([]);
     synthAndCopy("blue");
-    const config = readFileSync(path.join(away, "cdk.tf.json"), "utf8");
+    const config = readFileSync(path.join(folder, "cdk.tf.json"), "utf8");
     // the stack folder names the hook (and the CA) by relative paths, and they are in it
     const hooks = [...new Set([...config.matchAll(/"command": "node (\S+) \w+"/g)].map((m) => m[1]))];
     expect(hooks).toHaveLength(1);
-    expect(existsSync(path.join(away, hooks[0]))).toBe(true);
+    expect(existsSync(path.join(folder, hooks[0]))).toBe(true);
     if (tls) {
       const caFiles = [...new Set([...config.matchAll(/"tls_ca_file": "([^"]+)"/g)].map((m) => m[1]))];
       expect(caFiles).toHaveLength(1);
       expect(path.isAbsolute(caFiles[0])).toBe(false);
-      expect(readFileSync(path.join(away, caFiles[0]), "utf8")).toBe(readFileSync(path.join(project.dir, "certs", "ca.pem"), "utf8"));
+      expect(readFileSync(path.join(folder, caFiles[0]), "utf8")).toBe(readFileSync(path.join(project.dir, "certs", "ca.pem"), "utf8"));
     }
 
     await terraformOk(["init"]);
     await terraformOk(["apply", "-auto-approve"]);
-    expect(await countLandings(`${gateway.proxyUrl}/shop/x`, 10)).toEqual({ blue: 10 });
+    expect(await countLandings(`${away.gateway.proxyUrl}/shop/x`, 10)).toEqual({ blue: 10 });
 
     // the flip: a new artifact over the folder that holds the state; Terraform started elsewhere with -chdir
     synthAndCopy("green");
     const elsewhere = mkdtempSync(path.join(os.tmpdir(), "bluegreen-elsewhere-"));
     try {
-      await terraformOk([`-chdir=${away}`, "apply", "-auto-approve"], elsewhere);
+      await terraformOk([`-chdir=${folder}`, "apply", "-auto-approve"], elsewhere);
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
-    expect(await countLandings(`${gateway.proxyUrl}/shop/x`, 10)).toEqual({ green: 10 });
+    expect(await countLandings(`${away.gateway.proxyUrl}/shop/x`, 10)).toEqual({ green: 10 });
 
     await terraformOk(["destroy", "-auto-approve"]);
     for (const kind of ["routes", "services", "upstreams"]) {
-      const { status, body } = await adminGet(gateway.adminUrl, `/apisix/admin/${kind}`, KEY);
+      const { status, body } = await adminGet(away.gateway.adminUrl, `/apisix/admin/${kind}`, KEY);
       expect({ kind, status, total: body?.total }).toEqual({ kind, status: 200, total: 0 });
     }
     // the hooks ran (one line each) and the key is in nothing printed
@@ -217,12 +200,12 @@ describe.each([
   });
 
   test(`two synths of one package version write byte-identical stack folders, without absolute paths (${name})`, () => {
-    const a = filesOf(synth(project, "green", path.join(root, `same-a-${tls}`)));
-    const b = filesOf(synth(project, "green", path.join(root, `same-b-${tls}`)));
+    const a = filesOf(synth(project, "green", path.join(away.root, `same-a-${tls}`)));
+    const b = filesOf(synth(project, "green", path.join(away.root, `same-b-${tls}`)));
     expect([...a.keys()]).toEqual([...b.keys()]);
     for (const [file, bytes] of a) expect({ file, same: bytes.equals(b.get(file)!) }).toEqual({ file, same: true });
     const config = a.get("cdk.tf.json")!.toString("utf8");
-    for (const absolute of [root, REPO_ROOT, os.tmpdir(), os.homedir()]) expect(config).not.toContain(absolute);
+    for (const absolute of [away.root, REPO_ROOT, os.tmpdir(), os.homedir()]) expect(config).not.toContain(absolute);
     expect(config).not.toMatch(/"\/(home|root|tmp|Users|work)\//);
   });
 });
