@@ -7,7 +7,7 @@
  * the folder): a TLS front for the embedded gateway's Admin API, with a self-signed certificate made by openssl.
  * Also: two synths of one package version write byte-identical stack folders, free of absolute paths.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
@@ -178,6 +178,15 @@ describe.each([
     await terraformOk(["init"]);
     await terraformOk(["apply", "-auto-approve"]);
     expect(await countLandings(`${away.gateway.proxyUrl}/shop/x`, 10)).toEqual({ blue: 10 });
+    // bluegreen drift, given the stack folder, finds the CA (if any) there too, wherever it runs from
+    // (a child process, asynchronously: the gateway answers from this one)
+    const drift = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const cli = path.join(REPO_ROOT, "dist", "lib", "cli", "bluegreen.js");
+      execFile(process.execPath, [cli, "drift", "--stack", folder], { cwd: away.root, env: userEnv({ GATEWAY_ADMIN_KEY: KEY }) }, (error, _out, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+      );
+    });
+    expect(drift).toEqual({ code: 0, stderr: "" });
 
     // the flip: a new artifact over the folder that holds the state; Terraform started elsewhere with -chdir
     synthAndCopy("green");
