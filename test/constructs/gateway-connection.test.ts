@@ -127,7 +127,10 @@ describe("GatewayConnection", () => {
       expect(readdirSync(join(stackDir, "assets"))).toEqual(["BluegreenHook"]);
       const laid = join(stackDir, HOOK_FILE, "..");
       expect(readdirSync(laid).sort()).toEqual(readdirSync(join(REPO_ROOT, "dist", "hook")).sort());
-      for (const file of readdirSync(laid)) expect(readFileSync(join(laid, file))).toEqual(readFileSync(join(REPO_ROOT, "dist", "hook", file)));
+      for (const file of readdirSync(laid)) {
+        const same = readFileSync(join(laid, file)).equals(readFileSync(join(REPO_ROOT, "dist", "hook", file)));
+        expect({ file, same }).toEqual({ file, same: true });
+      }
     }
   });
 
