@@ -10,7 +10,8 @@ import { startBackend, type Backend } from "./lib/backend";
 import { ADMIN_KEY, probe, startBenchGateway, type RunningGateway } from "./lib/gateway";
 import type { Color } from "../lib";
 import { resourceRequest } from "../lib/drift/read-stack";
-import { HOOK_APPLY_COMMAND, REQUEST_ENV } from "../lib/model/gateway-request";
+import { REQUEST_ENV } from "../lib/model/gateway-request";
+import { HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE, hookCommand } from "../lib/model/hook-command";
 import { loadLibrary, routePath, serviceCount, synthStack, type LibraryApi } from "./lib/library";
 import { REPO_ROOT, runCommand } from "./lib/proc";
 import { type BenchContext, Section } from "./lib/report";
@@ -306,7 +307,7 @@ async function hookColdStart(ctx: BenchContext, section: Section, env: Env, sour
       construct_path: "bench/cold-start",
       adopt: true,
     };
-    invocation = { command: HOOK_APPLY_COMMAND, env: { [REQUEST_ENV]: JSON.stringify(request) }, request };
+    invocation = { command: hookCommand("apply", `${HOOK_BUNDLE_DIR}/${HOOK_BUNDLE_FILE}`), env: { [REQUEST_ENV]: JSON.stringify(request) }, request };
   }
   const runEnv = { ...process.env, GATEWAY_ADMIN_KEY: ADMIN_KEY, ...invocation.env };
   const bundleCommand = `node ${HOOK_BUNDLE} apply`;

@@ -7,9 +7,11 @@
 export {
   Annotations,
   App,
+  AssetType,
   DataResource,
   Fn,
   Lazy,
+  TerraformAsset,
   TerraformLocal,
   TerraformResource,
   TerraformSelf,

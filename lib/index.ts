@@ -39,7 +39,7 @@ export type {
 } from "./model/specs";
 export type { UpstreamHashAppender } from "./model/upstream-ids";
 export { flavorSchema, gatewayRequestSchema, objectRequestSchema, sweepRequestSchema, teardownRequestSchema } from "./model/gateway-request";
-export { HOOK_APPLY_COMMAND, HOOK_DESTROY_COMMAND, HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND } from "./model/gateway-request";
+export { hookCommand } from "./model/hook-command";
 export { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "./model/gateway-request";
 export type { Flavor, GatewayRequest, ObjectRequest, SweepRequest, TeardownRequest } from "./model/gateway-request";
 export { checkObject, routeSchema, serviceSchema, upstreamSchema, trafficSplitSchema, eeRouteSchema, eeServiceSchema } from "./schemas";

@@ -1,6 +1,9 @@
 /**
  * Bundles the hook (`lib/hook/hook-main.ts` and everything it loads, zod included) into one file,
- * `dist/hook/bluegreen-hook.cjs`, that runs with nothing but `node`. Run by `npm run build` after `tsc`. esbuild's
+ * `dist/hook/bluegreen-hook.cjs`, that runs with nothing but `node`; the same file is the release guardian the hook
+ * starts (`bluegreen-hook.cjs guardian`). Run by `npm run build` after `tsc`. Synthesis lays the whole folder into
+ * every stack folder (lib/constructs/hook-bundle.ts), so the folder holds only what this build writes, each file
+ * replaced atomically (a synth running meanwhile copies the old file or the new one, never half of one). esbuild's
  * output depends only on its input and version, so the same package version always ships the same bytes.
  *
  * The entry is the TypeScript source, not tsc's CommonJS output: esbuild then sees ES module imports and keeps only
@@ -9,9 +12,12 @@
  * `--analyze` prints what each input contributes.
  */
 import { analyzeMetafile, build, type Plugin } from "esbuild";
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE } from "../lib/model/hook-command";
 
 const root = path.resolve(__dirname, "..", "..");
+const outDir = path.join(root, HOOK_BUNDLE_DIR);
 
 /**
  * lib/client/undici-lite.ts loads undici's `Agent` and `request` by their internal paths and falls back to the whole
@@ -32,7 +38,8 @@ const undiciFallbackLeftOut: Plugin = {
 async function main(): Promise<void> {
   const result = await build({
     entryPoints: [path.join(root, "lib", "hook", "hook-main.ts")],
-    outfile: path.join(root, "dist", "hook", "bluegreen-hook.cjs"),
+    outfile: path.join(outDir, HOOK_BUNDLE_FILE),
+    write: false,
     bundle: true,
     platform: "node",
     target: "node20",
@@ -43,6 +50,17 @@ async function main(): Promise<void> {
     plugins: [undiciFallbackLeftOut],
     metafile: true,
   });
+  const files: Record<string, Uint8Array> = { [HOOK_BUNDLE_FILE]: result.outputFiles[0].contents };
+  mkdirSync(outDir, { recursive: true });
+  for (const [name, contents] of Object.entries(files)) {
+    const temp = path.join(outDir, `.${name}.${process.pid}.tmp`);
+    writeFileSync(temp, contents);
+    renameSync(temp, path.join(outDir, name));
+  }
+  // a concurrent build's temp files are its own
+  for (const name of readdirSync(outDir)) {
+    if (!(name in files) && !name.endsWith(".tmp")) rmSync(path.join(outDir, name), { recursive: true, force: true });
+  }
   if (process.argv.includes("--analyze")) process.stdout.write(await analyzeMetafile(result.metafile));
 }
 

@@ -4,11 +4,11 @@
  * Starts the embedded gateway and two loopback backends (blue answers v1, green v2), then runs the real
  * `cdktf deploy` of main.ts four times: blue, flip to green, (preview check), rollback to blue, and prints where
  * requests landed after each step. Gateway state, cdktf.out and Terraform state live in a fresh temp folder, so
- * the demo can run any number of times.
+ * the demo can run any number of times; Terraform runs the hook synthesis laid into the stack folder there.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -81,9 +81,6 @@ function cdktfDeploy(workDir: string, env: NodeJS.ProcessEnv, step: string): Pro
 
 async function main(): Promise<void> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), "bluegreen-demo-"));
-  // the hook resolves `cdktf-apisix-bluegreen/cli` from Terraform's working directory, as in a user's project
-  mkdirSync(path.join(workDir, "node_modules"));
-  symlinkSync(REPO_ROOT, path.join(workDir, "node_modules", "cdktf-apisix-bluegreen"), "dir");
   writeFileSync(path.join(workDir, "terraformrc"), "");
 
   // a key you set is used (to call the Admin API yourself while the demo runs); otherwise a random one

@@ -60,3 +60,24 @@ export function describe(value: unknown): string {
   }
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
+
+/** Synthesis needs the bundled hook, built by `npm run build`, and this package has none. */
+export const hookBundleMissing = (constructPath: string, file: string, packageRoot: string) =>
+  new Error(
+    `cannot synthesize ${constructPath}: the bundled hook ${file}, which synthesis lays into the stack folder, is ` +
+      `missing; run npm run build in ${packageRoot} (a cdktf-apisix-bluegreen installed from npm always has it)`,
+  );
+
+/** `tls.caFile` names no readable file at synth. */
+export const caFileMissing = (constructPath: string, caFile: string, resolved: string) =>
+  new Error(
+    `invalid props at ${constructPath}: tls.caFile must name a PEM file, which synthesis lays into the stack folder, ` +
+      `got ${describe(caFile)}${resolved === caFile ? "" : ` (resolved to ${resolved})`}: there is no such file`,
+  );
+
+/** `tls.caFile` is a Terraform token, so there is no file to lay at synth. */
+export const caFileToken = (constructPath: string, caFile: string) =>
+  new Error(
+    `invalid props at ${constructPath}: tls.caFile must be known at synth time (the file is laid into the stack ` +
+      `folder), not a Terraform variable, resource attribute or Fn result, got ${describe(caFile)}`,
+  );

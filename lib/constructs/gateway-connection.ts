@@ -3,17 +3,18 @@ import { Annotations, Lazy, type TerraformResource, TerraformStack, Token } from
 import { duplicateObjectId, duplicateOwner, invalidProps, otherStack } from "./errors";
 import type { GatewayPlacement } from "../model/blue-green";
 import {
-  HOOK_SWEEP_COMMAND,
-  HOOK_TEARDOWN_COMMAND,
   type Flavor,
   type GatewayTarget,
   type ObjectRequest,
   type SweepRequest,
 } from "../model/gateway-request";
+import { hookCommand } from "../model/hook-command";
 import { gatewayTarget, sweepRequest, teardownRequest } from "../model/hook-input";
 import { gatewayConnectionPropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
 import { propProblems } from "./check-props";
+import { layCaFile } from "./ca-file";
 import { defaultOwner } from "./default-owner";
+import { stackHookFile } from "./hook-bundle";
 import { hookProvisioner, inputHash } from "./hook-resource";
 import { TerraformData, addTerraformVersionCheck } from "./terraform-data";
 
@@ -28,7 +29,9 @@ export interface GatewayTlsProps {
    */
   readonly insecureSkipVerify?: boolean;
   /**
-   * PEM file with the CA that signed the gateway's certificate; a relative path is resolved against the project.
+   * PEM file with the CA that signed the gateway's certificate; a relative path is resolved against the project (the
+   * nearest folder at or above the working directory of the synth that holds cdktf.json). Synthesis lays the file
+   * into the stack folder, where the hooks read it, so the folder deploys wherever it is copied.
    *
    * @default - the system's trusted CAs
    */
@@ -169,7 +172,8 @@ export class GatewayConnection extends Construct {
     ];
     if (problems.length > 0 || owner === undefined) throw invalidProps(this.node.path, problems);
 
-    this.target = gatewayTarget(props);
+    const caFile = props.tls?.caFile === undefined ? undefined : layCaFile(this, props.tls.caFile);
+    this.target = gatewayTarget(caFile === undefined ? props : { ...props, tls: { ...props.tls, caFile } });
     this.adminUrl = this.target.admin_url;
     this.flavor = this.target.flavor;
     this.gatewayGroupId = this.target.gateway_group_id;
@@ -182,6 +186,7 @@ export class GatewayConnection extends Construct {
     this.claimOwner();
     this.warnAboutTransport(props.tls);
 
+    const hookFile = stackHookFile(this);
     const keep = Lazy.listValue({ produce: () => this.keep() });
     const input: SweepRequest = sweepRequest(owner, [], this.target, this.node.path, this.legacyOwner);
     // one `terraform version` check per connection, instead of cdktf's DataResource's one per resource
@@ -194,13 +199,13 @@ export class GatewayConnection extends Construct {
           produce: () => inputHash(sweepRequest(owner, this.keep(), this.target, this.node.path, this.legacyOwner)),
         }),
       },
-      provisioners: [hookProvisioner(HOOK_SWEEP_COMMAND)],
+      provisioners: [hookProvisioner(hookCommand("sweep", hookFile))],
     });
     this.teardown = new TerraformData(this, "Teardown", {
       input: teardownRequest(owner, this.target, this.node.path, this.legacyOwner),
       // a replacement (e.g. `-replace`) then never runs the destroy hook: only a real destroy deletes everything
       lifecycle: { createBeforeDestroy: true },
-      provisioners: [hookProvisioner(HOOK_TEARDOWN_COMMAND, "destroy")],
+      provisioners: [hookProvisioner(hookCommand("teardown", hookFile), "destroy")],
     });
     this.sweep.dependsOn = Lazy.listValue({
       produce: () => this.objects.map((o) => `${o.resource.terraformResourceType}.${o.resource.friendlyUniqueId}`),

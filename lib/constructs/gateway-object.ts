@@ -3,12 +3,14 @@ import { TerraformLocal } from "../cdk";
 import { gatewayWouldReject } from "./errors";
 import type { AdminResource } from "../model/admin-paths";
 import type { AdminRequest } from "../model/blue-green";
-import { HOOK_APPLY_COMMAND, HOOK_DESTROY_COMMAND, type HealthCheck, type ObjectRequest } from "../model/gateway-request";
+import type { HealthCheck, ObjectRequest } from "../model/gateway-request";
+import { hookCommand } from "../model/hook-command";
 import type { ReleaseInput } from "../release/release-input";
 import { objectRequest } from "../model/hook-input";
 import type { ObjectView } from "../model/object-view";
 import { checkObject } from "../schemas";
 import type { GatewayConnection, IGatewayObject } from "./gateway-connection";
+import { stackHookFile } from "./hook-bundle";
 import { hookProvisioner, requestTrigger } from "./hook-resource";
 import { TerraformData } from "./terraform-data";
 import { containsTokens } from "./tokens";
@@ -93,6 +95,7 @@ export class GatewayObject extends Construct implements IGatewayObject {
       props.gateway.legacyOwner,
       props.release,
     );
+    const hookFile = stackHookFile(this);
     this.requestLocal = new TerraformLocal(this, "Request", this.request);
     this.resource = new TerraformData(this, "Resource", {
       input: props.view,
@@ -101,8 +104,8 @@ export class GatewayObject extends Construct implements IGatewayObject {
       // the connection's teardown is created before any object and destroyed after all of them
       dependsOn: [...(props.dependsOn ?? []).map((o) => o.resource), props.gateway.teardown],
       provisioners: [
-        hookProvisioner(HOOK_APPLY_COMMAND, undefined, "trigger"),
-        hookProvisioner(HOOK_DESTROY_COMMAND, "destroy", "trigger"),
+        hookProvisioner(hookCommand("apply", hookFile), undefined, "trigger"),
+        hookProvisioner(hookCommand("destroy", hookFile), "destroy", "trigger"),
       ],
     });
     props.gateway._registerObject(this);

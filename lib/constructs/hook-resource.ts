@@ -16,7 +16,7 @@ import { containsTokens } from "./tokens";
 export type RequestSource = "input" | "trigger";
 
 /**
- * A `local-exec` provisioner running `command` (one of the `HOOK_*_COMMAND`s) at create, or at destroy with `when`.
+ * A `local-exec` provisioner running `command` (a `hookCommand`) at create, or at destroy with `when`.
  * The request reaches the hook JSON-encoded by Terraform in the environment, never interpolated into the command.
  *
  * With `trigger`, an object created by a version that kept the request in `input` (no `triggers_replace.request` in

@@ -1,6 +1,8 @@
 /**
- * Finds the cdktf project directory, against which a relative `tls_ca_file` is resolved. Terraform runs the hook
- * in `cdktf.out/stacks/<stack>`, so the nearest ancestor holding `cdktf.json` is the project.
+ * Finds the cdktf project directory: the nearest ancestor holding `cdktf.json`. Synthesis resolves a relative
+ * `tls.caFile` against it (before laying the file into the stack folder), `bluegreen drift` and `review` find the
+ * synthesized stacks from it, and the hook falls back to it for a relative `tls_ca_file` written by releases before
+ * the stack folder carried the file (Terraform ran them in `cdktf.out/stacks/<stack>`, inside the project).
  */
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";

@@ -1,8 +1,10 @@
 /**
  * What every deploy-time command (the hook, `bluegreen drift`) does with a stack's `GatewayTarget`: read the admin
  * key from the variable the target names, and build an `AdminClient` configured from the target (TLS, timeouts,
- * retry budget; a relative `tls_ca_file` resolved against the project).
+ * retry budget; a relative `tls_ca_file` resolved against the stack folder).
  */
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
 import { AdminClient } from "../client/admin-client";
 import type { RetryEvent } from "../client/transport";
 import type { GatewayTarget } from "../model/gateway-request";
@@ -22,7 +24,7 @@ export function readAdminKey(gateway: GatewayTarget, env: NodeJS.ProcessEnv, pur
   return key;
 }
 
-/** A client for `gateway` with `adminKey`; `cwd` locates the project for a relative `tls_ca_file`. */
+/** A client for `gateway` with `adminKey`; a relative `tls_ca_file` is resolved against `cwd`, the stack folder. */
 export function clientForTarget(
   gateway: GatewayTarget,
   adminKey: string,
@@ -37,10 +39,22 @@ export function clientForTarget(
     adminKeyEnv: gateway.admin_key_env,
     tls: {
       insecureSkipVerify: gateway.tls_insecure_skip_verify,
-      caFile: gateway.tls_ca_file === undefined ? undefined : resolveProjectFile(gateway.tls_ca_file, cwd),
+      caFile: gateway.tls_ca_file === undefined ? undefined : caFilePath(gateway.tls_ca_file, cwd),
     },
     requestTimeoutMs: gateway.request_timeout_ms,
     retryBudgetMs: gateway.retry_budget_ms,
     onRetry,
   });
+}
+
+/**
+ * Where the CA file `file` is: absolute, or relative to `cwd`, the stack folder into which synthesis laid it. A
+ * relative path that is not there but is in the project around `cwd` is one that releases before the stack folder
+ * carried the file wrote (relative to the project); a destroy still reads it from the state until the next deploy.
+ */
+function caFilePath(file: string, cwd: string): string {
+  const inStack = resolve(cwd, file);
+  if (isAbsolute(file) || existsSync(inStack)) return inStack;
+  const inProject = resolveProjectFile(file, cwd);
+  return existsSync(inProject) ? inProject : inStack;
 }

@@ -43,7 +43,10 @@ export const gatewayTargetSchema = z.object({
   admin_key_env: z.string().check(z.regex(ENV_NAME_PATTERN)),
   /** Like `curl -k`. */
   tls_insecure_skip_verify: z._default(z.boolean(), false),
-  /** PEM file with the CA that signed the gateway's certificate; a relative path is resolved against the project. */
+  /**
+   * PEM file with the CA that signed the gateway's certificate; a relative path is resolved against the hook's working
+   * directory, the stack folder, where synthesis lays the connection's `tls.caFile`.
+   */
   tls_ca_file: z.optional(z.string().check(z.minLength(1))),
   /** Per-request timeout. */
   request_timeout_ms: z._default(z.number().check(z.int(), z.positive()), DEFAULT_REQUEST_TIMEOUT_MS),
@@ -148,15 +151,3 @@ export type GatewayRequest = z.infer<typeof gatewayRequestSchema>;
 
 /** Environment variable through which Terraform passes `jsonencode(self.input)` to the hook. */
 export const REQUEST_ENV = "BLUEGREEN_REQUEST";
-
-/** The shell command of a provisioner that runs `bluegreen hook <action>` from the package Terraform's project uses. */
-const hookCommand = (action: "apply" | "destroy" | "sweep" | "teardown") =>
-  `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','${action}'])"`;
-/** The shell command a create-time provisioner runs: PUT the request in `BLUEGREEN_REQUEST`. */
-export const HOOK_APPLY_COMMAND = hookCommand("apply");
-/** The shell command a destroy-time provisioner runs: DELETE the object of the request in `BLUEGREEN_REQUEST`. */
-export const HOOK_DESTROY_COMMAND = hookCommand("destroy");
-/** The shell command the sweep runs: delete this owner's objects that are no longer declared. */
-export const HOOK_SWEEP_COMMAND = hookCommand("sweep");
-/** The shell command the connection's teardown runs at destroy: delete every object of this owner. */
-export const HOOK_TEARDOWN_COMMAND = hookCommand("teardown");

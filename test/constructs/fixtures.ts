@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { resourceRequest } from "../../lib/drift/read-stack";
 import { Testing, TerraformStack } from "../../lib/cdk";
 import { BlueGreenRoute, type BlueGreenRouteProps } from "../../lib/constructs/blue-green-route";
@@ -5,6 +6,9 @@ import { BlueGreenService, type BlueGreenServiceProps } from "../../lib/construc
 import { GatewayConnection, type GatewayConnectionProps } from "../../lib/constructs/gateway-connection";
 
 export type Flavor = "apisix" | "api7-ee";
+
+/** The hook file every provisioner runs, relative to the stack folder: named by the package version. */
+export const HOOK_FILE = `assets/BluegreenHook/${(require("../../package.json") as { version: string }).version}/bluegreen-hook.cjs`;
 
 export function gatewayProps(flavor: Flavor): GatewayConnectionProps {
   return flavor === "apisix"
@@ -45,6 +49,11 @@ export function build(
     ...route,
   });
   return { stack, gateway, service, route: r };
+}
+
+/** The stack folder of a full synth (`<outdir>/stacks/<stack id>`), with everything laid into it. */
+export function stackFolder(stack: TerraformStack): string {
+  return join(Testing.fullSynth(stack), "stacks", stack.node.id);
 }
 
 export function synth(flavor: Flavor, svc: Partial<BlueGreenServiceProps> = {}, route: Partial<BlueGreenRouteProps> = {}): string {

@@ -4,11 +4,22 @@ import { Testing } from "../../lib/cdk";
 import { BlueGreenRoute } from "../../lib/constructs/blue-green-route";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { GatewayConnection, type GatewayConnectionProps } from "../../lib/constructs/gateway-connection";
-import { HOOK_SWEEP_COMMAND, HOOK_TEARDOWN_COMMAND } from "../../lib/model/gateway-request";
-import { build, fails, gatewayProps, resources, serviceProps } from "./fixtures";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { hookCommand } from "../../lib/model/hook-command";
+import { build, fails, gatewayProps, HOOK_FILE, resources, serviceProps, stackFolder } from "./fixtures";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+const REPO_ROOT = join(__dirname, "..", "..");
+const CA_PEM = "-----BEGIN CERTIFICATE-----\nnot a real one: only laid, never read\n-----END CERTIFICATE-----\n";
+let caDir: string;
+beforeAll(() => {
+  caDir = mkdtempSync(join(tmpdir(), "bluegreen-ca-"));
+  writeFileSync(join(caDir, "ca.pem"), CA_PEM);
+});
+afterAll(() => rmSync(caDir, { recursive: true, force: true }));
+/** An existing CA file (absolute). */
+const caFile = () => join(caDir, "ca.pem");
 
 function connect(props: Partial<GatewayConnectionProps>, stackId = "stack"): GatewayConnection {
   const stack = new TerraformStack(Testing.app(), stackId);
@@ -40,20 +51,87 @@ describe("GatewayConnection", () => {
     expect(GatewayConnection.isGatewayConnection(gw)).toBe(true);
   });
 
-  test("passes owner, caFile, timeouts and key env through", () => {
+  test("passes owner, timeouts and key env through; caFile is laid into the stack folder and named relative to it", () => {
     const gw = connect({
       adminUrl: "https://gw.example:9443",
       owner: "team-a",
       adminKeyEnv: "MY_KEY",
-      tls: { caFile: "certs/ca.pem" },
+      tls: { caFile: caFile() },
       requestTimeoutMs: 2000,
       retryBudgetMs: 0,
     });
     expect(gw.target).toEqual(
-      expect.objectContaining({ admin_key_env: "MY_KEY", tls_ca_file: "certs/ca.pem", request_timeout_ms: 2000, retry_budget_ms: 0 }),
+      expect.objectContaining({
+        admin_key_env: "MY_KEY",
+        tls_ca_file: "assets/gateway_CaFile_89740E91/ca/ca.pem",
+        request_timeout_ms: 2000,
+        retry_budget_ms: 0,
+      }),
     );
     expect(gw.owner).toBe("team-a");
     expect(gw.legacyOwner).toBeUndefined();
+    const stackDir = stackFolder(TerraformStack.of(gw));
+    expect(readFileSync(join(stackDir, gw.target.tls_ca_file!), "utf8")).toBe(CA_PEM);
+  });
+
+  test("a relative caFile is resolved against the project (cdktf.json) around the working directory", () => {
+    const project = mkdtempSync(join(tmpdir(), "bluegreen-ca-project-"));
+    const cwd = process.cwd();
+    try {
+      mkdirSync(join(project, "certs"));
+      mkdirSync(join(project, "app"));
+      writeFileSync(join(project, "cdktf.json"), "{}");
+      writeFileSync(join(project, "package.json"), JSON.stringify({ name: "ca-project" }));
+      writeFileSync(join(project, "certs", "ca.pem"), CA_PEM);
+      process.chdir(join(project, "app"));
+      const gw = connect({ adminUrl: "https://gw.example:9443", tls: { caFile: "certs/ca.pem" } });
+      const stackDir = stackFolder(TerraformStack.of(gw));
+      expect(readFileSync(join(stackDir, gw.target.tls_ca_file!), "utf8")).toBe(CA_PEM);
+    } finally {
+      process.chdir(cwd);
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  test("a missing caFile fails at synth, naming the construct path, the value and where it was looked for", () => {
+    expect(() => connect({ adminUrl: "https://gw.example:9443", tls: { caFile: "certs/missing.pem" } })).toThrow(
+      `invalid props at stack/gateway: tls.caFile must name a PEM file, which synthesis lays into the stack folder, ` +
+        `got "certs/missing.pem" (resolved to ${join(process.cwd(), "certs/missing.pem")}): there is no such file`,
+    );
+    const dir = join(caDir, "a-folder");
+    mkdirSync(dir, { recursive: true });
+    expect(() => connect({ adminUrl: "https://gw.example:9443", tls: { caFile: dir } })).toThrow(
+      `invalid props at stack/gateway: tls.caFile must name a PEM file, which synthesis lays into the stack folder, got ${JSON.stringify(dir)}: there is no such file`,
+    );
+  });
+
+  test("a caFile that is a Terraform token fails: the file is laid at synth", () => {
+    const stack = new TerraformStack(Testing.app(), "stack");
+    const variable = new TerraformVariable(stack, "ca", { type: "string" });
+    expect(() => new GatewayConnection(stack, "gateway", { adminUrl: "https://gw.example:9443", tls: { caFile: variable.stringValue } })).toThrow(
+      /^invalid props at stack\/gateway: tls\.caFile must be known at synth time \(the file is laid into the stack folder\), not a Terraform variable, resource attribute or Fn result, got "\$\{TfToken\[TOKEN\.\d+\]\}"$/,
+    );
+  });
+
+  test("the hook folder is laid once per stack, with the package's built hook, whatever the number of connections", () => {
+    const app = Testing.app();
+    const one = new TerraformStack(app, "one");
+    const two = new TerraformStack(app, "two");
+    new GatewayConnection(one, "a", { adminUrl: "http://127.0.0.1:9180", owner: "a" });
+    new GatewayConnection(one, "b", { adminUrl: "http://127.0.0.1:9181", owner: "b" });
+    new GatewayConnection(two, "c", { adminUrl: "http://127.0.0.1:9180", owner: "c" });
+    for (const stack of [one, two]) {
+      const commands = Object.values(resources(Testing.synth(stack))).flatMap((r) => r.provisioner.map((p: any) => p["local-exec"].command));
+      expect(new Set(commands.map((c: string) => c.split(" ")[1]))).toEqual(new Set([HOOK_FILE]));
+      const stackDir = stackFolder(stack);
+      expect(readdirSync(join(stackDir, "assets"))).toEqual(["BluegreenHook"]);
+      const laid = join(stackDir, HOOK_FILE, "..");
+      expect(readdirSync(laid).sort()).toEqual(readdirSync(join(REPO_ROOT, "dist", "hook")).sort());
+      for (const file of readdirSync(laid)) {
+        const same = readFileSync(join(laid, file)).equals(readFileSync(join(REPO_ROOT, "dist", "hook", file)));
+        expect({ file, same }).toEqual({ file, same: true });
+      }
+    }
   });
 
   test("the sweep keeps every declared object path and depends on every object, routes declared later included", () => {
@@ -75,7 +153,7 @@ describe("GatewayConnection", () => {
         keep: gateway.keep(),
         construct_path: "stack/gateway",
       }),
-      provisioner: [{ "local-exec": expect.objectContaining({ command: HOOK_SWEEP_COMMAND }) }],
+      provisioner: [{ "local-exec": expect.objectContaining({ command: hookCommand("sweep", HOOK_FILE) }) }],
       triggers_replace: { request_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
     const sweep = resources(json)[Object.keys(resources(json)).find((k) => k.startsWith("gateway_Sweep"))!];
@@ -106,7 +184,7 @@ describe("GatewayConnection", () => {
       provisioner: [
         {
           "local-exec": {
-            command: HOOK_TEARDOWN_COMMAND,
+            command: hookCommand("teardown", HOOK_FILE),
             environment: { BLUEGREEN_REQUEST: "${jsonencode(self.input)}" },
             when: "destroy",
           },
@@ -140,7 +218,7 @@ describe("GatewayConnection", () => {
     expect(warnings(connect({ adminUrl: "http://127.0.0.1:7443", tls: { insecureSkipVerify: true } }))).toEqual([
       "tls is ignored: adminUrl http://127.0.0.1:7443 is plain http",
     ]);
-    expect(warnings(connect({ adminUrl: "https://127.0.0.1:7443", tls: { caFile: "ca.pem" } }))).toEqual([]);
+    expect(warnings(connect({ adminUrl: "https://127.0.0.1:7443", tls: { caFile: caFile() } }))).toEqual([]);
   });
 
   test("warns that tls.insecureSkipVerify turns certificate checks off", () => {

@@ -4,25 +4,41 @@ import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { Testing } from "../../lib/cdk";
 import { GatewayObject } from "../../lib/constructs/gateway-object";
 import { containsTokens } from "../../lib/constructs/tokens";
-import {
-  HOOK_APPLY_COMMAND,
-  HOOK_DESTROY_COMMAND,
-  HOOK_SWEEP_COMMAND,
-  HOOK_TEARDOWN_COMMAND,
-} from "../../lib/model/gateway-request";
+import { hookFolder } from "../../lib/constructs/hook-bundle";
+import { hookCommand } from "../../lib/model/hook-command";
 import { requestSha256 } from "../../lib/model/hook-input";
 import { requestLocalName } from "../../lib/model/request-local";
-import { build, resources, serviceProps } from "./fixtures";
+import { build, HOOK_FILE, resources, serviceProps } from "./fixtures";
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 describe("GatewayObject", () => {
-  test("hook commands resolve the package, carry no absolute path and no value", () => {
-    for (const [cmd, action] of [
-      [HOOK_APPLY_COMMAND, "apply"],
-      [HOOK_DESTROY_COMMAND, "destroy"],
-      [HOOK_SWEEP_COMMAND, "sweep"],
-      [HOOK_TEARDOWN_COMMAND, "teardown"],
-    ]) {
-      expect(cmd).toBe(`node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','${action}'])"`);
+  test("hook commands run the laid hook file by its path relative to the stack folder, and carry no value", () => {
+    for (const action of ["apply", "destroy", "sweep", "teardown"] as const) {
+      expect(hookCommand(action, HOOK_FILE)).toBe(`node ${HOOK_FILE} ${action}`);
+    }
+    for (const bad of ["/abs/hook.cjs", "C:\\hook.cjs", "../hook.cjs", "assets/../../hook.cjs", "a b/hook.cjs", "a/$(x).cjs", ""]) {
+      expect(() => hookCommand("apply", bad)).toThrow(
+        `the hook file path must be relative to the stack folder, with forward slashes and only letters, digits and ._+- in its parts, got ${JSON.stringify(bad)}`,
+      );
+    }
+  });
+
+  test("synthesis fails with a clear message when the package has no built hook (a checkout without npm run build)", () => {
+    const root = mkdtempSync(join(tmpdir(), "bluegreen-unbuilt-"));
+    try {
+      writeFileSync(join(root, "package.json"), JSON.stringify({ name: "cdktf-apisix-bluegreen", version: "9.9.9" }));
+      const file = join(root, "dist", "hook", "bluegreen-hook.cjs");
+      expect(() => hookFolder(root, "stack/gateway")).toThrow(
+        `cannot synthesize stack/gateway: the bundled hook ${file}, which synthesis lays into the stack folder, is ` +
+          `missing; run npm run build in ${root} (a cdktf-apisix-bluegreen installed from npm always has it)`,
+      );
+      mkdirSync(join(root, "dist", "hook"), { recursive: true });
+      writeFileSync(file, "");
+      expect(hookFolder(root, "stack/gateway")).toEqual({ dir: join(root, "dist", "hook"), version: "9.9.9" });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 
@@ -32,8 +48,8 @@ describe("GatewayObject", () => {
     const env = { BLUEGREEN_REQUEST: "${try(base64decode(self.triggers_replace.request), jsonencode(self.input))}" };
     expect(json).toHaveResourceWithProperties(DataResource, {
       provisioner: [
-        { "local-exec": { command: HOOK_APPLY_COMMAND, environment: env } },
-        { "local-exec": { command: HOOK_DESTROY_COMMAND, environment: env, when: "destroy" } },
+        { "local-exec": { command: hookCommand("apply", HOOK_FILE), environment: env } },
+        { "local-exec": { command: hookCommand("destroy", HOOK_FILE), environment: env, when: "destroy" } },
       ],
     });
     for (const [id, r] of Object.entries(resources(json))) {

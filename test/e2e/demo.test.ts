@@ -10,12 +10,13 @@ import { REPO_ROOT } from "../helper/terraform";
 jest.setTimeout(240_000);
 
 const KEY = "demo-Key-Scan-0b7e41c9d2";
+const PKG_VERSION = (JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
 
-/** Every regular file below `dir` except Terraform's own plugin folders and the node_modules link. */
+/** Every regular file below `dir` except Terraform's own plugin folders. */
 function listFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = path.join(dir, name);
-    if (name === "node_modules" || name === ".terraform") return [];
+    if (name === ".terraform") return [];
     return statSync(p).isDirectory() ? listFiles(p) : [p];
   });
 }
@@ -41,6 +42,9 @@ test("the demo deploys blue, flips to green, previews and rolls back", async () 
   const workDir = /work folder: (\S+)/.exec(output)?.[1];
   expect(workDir).toBeDefined();
   const files = listFiles(workDir!);
+  // Terraform ran the hook laid into the stack folder: no node_modules in the work folder, the package not linked
+  expect(readdirSync(workDir!)).not.toContain("node_modules");
+  expect(files.some((f) => f.endsWith(path.join("assets", "BluegreenHook", PKG_VERSION, "bluegreen-hook.cjs")))).toBe(true);
   expect(files.some((f) => f.endsWith("terraform.tfstate"))).toBe(true);
   expect(files.some((f) => f.endsWith("flip.log"))).toBe(true);
   expect(files.some((f) => f.endsWith("cdk.tf.json"))).toBe(true);

@@ -1,10 +1,11 @@
 /**
- * Real Terraform for end-to-end tests: synthesizes a stack into `.e2e/<name>-<n>/` inside the repository (the hook
- * command resolves `cdktf-apisix-bluegreen/cli` from its working directory, so it must run inside the project) and
- * runs `terraform init/plan/apply/destroy` there with the admin key only in the process environment.
+ * Real Terraform for end-to-end tests: synthesizes a stack into a temp folder outside the repository (the stack
+ * folder carries the hook it runs) and runs `terraform init/plan/apply/destroy` there with the admin key only in the
+ * process environment.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { App, LocalBackend, TerraformStack } from "cdktf";
 
@@ -18,19 +19,38 @@ export interface RunResult {
   readonly output: string;
 }
 
-let counter = 0;
+/**
+ * Runs `terraform <args>` in `cwd` with `env` (the caller's whole environment), collecting its output; `onSpawn` gets
+ * the process (e.g. to interrupt it).
+ */
+export function runTerraform(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("terraform", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    onSpawn?.(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr, output: stdout + stderr }));
+  });
+}
 
 export class TerraformWorkspace {
-  /** `.e2e/<name>-<pid>-<n>`: the cdktf outdir. */
+  /** `<temp>/bluegreen-tf-<name>-XXXXXX`: the cdktf outdir, outside the repository. */
   readonly dir: string;
   /** Where Terraform runs: `<dir>/stacks/e2e`. */
   readonly stackDir: string;
   private initialized = false;
 
   constructor(name: string, private readonly env: Record<string, string>) {
-    this.dir = path.join(REPO_ROOT, ".e2e", `${name}-${process.pid}-${++counter}`);
+    this.dir = mkdtempSync(path.join(os.tmpdir(), `bluegreen-tf-${name}-`));
     this.stackDir = path.join(this.dir, "stacks", "e2e");
-    mkdirSync(this.dir, { recursive: true });
     writeFileSync(path.join(this.dir, "terraformrc"), "");
   }
 
@@ -93,26 +113,14 @@ export class TerraformWorkspace {
   }
 
   terraform(args: string[], extraEnv: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn("terraform", args, {
-        cwd: this.stackDir,
-        env: {
-          ...process.env,
-          TF_IN_AUTOMATION: "1",
-          CHECKPOINT_DISABLE: "1",
-          TF_CLI_CONFIG_FILE: path.join(this.dir, "terraformrc"),
-          ...this.env,
-          ...extraEnv,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      onSpawn?.(child);
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr, output: stdout + stderr }));
-    });
+    const env = {
+      ...process.env,
+      TF_IN_AUTOMATION: "1",
+      CHECKPOINT_DISABLE: "1",
+      TF_CLI_CONFIG_FILE: path.join(this.dir, "terraformrc"),
+      ...this.env,
+      ...extraEnv,
+    };
+    return runTerraform(this.stackDir, args, env, onSpawn);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * TLS options end to end (in-process): self-signed gateway certificate rejected without a CA (not retried),
- * accepted with `tls_ca_file` (relative paths resolved against the cdktf project) or `tls_insecure_skip_verify`.
+ * accepted with `tls_ca_file` (relative paths resolved against the stack folder, where synthesis lays the file; the
+ * project's, for requests written before) or `tls_insecure_skip_verify`.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -86,9 +87,10 @@ describe("hook with tls_ca_file", () => {
   const stackDir = () => join(project(), "cdktf.out", "stacks", "dev");
   beforeAll(() => {
     mkdirSync(join(project(), "certs"), { recursive: true });
-    mkdirSync(stackDir(), { recursive: true });
+    mkdirSync(join(stackDir(), "assets", "gw_CaFile", "ca"), { recursive: true });
     writeFileSync(join(project(), "cdktf.json"), "{}");
     writeFileSync(join(project(), "certs", "ca.pem"), readFileSync(join(dir, "ca.pem")));
+    writeFileSync(join(stackDir(), "assets", "gw_CaFile", "ca", "ca.pem"), readFileSync(join(dir, "ca.pem")));
   });
 
   function run(caFile: string) {
@@ -109,21 +111,28 @@ describe("hook with tls_ca_file", () => {
     }).then((code) => ({ code, out, errs }));
   }
 
-  test("a relative CA path is resolved against the project (cwd is cdktf.out/stacks/<stack>)", async () => {
-    // The fake answers every GET with a single object, which is not a list: the sweep reaches the gateway over TLS
-    // and then fails on the envelope. Reaching it proves the CA was found and trusted.
-    const res = await run("certs/ca.pem");
+  // The fake answers every GET with a single object, which is not a list: the sweep reaches the gateway over TLS
+  // and then fails on the envelope. Reaching it proves the CA was found and trusted.
+  const reachedOverTls = (res: { code: number; errs: string[] }) => {
     expect(hits).toBeGreaterThan(0);
     expect(res.code).toBe(1);
     expect(res.errs.join("\n")).toMatch(/unexpected body/);
     expect(res.errs.join("\n")).not.toMatch(/TLS verification/);
+  };
+
+  test("a relative CA path is resolved against the stack folder (the hook's cwd), where synthesis laid the file", async () => {
+    reachedOverTls(await run("assets/gw_CaFile/ca/ca.pem"));
   });
 
-  test("a missing CA file names the resolved path", async () => {
+  test("a relative CA path written before the stack folder carried the file is still found in the project", async () => {
+    reachedOverTls(await run("certs/ca.pem"));
+  });
+
+  test("a missing CA file names the path resolved against the stack folder", async () => {
     const res = await run("certs/missing.pem");
     expect(res.code).toBe(1);
     expect(res.errs).toEqual([
-      expect.stringContaining(`bluegreen: cannot read the gateway CA file ${join(project(), "certs/missing.pem")} (tls_ca_file)`),
+      expect.stringContaining(`bluegreen: cannot read the gateway CA file ${join(stackDir(), "certs/missing.pem")} (tls_ca_file)`),
     ]);
     expect(hits).toBe(0);
   });

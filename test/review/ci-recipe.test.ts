@@ -21,7 +21,12 @@ describe("the CI recipe (docs/ci.md)", () => {
     expect(doc).toContain("npx cdktf synth --output ../base.out");
     expect(doc).toContain(`${REVIEW_COMMAND} > ../review.md`);
     expect(doc).toContain("--body-file review.md");
-    expect(doc).toContain("npx cdktf deploy --auto-approve");
+    // on merge: synth uploads the stack folder, apply runs terraform on it with neither checkout nor npm ci
+    expect(doc).toContain("run: npm ci && npx cdktf synth");
+    expect(doc).toContain("path: cdktf.out/stacks/blue-green");
+    expect(doc).toContain("terraform -chdir=blue-green init -input=false && terraform -chdir=blue-green apply -input=false -auto-approve");
+    const apply = doc.slice(doc.indexOf("\n  apply:\n"), doc.indexOf("\n  drift:\n"));
+    expect(apply).not.toMatch(/checkout|npm ci/);
   });
 
   test("the same commands on a flip give the markdown comment; exit 2", () => {

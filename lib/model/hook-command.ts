@@ -1,0 +1,29 @@
+/**
+ * How a provisioner runs the hook: `node <hook file> <action>`, the hook file being the bundle synthesis lays into
+ * the stack folder (`lib/constructs/hook-bundle.ts`), named by a path relative to it. Terraform runs `local-exec` in
+ * its working directory, the stack folder, so the command works wherever the folder is copied, in `sh` and in
+ * `cmd` alike (node takes forward slashes on Windows). Pure: no cdktf imports.
+ */
+import type { HookAction } from "../hook/hook-actions";
+
+/** Where `npm run build` writes the hook bundle and what it needs beside it, relative to the package root. */
+export const HOOK_BUNDLE_DIR = "dist/hook";
+/** The hook bundle's file name in `HOOK_BUNDLE_DIR` (and in the folder laid into each stack). */
+export const HOOK_BUNDLE_FILE = "bluegreen-hook.cjs";
+
+/** A path the command may hold unquoted in every shell: relative, forward slashes, no spaces or shell characters. */
+const PLAIN_PATH = /^[A-Za-z0-9._+-]+(\/[A-Za-z0-9._+-]+)*$/;
+
+/**
+ * The shell command of a provisioner that runs the hook `action` from `hookFile`, a path relative to the stack
+ * folder, e.g. `node assets/BluegreenHook/0.1.0/bluegreen-hook.cjs apply`.
+ */
+export function hookCommand(action: HookAction, hookFile: string): string {
+  if (!PLAIN_PATH.test(hookFile) || hookFile.split("/").includes("..")) {
+    throw new Error(
+      `the hook file path must be relative to the stack folder, with forward slashes and only letters, digits and ` +
+        `._+- in its parts, got ${JSON.stringify(hookFile)}`,
+    );
+  }
+  return `node ${hookFile} ${action}`;
+}
