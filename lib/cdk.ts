@@ -11,6 +11,7 @@ export {
   Fn,
   Lazy,
   TerraformLocal,
+  TerraformProvider,
   TerraformResource,
   TerraformSelf,
   TerraformStack,
@@ -21,5 +22,6 @@ export {
   hashMapper,
   hashMapperHcl,
 } from "cdktf";
-export type { DataConfig, IResolveContext, LocalExecProvisioner } from "cdktf";
+export type { DataConfig, IResolveContext, ISynthesisSession, ITerraformDependable, LocalExecProvisioner } from "cdktf";
 export { ValidateTerraformVersion } from "cdktf/lib/validations/validate-terraform-version";
+export { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";

@@ -7,12 +7,10 @@ import type { ProviderDefinition } from "./protocol/provider-definition";
 import { objectResource } from "./resources/object-resource";
 import { gatewayOf } from "./resources/object-attributes";
 import { messageOf } from "../bluegreen-error";
-
-/** The provider's type name (`required_providers` key and resource type prefix). */
-export const PROVIDER_NAME = "bluegreen";
+import { PROVIDER_TYPE } from "./provider-address";
 
 export const bluegreenProvider: ProviderDefinition = {
-  name: PROVIDER_NAME,
+  name: PROVIDER_TYPE,
   providerSchema: {
     version: 0,
     description: "Blue-green and canary releases on Apache APISIX and API7 Enterprise gateways.",

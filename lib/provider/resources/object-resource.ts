@@ -26,6 +26,7 @@ import { clientForTarget, readAdminKey } from "../../deploy/target-client";
 import { runHook } from "../../hook/run-hook";
 import { BluegreenError, messageOf } from "../../bluegreen-error";
 import { gatewayOf, isUnknown, OBJECT_ATTRIBUTES, objectRequestOf, parseJson, pathOf, SERVICE_ATTRIBUTES, stringOf, whereOf } from "./object-attributes";
+import { PROVIDER_TYPE } from "../provider-address";
 import { liveOwnedFields, withoutServerFields } from "./owned-fields";
 
 /** The private state of an imported object: the import counts as `adopt` until the first write. */
@@ -51,7 +52,7 @@ function writePrivate(state: PrivateState): Uint8Array {
 
 /** `bluegreen_<kind>` for an Admin API collection. */
 export function resourceTypeName(kind: AdminResource): string {
-  return `bluegreen_${kind.replace(/s$/, "")}`;
+  return `${PROVIDER_TYPE}_${kind.replace(/s$/, "")}`;
 }
 
 /** The resource type of one Admin API collection. */
