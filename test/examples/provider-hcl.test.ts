@@ -2,7 +2,7 @@
  * examples/provider-hcl/main.tf with plain Terraform (no cdktf): `bluegreen provider install .`, offline init,
  * apply, a flip as an in-place update, destroy leaving nothing.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { startGateway } from "../../lib/gateway";
@@ -25,25 +25,28 @@ test("plain Terraform applies, flips in place and destroys the hand-written exam
   try {
     copyFileSync(EXAMPLE, path.join(dir, "main.tf"));
     execFileSync(process.execPath, [CLI, "provider", "install", "."], { cwd: dir });
-    const tf = (...args: string[]) => {
-      const r = spawnSync("terraform", [...args, "-no-color", "-input=false"], {
+    // asynchronous: the embedded gateway answers from this process's event loop
+    const tf = async (...args: string[]): Promise<string> => {
+      const child = spawn("terraform", [...args, "-no-color", "-input=false"], {
         cwd: dir,
-        encoding: "utf8",
         env: { ...process.env, GATEWAY_ADMIN_KEY: ADMIN_KEY, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" },
       });
-      const output = `${r.stdout}${r.stderr}`;
-      if (r.status !== 0) throw new Error(output);
+      let output = "";
+      child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      if (code !== 0) throw new Error(output);
       expect(output).not.toContain(ADMIN_KEY);
       return output;
     };
     const url = `admin_url=${gateway.adminUrl}`;
-    tf("init");
-    tf("apply", "-auto-approve", "-var", url);
-    const flip = tf("plan", "-var", url, "-var", "active=green");
+    await tf("init");
+    await tf("apply", "-auto-approve", "-var", url);
+    const flip = await tf("plan", "-var", url, "-var", "active=green");
     expect(flip).toContain("Plan: 0 to add, 1 to change, 0 to destroy.");
-    tf("apply", "-auto-approve", "-var", url, "-var", "active=green");
-    expect(tf("plan", "-var", url, "-var", "active=green")).toContain("No changes.");
-    tf("destroy", "-auto-approve", "-var", url, "-var", "active=green");
+    await tf("apply", "-auto-approve", "-var", url, "-var", "active=green");
+    expect(await tf("plan", "-var", url, "-var", "active=green")).toContain("No changes.");
+    await tf("destroy", "-auto-approve", "-var", url, "-var", "active=green");
     const res = await fetch(`${gateway.adminUrl}/apisix/admin/routes`, { headers: { "X-API-KEY": ADMIN_KEY } });
     expect(((await res.json()) as { list?: unknown[] }).list ?? []).toEqual([]);
   } finally {
