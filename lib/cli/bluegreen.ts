@@ -15,8 +15,8 @@ commands:
   gateway   run the embedded APISIX-compatible gateway (admin API + proxy); see 'bluegreen gateway --help'
   drift     compare synthesized stacks with the gateway (exit 0 in sync, 2 drift, 1 error); see 'bluegreen drift --help'
   review    what a deploy changes in release terms, against the gateway or a base synth (exit 0 none, 2 changes, 1 error); see 'bluegreen review --help'
-  provider  install [dir]: lay the bluegreen Terraform provider into <dir>/terraform.d/plugins (plain HCL)
   hook      apply | destroy | sweep | teardown one Admin API request; run by Terraform, reads BLUEGREEN_REQUEST
+  provider  install [dir]: lay the bluegreen Terraform provider into <dir>/terraform.d/plugins (plain HCL)
 
 options:
   -v, --version  print the version
