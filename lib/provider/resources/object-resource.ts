@@ -204,7 +204,7 @@ async function write(kind: AdminResource, request: ApplyRequest, context: Handle
   } catch (error) {
     return failed([errorDiagnostic(error)]);
   }
-  const run = await runHookFor("apply", hookRequest);
+  const run = await runHookFor("apply", hookRequest, context.signal);
   if (run.code !== 0) return failed(run.diagnostics);
   const objectId = stringOf(planned, "object_id")!;
   return { state: { ...planned, id: objectId }, private: NO_PRIVATE, diagnostics: run.diagnostics };
@@ -222,7 +222,7 @@ async function remove(kind: AdminResource, request: ApplyRequest, context: Handl
   } catch (error) {
     return { state: prior, diagnostics: [errorDiagnostic(error)] };
   }
-  const run = await runHookFor("destroy", hookRequest);
+  const run = await runHookFor("destroy", hookRequest, context.signal);
   return run.code === 0 ? { state: null, diagnostics: run.diagnostics } : { state: prior, diagnostics: run.diagnostics };
 }
 
@@ -230,9 +230,10 @@ const PREFIX = /^bluegreen: /;
 
 /**
  * Runs one hook action in this process on `request`; its lines go to stderr (Terraform's log: stdout belongs to
- * the plugin handshake), its warnings become warning diagnostics and its error an error diagnostic.
+ * the plugin handshake), its warnings become warning diagnostics and its error an error diagnostic. `signal`
+ * (StopProvider) stops it: a release restores, a write in flight is given up.
  */
-async function runHookFor(action: "apply" | "destroy", request: object): Promise<{ code: number; diagnostics: Diagnostic[] }> {
+async function runHookFor(action: "apply" | "destroy", request: object, signal: AbortSignal): Promise<{ code: number; diagnostics: Diagnostic[] }> {
   const lines: string[] = [];
   const code = await runHook(action, {
     env: { ...process.env, [REQUEST_ENV]: JSON.stringify(request) },
@@ -242,7 +243,7 @@ async function runHookFor(action: "apply" | "destroy", request: object): Promise
       process.stderr.write(line.endsWith("\n") ? line : `${line}\n`);
       lines.push(line.replace(PREFIX, "").trimEnd());
     },
-  });
+  }, signal);
   if (code === 0) {
     return { code, diagnostics: lines.filter((l) => l.startsWith("warning")).map((l) => ({ severity: "warning", summary: l })) };
   }
