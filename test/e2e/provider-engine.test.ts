@@ -102,14 +102,34 @@ describe.each(["apisix", "api7-ee"] as const)("the provider engine through Terra
     await ok(ws.apply());
     expect(await ok(ws.plan())).toContain("No changes.");
 
-    // import {} of a hand-made route: taken over without adopt, labelled on apply
-    await admin("PUT", `routes/hand-made${q}`, flavor === "apisix" ? { uris: ["/hand"], service_id: "bg-service" } : { paths: ["/hand"], service_id: "bg-service" });
+    // import {} of a hand-made route whose paths differ from the declaration, with fields the stack does not own
+    // (desc, and what the gateway adds itself): the plan shows the paths and the labels the apply adds, nothing else
+    const paths = flavor === "apisix" ? "uris" : "paths";
+    await admin("PUT", `routes/hand-made${q}`, { name: "hand-made", desc: "made by hand", [paths]: ["/old-hand"], service_id: "bg-service" });
     ws.synth(seed("green", { importRoute: true }));
     const importPlan = await ok(ws.plan());
     expect(importPlan).toMatch(/Plan: 1 to import, 0 to add, 1 to change, 0 to destroy\./);
+    const handChange = importPlan.slice(importPlan.indexOf("# bluegreen_route.hand_"), importPlan.indexOf("Plan:"));
+    const changed = handChange.split("\n").filter((l) => /^\s*[-+~] /.test(l)).map((l) => l.trim());
+    expect(changed).toEqual([
+      expect.stringMatching(/^~ resource "bluegreen_route"/),
+      expect.stringMatching(/^~ body\s+= jsonencode\(/),
+      "~ {",
+      expect.stringMatching(/^\+ labels\s+= \{/),
+      expect.stringMatching(/^\+ "?bluegreen-owner"?\s+= "cdktf-apisix-bluegreen\/e2e"/),
+      expect.stringMatching(/^\+ "?managed-by"?\s+= "cdktf-apisix-bluegreen"/),
+      expect.stringMatching(new RegExp(`^~ ${paths}\\s+= \\[`)),
+      '~ "/old-hand" -> "/hand",',
+      // what the declaration says about the resource itself (not in the gateway's object)
+      expect.stringMatching(/^\+ construct_path\s+= "e2e\/hand"/),
+      expect.stringMatching(/^\+ legacy_owner\s+= "e2e"/),
+      expect.stringMatching(/^\+ owner\s+= "cdktf-apisix-bluegreen\/e2e"/),
+    ]);
     await ok(ws.apply());
     const hand = await admin("GET", `routes/hand-made${q}`);
     expect((hand.value ?? hand).labels).toMatchObject({ "managed-by": "cdktf-apisix-bluegreen" });
+    expect((hand.value ?? hand)[paths]).toEqual(["/hand"]);
+    expect(await ok(ws.plan())).toContain("No changes.");
 
     // the same package version re-synthesized: the lock file still matches
     ws.synth(seed("green", { importRoute: true }));

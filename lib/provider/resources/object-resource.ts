@@ -27,7 +27,7 @@ import { runHook } from "../../hook/run-hook";
 import { BluegreenError, messageOf } from "../../bluegreen-error";
 import { gatewayOf, isUnknown, OBJECT_ATTRIBUTES, objectRequestOf, parseJson, pathOf, SERVICE_ATTRIBUTES, stringOf, whereOf } from "./object-attributes";
 import { PROVIDER_TYPE } from "../provider-address";
-import { liveOwnedFields, withoutServerFields } from "./owned-fields";
+import { importedOwnedFields, liveOwnedFields } from "./owned-fields";
 
 /** The private state of an imported object: the import counts as `adopt` until the first write. */
 interface PrivateState {
@@ -113,7 +113,7 @@ export function objectResource(kind: AdminResource): ResourceTypeDefinition {
         if (live === undefined) {
           throw new BluegreenError(`cannot import ${noun} ${id}: GET ${pathOf(kind, id, gateway)} on ${gateway.admin_url} answered 404 (no such ${noun})`);
         }
-        const body = withoutServerFields(live);
+        const body = importedOwnedFields(kind, live);
         const state: Record<string, TfValue> = {
           ...nulls(service),
           id,
