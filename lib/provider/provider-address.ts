@@ -20,7 +20,9 @@ export const PROVIDER_SOURCE = `${PROVIDER_HOSTNAME}/${PROVIDER_NAMESPACE}/${PRO
 /** The platforms every synthesis lays the provider out for (it is JavaScript: only `node` is needed on each). */
 export const PROVIDER_PLATFORMS = ["linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"] as const;
 
-/** File name of the bundled provider (`npm run build` writes it to `dist/provider/`). */
+/** Where `npm run build` writes the bundled provider and what it needs beside it, relative to the package root. */
+export const PROVIDER_BUNDLE_DIR = "dist/provider";
+/** File name of the bundled provider in `PROVIDER_BUNDLE_DIR`. */
 export const PROVIDER_BUNDLE = "bluegreen-provider.cjs";
 
 const PACKAGE_NAME = "cdktf-apisix-bluegreen";
