@@ -60,6 +60,7 @@ export function serveProvider(definition: ProviderDefinition): Promise<void> {
   const server = new Server({
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+    "grpc.enable_channelz": 0,
   });
   const provider = createProviderService(definition);
   server.addService(providerService, provider.implementation);
