@@ -52,7 +52,7 @@ export function serveProvider(definition: ProviderDefinition): Promise<void> {
   // On Ctrl-C Terraform signals the whole process group, then sends StopProvider: wait for that.
   process.on("SIGINT", () => undefined);
 
-  const folder = mkdtempSync(path.join(tmpdir(), `tf-provider-${definition.name}-`));
+  const folder = mkdtempSync(path.join(tmpdir(), `tf-${definition.name}-`));
   const socket = path.join(folder, "plugin.sock");
   const removeFolder = () => rmSync(folder, { recursive: true, force: true });
   process.on("exit", removeFolder);
@@ -60,6 +60,7 @@ export function serveProvider(definition: ProviderDefinition): Promise<void> {
   const server = new Server({
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+    "grpc.enable_channelz": 0,
   });
   const provider = createProviderService(definition);
   server.addService(providerService, provider.implementation);
