@@ -129,6 +129,7 @@ describe.each(["apisix", "api7-ee"] as const)("the provider engine through Terra
     const hand = await admin("GET", `routes/hand-made${q}`);
     expect((hand.value ?? hand).labels).toMatchObject({ "managed-by": "cdktf-apisix-bluegreen" });
     expect((hand.value ?? hand)[paths]).toEqual(["/hand"]);
+    expect((hand.value ?? hand).desc).toBeUndefined(); // the declared object is written whole (README)
     expect(await ok(ws.plan())).toContain("No changes.");
 
     // the same package version re-synthesized: the lock file still matches
