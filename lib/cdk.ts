@@ -13,6 +13,7 @@ export {
   Lazy,
   TerraformAsset,
   TerraformLocal,
+  TerraformProvider,
   TerraformResource,
   TerraformSelf,
   TerraformStack,
@@ -23,5 +24,6 @@ export {
   hashMapper,
   hashMapperHcl,
 } from "cdktf";
-export type { DataConfig, IResolveContext, LocalExecProvisioner } from "cdktf";
+export type { DataConfig, IResolveContext, ISynthesisSession, ITerraformDependable, LocalExecProvisioner } from "cdktf";
 export { ValidateTerraformVersion } from "cdktf/lib/validations/validate-terraform-version";
+export { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";

@@ -16,6 +16,7 @@ commands:
   drift     compare synthesized stacks with the gateway (exit 0 in sync, 2 drift, 1 error); see 'bluegreen drift --help'
   review    what a deploy changes in release terms, against the gateway or a base synth (exit 0 none, 2 changes, 1 error); see 'bluegreen review --help'
   hook      apply | destroy | sweep | teardown one Admin API request; run by Terraform, reads BLUEGREEN_REQUEST
+  provider  install [dir]: lay the bluegreen Terraform provider into <dir>/terraform.d/plugins (plain HCL)
 
 options:
   -v, --version  print the version
@@ -34,6 +35,8 @@ export async function run(args: readonly string[]): Promise<number> {
       return (await import("./drift-command")).runDriftCommand(rest);
     case "review":
       return (await import("./review-command")).runReviewCommand(rest);
+    case "provider":
+      return (await import("./provider-command")).runProviderCommand(rest);
     case "-v":
     case "--version":
     case "version":

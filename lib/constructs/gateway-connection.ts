@@ -10,7 +10,8 @@ import {
 } from "../model/gateway-request";
 import { hookCommand } from "../model/hook-command";
 import { gatewayTarget, sweepRequest, teardownRequest } from "../model/hook-input";
-import { gatewayConnectionPropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
+import { DEFAULT_ENGINE, type Engine, gatewayConnectionPropsSchema, SYNTH_TIME_PROPS } from "../model/props-schemas";
+import { BluegreenProvider } from "./provider-resource";
 import { propProblems } from "./check-props";
 import { layCaFile } from "./ca-file";
 import { defaultOwner } from "./default-owner";
@@ -96,13 +97,24 @@ export interface GatewayConnectionProps {
    * @default - none (services on this connection cannot use `release`)
    */
   readonly proxyUrl?: string;
+  /**
+   * How Terraform writes the objects. `"hooks"`: `terraform_data` resources whose provisioners run the
+   * `bluegreen hook` (every change is a replacement; a connection-wide sweep deletes undeclared objects). `"provider"`:
+   * resources of this package's own Terraform provider (`bluegreen_upstream`, `bluegreen_service`,
+   * `bluegreen_route`), which synthesis lays into the stack folder: plans read the gateway (drift shows as an update
+   * back), a flip is an in-place update, existing objects can be imported, and removing a construct deletes its
+   * object. Everything else about the constructs is the same; see the README for switching an existing stack.
+   *
+   * @default "hooks"
+   */
+  readonly engine?: Engine;
 }
 
 /** One Admin API object of a service or route (the sweep keeps its path and runs after its resource). */
 export interface IGatewayObject extends IConstruct {
   /** Admin API path of the object (with query on API7 EE). */
   readonly objectPath: string;
-  /** The object's `terraform_data` resource, whose hooks write and delete the object. */
+  /** The object's resource: a `terraform_data` whose hooks write and delete it, or a `bluegreen_<kind>` resource. */
   readonly resource: TerraformResource;
   /** The hook's input: the request, as synthesized (into a Terraform local; the resource's `input` is a view). */
   readonly request: ObjectRequest;
@@ -151,10 +163,14 @@ export class GatewayConnection extends Construct {
   public readonly placement: GatewayPlacement;
   /** The `gateway` block of every input of this connection. */
   public readonly target: GatewayTarget;
-  /** The sweep resource: deletes this owner's objects that are no longer declared. */
-  public readonly sweep: TerraformResource;
-  /** The teardown resource: deletes every object of this owner at destroy. */
-  public readonly teardown: TerraformResource;
+  /** How Terraform writes this connection's objects. */
+  public readonly engine: Engine;
+  /** The sweep resource: deletes this owner's objects that are no longer declared (hooks engine only). */
+  public readonly sweep?: TerraformResource;
+  /** The teardown resource: deletes every object of this owner at destroy (hooks engine only). */
+  public readonly teardown?: TerraformResource;
+  /** The `bluegreen` provider block the objects use (provider engine only). */
+  public readonly provider?: BluegreenProvider;
 
   private readonly objects: IGatewayObject[] = [];
   private readonly claims = new Map<string, string>();
@@ -183,8 +199,14 @@ export class GatewayConnection extends Construct {
     this.legacyOwner = derived?.legacyOwner;
     this.placement = { flavor: this.flavor, gatewayGroupId: this.gatewayGroupId };
 
+    this.engine = props.engine ?? DEFAULT_ENGINE;
     this.claimOwner();
     this.warnAboutTransport(props.tls);
+    if (this.engine === "provider") {
+      // Terraform deletes removed objects itself and destroys in dependency order: no sweep, no teardown
+      this.provider = new BluegreenProvider(this, "Provider", this.target, providerAlias(this));
+      return;
+    }
 
     const hookFile = stackHookFile(this);
     const keep = Lazy.listValue({ produce: () => this.keep() });
@@ -272,6 +294,18 @@ export class GatewayConnection extends Construct {
       );
     }
   }
+}
+
+/** Provider-engine connections per stack: the first one's provider block is the default, the others get an alias. */
+const PROVIDERS = new WeakMap<TerraformStack, number>();
+
+/** undefined for the stack's first provider-engine connection, else an alias made from the connection's path. */
+function providerAlias(connection: GatewayConnection): string | undefined {
+  const stack = TerraformStack.of(connection);
+  const count = PROVIDERS.get(stack) ?? 0;
+  PROVIDERS.set(stack, count + 1);
+  if (count === 0) return undefined;
+  return connection.node.path.split("/").slice(1).join("_").replace(/[^A-Za-z0-9_-]/g, "_").replace(/^[^A-Za-z]/, "c$&");
 }
 
 /**

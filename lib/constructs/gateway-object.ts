@@ -13,6 +13,8 @@ import type { GatewayConnection, IGatewayObject } from "./gateway-connection";
 import { stackHookFile } from "./hook-bundle";
 import { hookProvisioner, requestTrigger } from "./hook-resource";
 import { TerraformData } from "./terraform-data";
+import { BluegreenObject } from "./provider-resource";
+import type { TerraformResource } from "../cdk";
 import { containsTokens } from "./tokens";
 
 /** Whether a construct may take over gateway objects this library did not write. */
@@ -67,14 +69,14 @@ export interface GatewayObjectProps extends AdoptProps {
  * @internal used by BlueGreenService and BlueGreenRoute, which show it as an `IGatewayObject`
  */
 export class GatewayObject extends Construct implements IGatewayObject {
-  /** The `terraform_data` resource. */
-  public readonly resource: TerraformData;
+  /** The `terraform_data` resource (hooks engine) or the `bluegreen_<kind>` resource (provider engine). */
+  public readonly resource: TerraformResource;
   /** Admin API path of the object (with query on API7 EE). */
   public readonly objectPath: string;
   /** The hook's input: the request, as synthesized into the Terraform local. */
   public readonly request: ObjectRequest;
-  /** The Terraform local holding the request. */
-  public readonly requestLocal: TerraformLocal;
+  /** The Terraform local holding the request (hooks engine only). */
+  public readonly requestLocal?: TerraformLocal;
 
   constructor(scope: Construct, id: string, props: GatewayObjectProps) {
     super(scope, id);
@@ -95,6 +97,18 @@ export class GatewayObject extends Construct implements IGatewayObject {
       props.gateway.legacyOwner,
       props.release,
     );
+    if (props.gateway.engine === "provider") {
+      this.resource = new BluegreenObject(this, "Resource", {
+        kind: props.kind,
+        request: this.request,
+        owner: props.gateway.owner,
+        provider: props.gateway.provider!,
+        // Terraform destroys in reverse: routes, then services, then upstreams
+        dependsOn: (props.dependsOn ?? []).map((o) => o.resource),
+      });
+      props.gateway._registerObject(this);
+      return;
+    }
     const hookFile = stackHookFile(this);
     this.requestLocal = new TerraformLocal(this, "Request", this.request);
     this.resource = new TerraformData(this, "Resource", {
@@ -102,7 +116,7 @@ export class GatewayObject extends Construct implements IGatewayObject {
       triggersReplace: requestTrigger(this.requestLocal.friendlyUniqueId),
       lifecycle: { createBeforeDestroy: true },
       // the connection's teardown is created before any object and destroyed after all of them
-      dependsOn: [...(props.dependsOn ?? []).map((o) => o.resource), props.gateway.teardown],
+      dependsOn: [...(props.dependsOn ?? []).map((o) => o.resource), props.gateway.teardown!],
       provisioners: [
         hookProvisioner(hookCommand("apply", hookFile), undefined, "trigger"),
         hookProvisioner(hookCommand("destroy", hookFile), "destroy", "trigger"),

@@ -15,3 +15,4 @@ export type {
 export type { AdoptProps } from "./gateway-object";
 export { BlueGreenRoute } from "./blue-green-route";
 export type { BlueGreenRouteProps } from "./blue-green-route";
+export { BluegreenObject, type BluegreenObjectConfig, BluegreenProvider } from "./provider-resource";

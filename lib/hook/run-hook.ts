@@ -27,12 +27,18 @@ export { HOOK_ACTIONS, type HookAction } from "./hook-actions";
 
 const PREFIX = "bluegreen:";
 
-/** Runs one hook action; resolves to the exit code (0 success, 1 failure). Never throws. */
-export async function runHook(action: HookAction, io: CommandIo = processIo()): Promise<number> {
+/**
+ * Runs one hook action; resolves to the exit code (0 success, 1 failure). Never throws. `signal` stops it (the
+ * provider engine passes Terraform's StopProvider): a release restores and fails; a plain write or delete sends
+ * nothing more and fails at once (one PUT is atomic: the gateway keeps the old or holds the new body).
+ */
+export async function runHook(action: HookAction, io: CommandIo = processIo(), signal?: AbortSignal): Promise<number> {
   let adminKey: string | undefined;
-  let client: AdminClient | undefined;
+  let rawClient: AdminClient | undefined;
+  let doing = `hook ${action}`;
   try {
     const request = readHookRequest(io.env);
+    if (request.kind === "object") doing = `${action === "apply" ? "PUT" : "DELETE"} ${request.path} (construct ${request.construct_path})`;
     checkActionMatchesKind(action, request);
     if (action === "destroy" && request.kind === "sweep") {
       // Nothing to sweep on destroy: the objects' destroy hooks and the connection's teardown delete everything.
@@ -40,7 +46,8 @@ export async function runHook(action: HookAction, io: CommandIo = processIo()): 
       return 0;
     }
     adminKey = readAdminKey(request.gateway, io.env, `cdktf deploy (needed by ${request.construct_path})`);
-    client = clientForTarget(request.gateway, adminKey, io.cwd, retryReporter(io));
+    rawClient = clientForTarget(request.gateway, adminKey, io.cwd, retryReporter(io, signal));
+    const client = stoppable(rawClient, signal);
 
     if (request.kind === "sweep" || request.kind === "teardown") {
       // the teardown is the sweep of an owner that declares nothing
@@ -81,7 +88,7 @@ export async function runHook(action: HookAction, io: CommandIo = processIo()): 
               legacyOwner: request.legacy_owner,
               constructPath: request.construct_path,
             })
-          : await release(request, client, adminKey, io);
+          : await release(request, rawClient, adminKey, io, signal);
       if (result.warning) io.stderr(`${PREFIX} warning from the gateway for PUT ${request.path}: ${result.warning}`);
       const how = result.adopted ? ", adopted" : result.relabelledFrom !== undefined ? `, relabelled from owner "${result.relabelledFrom}"` : "";
       io.stdout(`${PREFIX} PUT ${request.path} -> ${result.status} (verified${how})`);
@@ -131,11 +138,52 @@ export async function runHook(action: HookAction, io: CommandIo = processIo()): 
     }
     return 0;
   } catch (error) {
-    io.stderr(`${PREFIX} ${redact(messageOf(error), adminKey)}`);
+    const message =
+      signal?.aborted === true && !(error instanceof BluegreenError && error.name === "ReleaseError")
+        ? `stopped during ${doing}: ${messageOf(signal.reason)}; nothing more was sent, and one write is all or ` +
+          `nothing, so the gateway holds the old or the new object: deploy again to converge`
+        : messageOf(error);
+    io.stderr(`${PREFIX} ${redact(message, adminKey)}`);
     return 1;
   } finally {
-    await client?.close().catch(() => undefined);
+    await rawClient?.close().catch(() => undefined);
   }
+}
+
+/**
+ * `client` whose calls fail once `signal` aborts: one not yet sent is never sent, one in flight is given up (its
+ * retries stop too, see `retryReporter`). Without a signal, `client` itself.
+ */
+function stoppable(client: AdminClient, signal: AbortSignal | undefined): AdminClient {
+  if (signal === undefined) return client;
+  return new Proxy(client, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        signal.throwIfAborted();
+        return untilAborted(Promise.resolve(value.apply(target, args)), signal);
+      };
+    },
+  });
+}
+
+/** `promise`, or a rejection with `signal`'s reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /**
@@ -143,7 +191,7 @@ export async function runHook(action: HookAction, io: CommandIo = processIo()): 
  * progress lines (redacted like every line of the hook) and restores the old body on any failure, then throws a
  * `ReleaseError`; a first write or a write that moves no traffic is one verified write.
  */
-async function release(request: ObjectRequest, client: AdminClient, adminKey: string, io: CommandIo) {
+async function release(request: ObjectRequest, client: AdminClient, adminKey: string, io: CommandIo, stop: AbortSignal | undefined) {
   // loaded only when a release is declared: hooks without one keep their import graph (cold start is benchmarked)
   const { runRelease } = await import("../release/run-release");
   const orphaned = watchParent();
@@ -160,7 +208,7 @@ async function release(request: ObjectRequest, client: AdminClient, adminKey: st
       constructPath: request.construct_path,
       release: request.release!,
       io: { env: io.env, stdout: (l) => io.stdout(redact(l, adminKey)), stderr: (l) => io.stderr(redact(l, adminKey)) },
-      signal: orphaned.signal,
+      signal: stop === undefined ? orphaned.signal : AbortSignal.any([orphaned.signal, stop]),
     });
     return result.applied;
   } finally {
@@ -255,9 +303,11 @@ async function healthGate(request: ObjectRequest, client: AdminClient, io: Comma
 const RETRY_LINES_SHOWN = 3;
 
 /** Prints the first few retries of a hook run, then one line saying the rest are not shown. */
-function retryReporter(io: CommandIo): (e: RetryEvent) => void {
+function retryReporter(io: CommandIo, signal: AbortSignal | undefined): (e: RetryEvent) => void {
   let shown = 0;
   return (e) => {
+    // stopped: the client's retry loop ends here instead of sending again
+    signal?.throwIfAborted();
     shown++;
     if (shown <= RETRY_LINES_SHOWN) {
       io.stderr(`${PREFIX} ${e.method} ${e.path} attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`);

@@ -144,6 +144,15 @@ export const previewPropsSchema = z
 const flavorProp = z.enum(flavorSchema.options, { error: 'must be "apisix" or "api7-ee"' });
 
 /** `GatewayConnectionProps`. */
+/**
+ * How Terraform talks to the gateway: `hooks` (terraform_data resources whose local-exec provisioners run the hook) or
+ * `provider` (this package's own Terraform provider, laid into the stack folder at synth).
+ */
+export const ENGINES = ["hooks", "provider"] as const;
+export type Engine = (typeof ENGINES)[number];
+/** The engine of a connection that names none. */
+export const DEFAULT_ENGINE: Engine = "hooks";
+
 export const gatewayConnectionPropsSchema = z
   .strictObject({
     adminUrl: z.string({ error: "must be an http(s) url without path, e.g. https://127.0.0.1:9180" }).refine(isAdminUrl, {
@@ -173,6 +182,7 @@ export const gatewayConnectionPropsSchema = z
       .string({ error: "must be an http(s) url without path, e.g. http://127.0.0.1:9080" })
       .refine(isAdminUrl, { error: "must be an http(s) url without path, query or credentials, e.g. http://127.0.0.1:9080" })
       .optional(),
+    engine: z.enum(ENGINES, { error: `must be one of ${ENGINES.map((e) => JSON.stringify(e)).join(", ")}` }).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.flavor === "api7-ee" && v.gatewayGroupId === undefined) {
@@ -290,7 +300,7 @@ export const blueGreenRoutePropsSchema = (flavor: "apisix" | "api7-ee") =>
  * would be written percent-encoded into the paths.
  */
 export const SYNTH_TIME_PROPS = {
-  gatewayConnection: ["owner", "gatewayGroupId"],
+  gatewayConnection: ["owner", "gatewayGroupId", "engine"],
   blueGreenService: ["serviceId"],
   blueGreenRoute: ["routeId"],
 } as const satisfies Record<string, readonly string[]>;

@@ -191,7 +191,7 @@ describe("GatewayConnection", () => {
         },
       ],
     });
-    expect(gateway.teardown.friendlyUniqueId).toBe(id);
+    expect(gateway.teardown!.friendlyUniqueId).toBe(id);
     const objects = Object.entries(res).filter(([k]) => !k.startsWith("gateway_"));
     expect(objects).toHaveLength(3);
     for (const [, object] of objects) expect(object.depends_on).toContain(`terraform_data.${id}`);

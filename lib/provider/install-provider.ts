@@ -1,0 +1,40 @@
+/**
+ * Lays the provider into a Terraform working directory as an implied local mirror, for every platform in
+ * `PROVIDER_PLATFORMS`: per platform a self-contained folder holding the built `dist/provider` folder (the bundle, the
+ * release guardian it starts, a CommonJS package.json) and a `#!/bin/sh` launcher that runs the bundle
+ * with `node` from its own folder (`terraform init` copies the folder into `.terraform/providers`). The bytes depend
+ * only on the package version, so the lock file's `h1:` hashes stay valid across synths.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { launcherName, packageRoot, pluginFolder, PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR, PROVIDER_PLATFORMS, providerVersion } from "./provider-address";
+
+/** The launcher: finds the bundle beside itself. */
+export const LAUNCHER_SCRIPT = `#!/bin/sh\nexec node "$(dirname "$0")/${PROVIDER_BUNDLE}" "$@"\n`;
+
+/** The built bundle, `dist/provider/bluegreen-provider.cjs`; throws with what to run when it is missing. */
+export function providerBundle(): string {
+  const file = path.join(packageRoot(), PROVIDER_BUNDLE_DIR, PROVIDER_BUNDLE);
+  if (!fs.existsSync(file)) {
+    throw new Error(`the bundled provider ${file} is missing: run npm run build in ${packageRoot()} (it is part of the published package)`);
+  }
+  return file;
+}
+
+/** Writes `terraform.d/plugins/...` under `workingDirectory` (replacing this version's folders); returns them. */
+export function installProvider(workingDirectory: string): string[] {
+  const built = path.dirname(providerBundle());
+  // sorted: the same folder always gives the same files in the same order
+  const files = fs.readdirSync(built).sort().map((name) => [name, fs.readFileSync(path.join(built, name))] as const);
+  const version = providerVersion();
+  return PROVIDER_PLATFORMS.map((platform) => {
+    const dir = path.join(workingDirectory, pluginFolder(platform, version));
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [name, bytes] of files) fs.writeFileSync(path.join(dir, name), bytes);
+    const launcher = path.join(dir, launcherName(version));
+    fs.writeFileSync(launcher, LAUNCHER_SCRIPT, { mode: 0o755 });
+    fs.chmodSync(launcher, 0o755);
+    return dir;
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * Runs this process as a Terraform provider (hashicorp/go-plugin): checks the magic cookie, listens on a unix
+ * socket in a private temporary folder with automatic mTLS (the client certificate Terraform passes in
+ * PLUGIN_CLIENT_CERT is required and verified), prints the handshake line, serves tfplugin6 plus go-plugin's
+ * controller and gRPC health, and exits on GRPCController/Shutdown or SIGTERM. SIGINT is ignored: on Ctrl-C
+ * Terraform sends StopProvider, which aborts in-flight handlers through their signal.
+ */
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import type { ProviderDefinition } from "./provider-definition";
+import { createProviderService } from "./provider-service";
+import { createServerCertificate } from "./server-certificate";
+import { controllerService, healthService, providerService } from "./wire-services";
+
+/** go-plugin's handshake for Terraform providers. */
+export const MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE";
+export const MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+const CORE_PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 6;
+/** After answering Shutdown, exit this much later (the answer has left by then). */
+const EXIT_AFTER_SHUTDOWN_MS = 10;
+/** Terraform's own providers accept messages this large (terraform-plugin-go). */
+const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+const SERVING = 1;
+
+/** Runs the provider process: checks the cookie, serves until Shutdown/SIGTERM. Never returns normally. */
+export function serveProvider(definition: ProviderDefinition): Promise<void> {
+  if (process.env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE_VALUE) {
+    process.stderr.write(
+      `This is the Terraform provider "${definition.name}": a plugin that Terraform runs by itself.\n` +
+        `Run terraform (init, plan, apply) in a configuration that requires it instead of running it directly.\n`,
+    );
+    process.exit(1);
+  }
+  const versions = (process.env.PLUGIN_PROTOCOL_VERSIONS ?? String(PROTOCOL_VERSION)).split(",").map((v) => v.trim());
+  if (!versions.includes(String(PROTOCOL_VERSION))) {
+    return fail(
+      `the provider "${definition.name}" speaks plugin protocol ${PROTOCOL_VERSION}, ` +
+        `this Terraform offers ${versions.join(", ")}: use Terraform 1.0 or later`,
+    );
+  }
+  const clientCertificate = process.env.PLUGIN_CLIENT_CERT;
+  if (!clientCertificate && !process.env.TF_DISABLE_PLUGIN_TLS) {
+    return fail(
+      `the provider "${definition.name}" got no client certificate (PLUGIN_CLIENT_CERT) from Terraform; ` +
+        `it only serves over mutual TLS (set TF_DISABLE_PLUGIN_TLS=1 for an unencrypted connection when debugging)`,
+    );
+  }
+
+  // On Ctrl-C Terraform signals the whole process group, then sends StopProvider: wait for that.
+  process.on("SIGINT", () => undefined);
+
+  const folder = mkdtempSync(path.join(tmpdir(), `tf-${definition.name}-`));
+  const socket = path.join(folder, "plugin.sock");
+  const removeFolder = () => rmSync(folder, { recursive: true, force: true });
+  process.on("exit", removeFolder);
+
+  const server = new Server({
+    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+    "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+    "grpc.enable_channelz": 0,
+  });
+  const provider = createProviderService(definition);
+  server.addService(providerService, provider.implementation);
+  server.addService(healthService, { Check: (_call: unknown, callback: (e: null, r: object) => void) => callback(null, { status: SERVING }) });
+  let exiting = false;
+  const exit = () => {
+    if (exiting) return;
+    exiting = true;
+    setTimeout(() => {
+      server.forceShutdown();
+      removeFolder();
+      process.exit(0);
+    }, EXIT_AFTER_SHUTDOWN_MS);
+  };
+  server.addService(controllerService, {
+    Shutdown: (_call: unknown, callback: (e: null, r: object) => void) => {
+      callback(null, {});
+      exit();
+    },
+  });
+  process.on("SIGTERM", exit);
+
+  let certificateLine = "";
+  let credentials = ServerCredentials.createInsecure();
+  if (clientCertificate) {
+    const certificate = createServerCertificate();
+    credentials = ServerCredentials.createSsl(
+      Buffer.from(clientCertificate),
+      [{ private_key: Buffer.from(certificate.privateKeyPem), cert_chain: Buffer.from(certificate.certificatePem) }],
+      true,
+    );
+    certificateLine = certificate.der.toString("base64").replace(/=+$/, "");
+  }
+
+  return new Promise<void>((_resolve, reject) => {
+    server.bindAsync(`unix:${socket}`, credentials, (error) => {
+      if (error) {
+        reject(error);
+        fail(`the provider "${definition.name}" could not listen on ${socket}: ${error.message}`);
+        return;
+      }
+      process.stdout.write(`${CORE_PROTOCOL_VERSION}|${PROTOCOL_VERSION}|unix|${socket}|grpc|${certificateLine}\n`);
+    });
+  });
+}
+
+function fail(message: string): never {
+  process.stderr.write(`Error: ${message}\n`);
+  process.exit(1);
+}
