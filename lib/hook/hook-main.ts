@@ -4,20 +4,10 @@
  * release guardian a release starts (`node <hook file> guardian`), since nothing else lies beside it.
  */
 import { runHookCommand } from "../cli/hook-command";
-import { GUARDIAN_ARG, useGuardianCommand } from "../release/guardian-command";
+import { guardianOrMain } from "../release/guardian-command";
 
-const args = process.argv.slice(2);
-
-if (args[0] === GUARDIAN_ARG && args.length === 1) {
-  import("../release/guardian-process")
-    .then(({ runGuardian }) => runGuardian())
-    .then(
-      (code) => process.exit(code),
-      () => process.exit(1),
-    );
-} else {
-  useGuardianCommand([__filename, GUARDIAN_ARG]);
-  runHookCommand(args).then(
+guardianOrMain(__filename, () => {
+  runHookCommand(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
@@ -26,4 +16,4 @@ if (args[0] === GUARDIAN_ARG && args.length === 1) {
       process.exitCode = 1;
     },
   );
-}
+});

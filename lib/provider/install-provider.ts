@@ -1,8 +1,8 @@
 /**
  * Lays the provider into a Terraform working directory as an implied local mirror, for every platform in
- * `PROVIDER_PLATFORMS`: per platform a self-contained folder holding the built `dist/provider` folder (the bundle, the
- * release guardian it starts, a CommonJS package.json) and a `#!/bin/sh` launcher that runs the bundle
- * with `node` from its own folder (`terraform init` copies the folder into `.terraform/providers`). The bytes depend
+ * `PROVIDER_PLATFORMS`: per platform a self-contained folder holding the built `dist/provider` folder (the bundle, which
+ * is also the release guardian it starts) and a `#!/bin/sh` launcher that runs the bundle with `node` from its own
+ * folder (`terraform init` copies the folder into `.terraform/providers`). The bytes depend
  * only on the package version, so the lock file's `h1:` hashes stay valid across synths.
  */
 import * as fs from "node:fs";

@@ -1,8 +1,8 @@
 /**
- * How the hook starts the release guardian: `node <args>`. By default the compiled guardian script beside this module
- * (dist/lib/release/guardian.js); the bundled hook (lib/hook/hook-main.ts), one file with nothing beside it, names
- * itself with `guardian` instead. Apart from guardian-handoff.ts so that the hook's entry sets it without loading
- * the release code.
+ * How a release starts its guardian: `node <args>`. By default the compiled guardian script beside this module
+ * (dist/lib/release/guardian.js); the bundled hook and the bundled provider, one file each with nothing beside it,
+ * name themselves with `guardian` instead (`guardianOrMain`). Apart from guardian-handoff.ts so that the entries set
+ * it without loading the release code.
  */
 import { join } from "node:path";
 
@@ -19,4 +19,22 @@ export function useGuardianCommand(args: readonly string[]): void {
 /** The arguments after `node` that start the guardian. */
 export function guardianCommand(): readonly string[] {
   return command ?? [join(__dirname, "guardian.js")];
+}
+
+/**
+ * The start of a bundled entry (the hook, the provider), which is also the release guardian: `node <file> guardian`
+ * runs the guardian; anything else runs `main`, with releases starting this same file as their guardian.
+ */
+export function guardianOrMain(entryFile: string, main: () => void): void {
+  if (process.argv[2] === GUARDIAN_ARG && process.argv.length === 3) {
+    import("./guardian-process")
+      .then(({ runGuardian }) => runGuardian())
+      .then(
+        (code) => process.exit(code),
+        () => process.exit(1),
+      );
+    return;
+  }
+  useGuardianCommand([entryFile, GUARDIAN_ARG]);
+  main();
 }

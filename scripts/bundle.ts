@@ -1,0 +1,80 @@
+/**
+ * Bundles the two programs Terraform runs into one file each, that runs with nothing but `node`:
+ * - the hook, `lib/hook/hook-main.ts` -> `dist/hook/bluegreen-hook.cjs`, which synthesis lays into each stack folder
+ *   (lib/constructs/hook-bundle.ts);
+ * - the provider, `lib/provider/provider-main.ts` -> `dist/provider/bluegreen-provider.cjs`, which synthesis lays into
+ *   each stack's `terraform.d/plugins` (lib/provider/install-provider.ts).
+ * Each is also the release guardian its releases start (`<file> guardian`), so nothing else lies beside it, and each
+ * folder holds only what this build writes, each file replaced atomically (a synth running meanwhile copies the old
+ * file or the new one, never half of one). Run by `npm run build` after `tsc`. esbuild's output depends only on its
+ * input and version, so the same package version always ships the same bytes (and the provider's lock-file hashes
+ * stay valid).
+ *
+ * The entries are the TypeScript sources, not tsc's CommonJS output: esbuild then sees ES module imports and keeps
+ * only what is used (`zod/mini` tree-shakes to the few schemas of the hook input). Every byte of a file is read and
+ * pre-parsed at each start, so its size is part of the cold start Terraform pays per hook and per provider process.
+ * `--analyze` prints what each input contributes.
+ */
+import { analyzeMetafile, build, type Plugin } from "esbuild";
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE } from "../lib/model/hook-command";
+import { PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR } from "../lib/provider/provider-address";
+
+const root = path.resolve(__dirname, "..", "..");
+
+/**
+ * lib/client/undici-lite.ts loads undici's `Agent` and `request` by their internal paths and falls back to the whole
+ * package if that layout ever changes. A bundle is built against one undici version, whose layout it has, so the
+ * fallback is never taken: it becomes a module that says so instead of 500 KB of undici in every start.
+ */
+const undiciFallbackLeftOut: Plugin = {
+  name: "undici-fallback-left-out",
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: "undici", namespace: "left-out" }));
+    b.onLoad({ filter: /.*/, namespace: "left-out" }, () => ({
+      contents: 'throw new Error("this bundle carries undici\'s Agent and request only, not the whole package");',
+      loader: "js",
+    }));
+  },
+};
+
+async function bundle(entry: string, outDir: string, file: string): Promise<string> {
+  const result = await build({
+    entryPoints: [path.join(root, entry)],
+    outfile: path.join(root, outDir, file),
+    write: false,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    legalComments: "eof",
+    logLevel: "warning",
+    plugins: [undiciFallbackLeftOut],
+    metafile: true,
+  });
+  const dir = path.join(root, outDir);
+  mkdirSync(dir, { recursive: true });
+  const temp = path.join(dir, `.${file}.${process.pid}.tmp`);
+  writeFileSync(temp, result.outputFiles[0].contents);
+  renameSync(temp, path.join(dir, file));
+  // a concurrent build's temp files are its own
+  for (const name of readdirSync(dir)) {
+    if (name !== file && !name.endsWith(".tmp")) rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+  return analyzeMetafile(result.metafile);
+}
+
+async function main(): Promise<void> {
+  const analyses = await Promise.all([
+    bundle(path.join("lib", "hook", "hook-main.ts"), HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE),
+    bundle(path.join("lib", "provider", "provider-main.ts"), PROVIDER_BUNDLE_DIR, PROVIDER_BUNDLE),
+  ]);
+  if (process.argv.includes("--analyze")) process.stdout.write(analyses.join("\n"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bundle: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
