@@ -8,12 +8,13 @@
  * The folder's path holds the package version, not a hash of its bytes: the same version always lays the same
  * bytes at the same path, and a synthesized stack (or snapshot) changes only when the package version does.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, posix } from "node:path";
+import { existsSync } from "node:fs";
+import { join, posix } from "node:path";
 import type { IConstruct } from "constructs";
 import { AssetType, TerraformAsset, TerraformStack } from "../cdk";
 import { HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE } from "../model/hook-command";
 import { hookBundleMissing } from "./errors";
+import { packageRoot, readPackageVersion } from "../package-info";
 
 /** Id of the asset, a child of the stack, and the readable part of its path in the stack folder. */
 export const HOOK_ASSET_ID = "BluegreenHook";
@@ -46,7 +47,7 @@ export function stackHookFile(scope: IConstruct): string {
 }
 
 function layHookFolder(stack: TerraformStack, neededBy: string): TerraformAsset {
-  ownFolder ??= hookFolder(packageRoot(__dirname), neededBy);
+  ownFolder ??= hookFolder(packageRoot(), neededBy);
   return new TerraformAsset(stack, HOOK_ASSET_ID, { path: ownFolder.dir, type: AssetType.DIRECTORY, assetHash: ownFolder.version });
 }
 
@@ -58,20 +59,9 @@ export function hookFolder(root: string, neededBy: string): HookFolder {
   const dir = join(root, HOOK_BUNDLE_DIR);
   const file = join(dir, HOOK_BUNDLE_FILE);
   if (!existsSync(file)) throw hookBundleMissing(neededBy, file, root);
-  const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version?: unknown }).version;
-  if (typeof version !== "string" || version === "") {
-    throw new Error(`cannot synthesize ${neededBy}: ${join(root, "package.json")} has no version, which names the hook folder`);
-  }
-  return { dir, version };
-}
-
-/**
- * The root of this package: the nearest folder at or above `from` that holds a package.json (this module is
- * `lib/constructs` in a checkout, `dist/lib/constructs` when built or installed). Never the working directory.
- */
-function packageRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json at or above ${from}: is cdktf-apisix-bluegreen installed?`);
+  try {
+    return { dir, version: readPackageVersion(root) };
+  } catch (error) {
+    throw new Error(`cannot synthesize ${neededBy}: ${error instanceof Error ? error.message : String(error)}, which names the hook folder`);
   }
 }

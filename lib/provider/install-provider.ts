@@ -7,7 +7,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { launcherName, packageRoot, pluginFolder, PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR, PROVIDER_PLATFORMS, providerVersion } from "./provider-address";
+import { packageRoot } from "../package-info";
+import { launcherName, pluginFolder, PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR, PROVIDER_PLATFORMS, providerVersion } from "./provider-address";
 
 /** The launcher: finds the bundle beside itself. */
 export const LAUNCHER_SCRIPT = `#!/bin/sh\nexec node "$(dirname "$0")/${PROVIDER_BUNDLE}" "$@"\n`;

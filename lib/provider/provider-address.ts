@@ -3,8 +3,8 @@
  * one source of truth) and the implied-local-mirror layout of `terraform.d/plugins` (Terraform's "Provider
  * Installation" docs). No cdktf imports: the CLI's `bluegreen provider install` uses it too.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
+import { packageVersion } from "../package-info";
 
 /** The provider's type name: the `required_providers` key and the prefix of its resource types. */
 export const PROVIDER_TYPE = "bluegreen";
@@ -25,23 +25,8 @@ export const PROVIDER_BUNDLE_DIR = "dist/provider";
 /** File name of the bundled provider in `PROVIDER_BUNDLE_DIR`. */
 export const PROVIDER_BUNDLE = "bluegreen-provider.cjs";
 
-const PACKAGE_NAME = "cdktf-apisix-bluegreen";
-
-/** The root folder of this package (the nearest package.json above this module named like it). */
-export function packageRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const file = path.join(dir, "package.json");
-    if (fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string }).name === PACKAGE_NAME) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`cannot find the package.json of ${PACKAGE_NAME} above ${__dirname}`);
-  }
-}
-
-let version: string | undefined;
 /** The provider's version: the package's. */
-export function providerVersion(): string {
-  version ??= (JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
-  return version;
-}
+export const providerVersion = packageVersion;
 
 /** `terraform-provider-bluegreen_v<version>`: the executable Terraform runs. */
 export function launcherName(v = providerVersion()): string {
