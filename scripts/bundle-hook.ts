@@ -8,26 +8,10 @@
  * and pre-parsed at each start of the hook, so its size is part of the cold start Terraform pays per object.
  * `--analyze` prints what each input contributes.
  */
-import { analyzeMetafile, build, type Plugin } from "esbuild";
+import { analyzeMetafile, build } from "esbuild";
 import * as path from "node:path";
 
 const root = path.resolve(__dirname, "..", "..");
-
-/**
- * lib/client/undici-lite.ts loads undici's `Agent` and `request` by their internal paths and falls back to the whole
- * package if that layout ever changes. The bundle is built against one undici version, whose layout it has, so the
- * fallback is never taken: it becomes a module that says so instead of 500 KB of undici in every hook start.
- */
-const undiciFallbackLeftOut: Plugin = {
-  name: "undici-fallback-left-out",
-  setup(b) {
-    b.onResolve({ filter: /^undici$/ }, () => ({ path: "undici", namespace: "left-out" }));
-    b.onLoad({ filter: /.*/, namespace: "left-out" }, () => ({
-      contents: 'throw new Error("the bundled hook carries undici\'s Agent and request only, not the whole package");',
-      loader: "js",
-    }));
-  },
-};
 
 async function main(): Promise<void> {
   const result = await build({
@@ -40,7 +24,6 @@ async function main(): Promise<void> {
     minify: true,
     legalComments: "eof",
     logLevel: "warning",
-    plugins: [undiciFallbackLeftOut],
     metafile: true,
   });
   if (process.argv.includes("--analyze")) process.stdout.write(await analyzeMetafile(result.metafile));
