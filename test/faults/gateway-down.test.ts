@@ -48,7 +48,7 @@ afterAll(async () => {
 test("gateway down during a flip: bounded failure naming the URL, nothing changed, next deploy converges", async () => {
   const [adminPort, proxyPort] = [await freePort(), await freePort()];
   const stateFile = path.join(tmp, "down.json");
-  const start = () => startGateway({ adminPort, proxyPort, adminKey: KEY, stateFile });
+  const start = () => startGateway({ adminPort, proxyPort, metricsPort: 0, adminKey: KEY, stateFile });
   let gateway: RunningGateway = await start();
   const ws = new TerraformWorkspace("faults-down", { GATEWAY_ADMIN_KEY: KEY });
   try {
