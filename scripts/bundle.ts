@@ -15,29 +15,13 @@
  * pre-parsed at each start, so its size is part of the cold start Terraform pays per hook and per provider process.
  * `--analyze` prints what each input contributes.
  */
-import { analyzeMetafile, build, type Plugin } from "esbuild";
+import { analyzeMetafile, build } from "esbuild";
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE } from "../lib/model/hook-command";
 import { PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR } from "../lib/provider/provider-address";
 
 const root = path.resolve(__dirname, "..", "..");
-
-/**
- * lib/client/undici-lite.ts loads undici's `Agent` and `request` by their internal paths and falls back to the whole
- * package if that layout ever changes. A bundle is built against one undici version, whose layout it has, so the
- * fallback is never taken: it becomes a module that says so instead of 500 KB of undici in every start.
- */
-const undiciFallbackLeftOut: Plugin = {
-  name: "undici-fallback-left-out",
-  setup(b) {
-    b.onResolve({ filter: /^undici$/ }, () => ({ path: "undici", namespace: "left-out" }));
-    b.onLoad({ filter: /.*/, namespace: "left-out" }, () => ({
-      contents: 'throw new Error("this bundle carries undici\'s Agent and request only, not the whole package");',
-      loader: "js",
-    }));
-  },
-};
 
 async function bundle(entry: string, outDir: string, file: string): Promise<string> {
   const result = await build({
@@ -51,7 +35,6 @@ async function bundle(entry: string, outDir: string, file: string): Promise<stri
     minify: true,
     legalComments: "eof",
     logLevel: "warning",
-    plugins: [undiciFallbackLeftOut],
     metafile: true,
   });
   const dir = path.join(root, outDir);

@@ -6,13 +6,12 @@
  * The hook loads this module only for service objects that carry a `health_check` block, so hooks without one pay
  * nothing for it. A native Terraform provider can call `planHealthCheck` + `probeNodes` the same way.
  */
-import type { Dispatcher } from "undici";
 import { type Color, COLORS } from "../model/specs";
 import { colorsWithTraffic } from "../model/traffic-colors";
 import type { Flavor, HealthCheck, HealthTarget } from "../model/gateway-request";
 import { BluegreenError } from "../bluegreen-error";
+import { NodeHttpPool } from "./node-http";
 import { describeError, withTimeout } from "./transport";
-import { loadUndici } from "./undici-lite";
 
 /** One node to probe, with the color it belongs to. */
 export interface HealthProbe extends HealthTarget {
@@ -75,8 +74,6 @@ export interface ProbeOptions {
   readonly path: string;
   readonly expectStatus: number;
   readonly timeoutMs: number;
-  /** Custom dispatcher (tests); the function then does not build or close its own. */
-  readonly dispatcher?: Dispatcher;
 }
 
 /**
@@ -86,25 +83,19 @@ export interface ProbeOptions {
  */
 export async function probeNodes(probes: readonly HealthProbe[], options: ProbeOptions): Promise<ProbeResult[]> {
   if (probes.length === 0) return [];
-  const undici = loadUndici();
-  const dispatcher =
-    options.dispatcher ?? new undici.Agent({ connect: { rejectUnauthorized: false }, keepAliveTimeout: 1_000 });
+  const pool = new NodeHttpPool({ rejectUnauthorized: false });
   try {
-    return await Promise.all(probes.map((p) => probeOne(undici, dispatcher, p, options)));
+    return await Promise.all(probes.map((p) => probeOne(pool, p, options)));
   } finally {
-    if (options.dispatcher === undefined) await dispatcher.close().catch(() => undefined);
+    pool.close();
   }
 }
 
-async function probeOne(
-  undici: ReturnType<typeof loadUndici>,
-  dispatcher: Dispatcher,
-  probe: HealthProbe,
-  options: ProbeOptions,
-): Promise<ProbeResult> {
+async function probeOne(pool: NodeHttpPool, probe: HealthProbe, options: ProbeOptions): Promise<ProbeResult> {
   const started = Date.now();
   const answer = await withTimeout(options.timeoutMs, async (signal) => {
-    const res = await undici.request(dispatcher, {
+    // the status is all we need: the body is drained (bounded) so the socket closes cleanly
+    const res = await pool.request({
       origin: `${probe.scheme}://${nodeAddress(probe.host, probe.port)}`,
       path: options.path,
       method: "GET",
@@ -114,10 +105,9 @@ async function probeOne(
         ...(probe.host_header === undefined ? {} : { host: probe.host_header }),
       },
       signal,
+      readBody: false,
     });
-    // the status is all we need; read (and drop) a bounded amount of the body so the socket closes cleanly
-    await res.body.dump({ limit: 65_536 }).catch(() => undefined);
-    return res.statusCode;
+    return res.status;
   });
   const ms = Date.now() - started;
   if (!answer.ok) {

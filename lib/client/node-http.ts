@@ -1,12 +1,13 @@
 /**
- * One keep-alive connection pool over Node's built-in `node:http` / `node:https`, for the Admin API client's
- * requests. Built in, it costs the hook nothing to load; undici costs ~20 ms to load and, at the first request,
- * compiles its WebAssembly HTTP parser, whose background optimisation Node waits for before the process may exit
- * (~100 ms more on a 2-core machine). The hook sends three requests per object and exits.
+ * The package's one HTTP client: keep-alive connection pools over Node's built-in `node:http` / `node:https`, used
+ * by the Admin API client, the health gate, and a release's checks and analysis reads. Built in, it costs the hook
+ * nothing to load; undici costs ~20 ms to load and, at the first request, compiles its WebAssembly HTTP parser,
+ * whose background optimisation Node waits for before the process may exit (~100 ms more on a 2-core machine). The
+ * hook sends three requests per object and exits, so the bundled hook carries no undici at all.
  */
-import type { Agent as HttpAgent, IncomingMessage } from "node:http";
+import type { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage } from "node:http";
 
-/** TLS settings of an `https://` origin. */
+/** TLS settings of `https://` origins. */
 export interface NodeHttpTls {
   /** Verify the server's certificate (the opposite of `curl -k`). */
   readonly rejectUnauthorized: boolean;
@@ -14,56 +15,95 @@ export interface NodeHttpTls {
   readonly ca?: string;
 }
 
-/** One answer: status and body text. */
+/** One request. */
+export interface NodeHttpRequest {
+  /** `http://host:port` or `https://host:port` (an IPv6 host in brackets). */
+  readonly origin: string;
+  readonly method: string;
+  /** Sent as is, query included. */
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** Aborts the request; the promise then rejects with the signal's reason. */
+  readonly signal: AbortSignal;
+  /**
+   * `false`: only the status and headers matter. The answer resolves as soon as they arrive, with an empty `text`;
+   * up to 64 KB of the body is read and dropped (so the connection can serve the next request), a longer body
+   * closes the connection.
+   */
+  readonly readBody?: boolean;
+}
+
+/** One answer: status, headers (lower-case names) and body text. */
 export interface NodeHttpAnswer {
   readonly status: number;
+  readonly headers: IncomingHttpHeaders;
   readonly text: string;
 }
 
-/** A keep-alive pool for one origin; `close()` destroys its sockets. */
-export class NodeHttpPool {
-  private readonly url: URL;
-  private readonly agent: HttpAgent;
-  private readonly transport: typeof import("node:http") | typeof import("node:https");
+/** How much of a body nobody reads is drained before its connection is closed instead. */
+const DRAIN_LIMIT_BYTES = 65_536;
 
-  constructor(origin: string, tls: NodeHttpTls) {
-    this.url = new URL(origin);
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    if (this.url.protocol === "https:") {
-      const https = require("node:https") as typeof import("node:https");
-      this.transport = https;
-      this.agent = new https.Agent({ keepAlive: true, rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca === undefined ? {} : { ca: tls.ca }) });
-    } else {
-      const http = require("node:http") as typeof import("node:http");
-      this.transport = http;
-      this.agent = new http.Agent({ keepAlive: true });
-    }
-    /* eslint-enable @typescript-eslint/no-require-imports */
+type HttpModule = typeof import("node:http") | typeof import("node:https");
+
+/** Keep-alive pools (one per protocol, any number of origins); `close()` destroys their sockets. */
+export class NodeHttpPool {
+  private readonly tls: NodeHttpTls;
+  private http?: { readonly module: HttpModule; readonly agent: HttpAgent };
+  private https?: { readonly module: HttpModule; readonly agent: HttpAgent };
+
+  constructor(tls: NodeHttpTls = { rejectUnauthorized: true }) {
+    this.tls = tls;
   }
 
   /** Sends one request; rejects with Node's error (e.g. `connect ECONNREFUSED ...`) or the signal's reason. */
-  request(method: string, path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<NodeHttpAnswer> {
+  request(req: NodeHttpRequest): Promise<NodeHttpAnswer> {
+    const { signal, body } = req;
     return new Promise((resolve, reject) => {
       if (signal.aborted) {
         reject(signal.reason);
         return;
       }
-      const req = this.transport.request(
+      let url: URL;
+      let transport: { readonly module: HttpModule; readonly agent: HttpAgent };
+      try {
+        url = new URL(req.origin);
+        transport = this.transportFor(url.protocol);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      let settled = false;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        return true;
+      };
+      const fail = (error: Error) => {
+        if (settle()) reject(error);
+      };
+      const request = transport.module.request(
         {
-          protocol: this.url.protocol,
-          hostname: this.url.hostname.replace(/^\[|\]$/g, ""),
-          port: this.url.port,
-          method,
-          path,
-          headers: body === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(body)) },
-          agent: this.agent,
+          protocol: url.protocol,
+          hostname: url.hostname.replace(/^\[|\]$/g, ""),
+          port: url.port,
+          method: req.method,
+          path: req.path,
+          headers: body === undefined ? req.headers : { ...req.headers, "content-length": String(Buffer.byteLength(body)) },
+          agent: transport.agent,
         },
         (res: IncomingMessage) => {
+          const answer = { status: res.statusCode ?? 0, headers: res.headers };
+          if (req.readBody === false) {
+            if (settle()) resolve({ ...answer, text: "" });
+            drain(res);
+            return;
+          }
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
           res.on("end", () => {
-            signal.removeEventListener("abort", onAbort);
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
+            if (settle()) resolve({ ...answer, text: Buffer.concat(chunks).toString("utf8") });
           });
           res.on("error", fail);
           // a body cut off without an error event (settles nothing when "end" came first)
@@ -72,19 +112,45 @@ export class NodeHttpPool {
           });
         },
       );
-      const onAbort = () => req.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
-      function fail(error: Error) {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      }
+      const onAbort = () => request.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
       signal.addEventListener("abort", onAbort, { once: true });
-      req.on("error", fail);
-      req.end(body);
+      request.on("error", fail);
+      request.end(body);
     });
   }
 
-  /** Destroys every socket of the pool, so that none keeps the process alive. */
+  /** Destroys every socket of the pools (idle or busy), so that none keeps the process alive. */
   close(): void {
-    this.agent.destroy();
+    this.http?.agent.destroy();
+    this.https?.agent.destroy();
   }
+
+  private transportFor(protocol: string): { readonly module: HttpModule; readonly agent: HttpAgent } {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    if (protocol === "https:") {
+      if (this.https) return this.https;
+      const https = require("node:https") as typeof import("node:https");
+      const { rejectUnauthorized, ca } = this.tls;
+      this.https = { module: https, agent: new https.Agent({ keepAlive: true, rejectUnauthorized, ...(ca === undefined ? {} : { ca }) }) };
+      return this.https;
+    }
+    if (protocol === "http:") {
+      if (this.http) return this.http;
+      const http = require("node:http") as typeof import("node:http");
+      this.http = { module: http, agent: new http.Agent({ keepAlive: true }) };
+      return this.http;
+    }
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    throw new Error(`unsupported protocol ${protocol} (expected http: or https:)`);
+  }
+}
+
+/** Reads and drops a body nobody needs, up to `DRAIN_LIMIT_BYTES`; past that, closes its connection. */
+function drain(res: IncomingMessage): void {
+  let bytes = 0;
+  res.on("error", () => undefined);
+  res.on("data", (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > DRAIN_LIMIT_BYTES) res.destroy();
+  });
 }

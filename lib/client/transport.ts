@@ -1,5 +1,5 @@
 /**
- * How the Admin API client talks HTTP: one connection pool (undici), the admin key header, a per-attempt timeout,
+ * How the Admin API client talks HTTP: one keep-alive connection pool (lib/client/node-http.ts), the admin key header, a per-attempt timeout,
  * retries of connection errors, timeouts, 5xx and 429 with exponential backoff and jitter, and the retry budget
  * those retries share. Knows nothing of envelopes or objects (lib/client/admin-client.ts does); never puts the admin
  * key in a message.
@@ -229,10 +229,9 @@ export class AdminTransport {
     if (payload !== undefined) headers["content-type"] = "application/json";
     const dispatcher = this.dispatcher;
     if (dispatcher !== undefined) {
+      // a dispatcher comes from the caller's undici, whose request API it carries: nothing of undici is loaded here
       return withTimeout(this.requestTimeoutMs, async (signal) => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { loadUndici } = require("./undici-lite") as typeof import("./undici-lite");
-        const res = await loadUndici().request(dispatcher, {
+        const res = await dispatcher.request({
           origin: this.origin,
           path: this.basePath + path,
           method: method as Dispatcher.HttpMethod,
@@ -244,7 +243,9 @@ export class AdminTransport {
       });
     }
     const pool = this.getPool();
-    return withTimeout(this.requestTimeoutMs, (signal) => pool.request(method, this.basePath + path, headers, payload, signal));
+    return withTimeout(this.requestTimeoutMs, (signal) =>
+      pool.request({ origin: this.origin, method, path: this.basePath + path, headers, body: payload, signal }),
+    );
   }
 
   private getPool(): NodeHttpPool {
@@ -261,7 +262,7 @@ export class AdminTransport {
         );
       }
     }
-    this.pool = new NodeHttpPool(this.origin, { rejectUnauthorized: !this.tls.insecureSkipVerify, ...(ca === undefined ? {} : { ca }) });
+    this.pool = new NodeHttpPool({ rejectUnauthorized: !this.tls.insecureSkipVerify, ...(ca === undefined ? {} : { ca }) });
     return this.pool;
   }
 

@@ -2,7 +2,7 @@
  * Reads and validates the hook's input: the request that Terraform passes in `BLUEGREEN_REQUEST` (decoded from
  * `triggers_replace.request`, or `jsonencode(self.input)` for sweeps and objects created before issue 10).
  */
-import { type GatewayRequest, gatewayRequestSchema, REQUEST_ENV } from "../model/gateway-request";
+import { type GatewayRequest, REQUEST_ENV, requestSchemaFor } from "../model/gateway-request";
 import { BluegreenError } from "../bluegreen-error";
 import { safeParseWithMessages } from "../schemas/parse-with-messages";
 
@@ -24,7 +24,7 @@ export function readHookRequest(env: NodeJS.ProcessEnv): GatewayRequest {
         `it starts with: ${raw.slice(0, 80)}`,
     );
   }
-  const parsed = safeParseWithMessages(gatewayRequestSchema, json);
+  const parsed = safeParseWithMessages(requestSchemaFor(json), json);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 3)

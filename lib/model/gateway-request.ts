@@ -60,35 +60,40 @@ export const DEFAULT_HEALTH_EXPECT_STATUS = 200;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
 
 /** One backend node the health gate probes directly (not through the gateway). */
-const healthTargetSchema = z.object({
-  scheme: z.enum(["http", "https"]),
-  host: z.string().check(z.minLength(1)),
-  port: z.number().check(z.int(), z.minimum(1), z.maximum(65535)),
-  /** Host header to send: the color's `upstream_host` when it uses `pass_host: rewrite`, as the gateway would. */
-  host_header: z.optional(z.string().check(z.minLength(1))),
-});
+const healthTargetSchema = z.lazy(() =>
+  z.object({
+    scheme: z.enum(["http", "https"]),
+    host: z.string().check(z.minLength(1)),
+    port: z.number().check(z.int(), z.minimum(1), z.maximum(65535)),
+    /** Host header to send: the color's `upstream_host` when it uses `pass_host: rewrite`, as the gateway would. */
+    host_header: z.optional(z.string().check(z.minLength(1))),
+  }),
+);
 export type HealthTarget = z.infer<typeof healthTargetSchema>;
 
 /**
  * The optional health gate of a service object: before the PUT, the hook sends `GET <path>` to every node of every
  * color that the body gives traffic, and writes nothing if one of them does not answer `expect_status` within
  * `timeout_ms`. `targets` lists the nodes of every declared color and nothing derived from `active`, so a flip still
- * changes only weights; the hook derives the colors that take traffic from `body` (`colorsWithTraffic`).
+ * changes only weights; the hook derives the colors that take traffic from `body` (`colorsWithTraffic`). Built at its
+ * first use (`z.lazy`), like the `release` block: the hook builds neither for a request that carries neither.
  */
-export const healthCheckSchema = z.object({
-  /**
-   * Id of the service being written, so the hook need not parse it out of `path`. Optional only for inputs written
-   * by releases before it (a stack's state still holds them until its next deploy; only a destroy reads them).
-   */
-  service_id: z.optional(z.string().check(z.minLength(1))),
-  path: z.string().check(z.startsWith("/")),
-  expect_status: z.number().check(z.int(), z.minimum(100), z.maximum(599)),
-  timeout_ms: z.number().check(z.int(), z.minimum(1), z.maximum(60_000)),
-  targets: z.object({
-    blue: z.optional(z.array(healthTargetSchema)),
-    green: z.optional(z.array(healthTargetSchema)),
+export const healthCheckSchema = z.lazy(() =>
+  z.object({
+    /**
+     * Id of the service being written, so the hook need not parse it out of `path`. Optional only for inputs written
+     * by releases before it (a stack's state still holds them until its next deploy; only a destroy reads them).
+     */
+    service_id: z.optional(z.string().check(z.minLength(1))),
+    path: z.string().check(z.startsWith("/")),
+    expect_status: z.number().check(z.int(), z.minimum(100), z.maximum(599)),
+    timeout_ms: z.number().check(z.int(), z.minimum(1), z.maximum(60_000)),
+    targets: z.object({
+      blue: z.optional(z.array(healthTargetSchema)),
+      green: z.optional(z.array(healthTargetSchema)),
+    }),
   }),
-});
+);
 export type HealthCheck = z.infer<typeof healthCheckSchema>;
 
 /**
@@ -148,6 +153,41 @@ export type TeardownRequest = z.infer<typeof teardownRequestSchema>;
 
 export const gatewayRequestSchema = z.discriminatedUnion("kind", [objectRequestSchema, sweepRequestSchema, teardownRequestSchema]);
 export type GatewayRequest = z.infer<typeof gatewayRequestSchema>;
+
+/** The optional blocks of an object request that only some services carry. */
+const OPTIONAL_BLOCKS = ["health_check", "release"] as const;
+const objectSchemas = new Map<string, z.ZodMiniType>();
+
+/**
+ * The schema the hook parses `json` with: the member of `gatewayRequestSchema` its `kind` names, and for an object
+ * request without the optional blocks (`health_check`, `release`) it does not carry, so that a run builds only the
+ * schemas it needs (the release schemas are `z.lazy`, built at their first use). Derived from the schemas above,
+ * never a copy: it accepts and rejects what `gatewayRequestSchema` does, with the same issues; anything without a
+ * known `kind` gets the union itself.
+ */
+export function requestSchemaFor(json: unknown): z.ZodMiniType<GatewayRequest, unknown> {
+  const request = json !== null && typeof json === "object" && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+  switch (request.kind) {
+    case "object": {
+      const absent = OPTIONAL_BLOCKS.filter((block) => request[block] === undefined);
+      const key = absent.join(",");
+      let schema = objectSchemas.get(key);
+      if (schema === undefined) {
+        const mask: Partial<Record<(typeof OPTIONAL_BLOCKS)[number], true>> = {};
+        for (const block of absent) mask[block] = true;
+        schema = absent.length === 0 ? objectRequestSchema : z.omit(objectRequestSchema, mask);
+        objectSchemas.set(key, schema);
+      }
+      return schema as z.ZodMiniType<GatewayRequest, unknown>;
+    }
+    case "sweep":
+      return sweepRequestSchema;
+    case "teardown":
+      return teardownRequestSchema;
+    default:
+      return gatewayRequestSchema;
+  }
+}
 
 /** Environment variable through which Terraform passes `jsonencode(self.input)` to the hook. */
 export const REQUEST_ENV = "BLUEGREEN_REQUEST";

@@ -3,9 +3,8 @@
  * status and the optional body and header expectations. Before traffic moves they carry the preview header of the
  * color that gains traffic; while a step is watched they go without it, through the weights.
  */
-import type { Dispatcher } from "undici";
+import { NodeHttpPool } from "../client/node-http";
 import { describeError } from "../client/transport";
-import { loadUndici } from "../client/undici-lite";
 import type { ReleaseCheck } from "./release-input";
 
 /** A header added to every check (the preview header). */
@@ -42,8 +41,7 @@ export interface ChecksOutcome {
 /** Sends every check `count` times, one request after another, and judges each answer. */
 export async function runChecks(proxyUrl: string, checks: readonly ReleaseCheck[], options: CheckOptions = {}): Promise<ChecksOutcome> {
   if (checks.length === 0) return { total: 0, failed: [] };
-  const undici = loadUndici();
-  const dispatcher = new undici.Agent({ keepAliveTimeout: 1_000 });
+  const pool = new NodeHttpPool();
   const origin = new URL(proxyUrl).origin;
   const host = options.hosts?.find((h) => !h.includes("*"));
   const failed: FailedCheck[] = [];
@@ -55,12 +53,12 @@ export async function runChecks(proxyUrl: string, checks: readonly ReleaseCheck[
       if (options.header !== undefined) headers[options.header.name] = options.header.value;
       for (let i = 0; i < check.count; i++) {
         total++;
-        const reason = await sendOne(undici, dispatcher, origin, check, headers, options.signal);
+        const reason = await sendOne(pool, origin, check, headers, options.signal);
         if (reason !== undefined) failed.push({ method: check.method, path: check.path, reason });
       }
     }
   } finally {
-    await dispatcher.close().catch(() => undefined);
+    pool.close();
   }
   return { total, failed };
 }
@@ -80,8 +78,7 @@ function distinctReasons(failed: readonly FailedCheck[]): number {
 
 /** Sends one request; resolves to why it failed, or undefined when it passed. */
 async function sendOne(
-  undici: ReturnType<typeof loadUndici>,
-  dispatcher: Dispatcher,
+  pool: NodeHttpPool,
   origin: string,
   check: ReleaseCheck,
   headers: Record<string, string>,
@@ -97,27 +94,25 @@ async function sendOne(
   const onAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const res = await undici.request(dispatcher, {
+    const wantsBody = check.expect_body_contains !== undefined;
+    const res = await pool.request({
       origin,
       path: check.path,
-      method: check.method as Dispatcher.HttpMethod,
+      method: check.method,
       headers,
       signal: controller.signal,
+      readBody: wantsBody, // without a body expectation the status (and headers) are enough
     });
-    const wantsBody = check.expect_body_contains !== undefined;
-    let body = "";
-    if (wantsBody) body = await res.body.text();
-    else await res.body.dump({ limit: 65_536 }).catch(() => undefined); // the status is enough; close cleanly
-    if (res.statusCode !== check.expect_status) return `${res.statusCode}, expected ${check.expect_status}`;
-    if (wantsBody && !body.includes(check.expect_body_contains!)) {
-      return `${res.statusCode}, but the body does not contain ${JSON.stringify(check.expect_body_contains)}`;
+    if (res.status !== check.expect_status) return `${res.status}, expected ${check.expect_status}`;
+    if (wantsBody && !res.text.includes(check.expect_body_contains!)) {
+      return `${res.status}, but the body does not contain ${JSON.stringify(check.expect_body_contains)}`;
     }
     for (const [name, expected] of Object.entries(check.expect_headers ?? {})) {
       const raw = res.headers[name.toLowerCase()];
       const actual = Array.isArray(raw) ? raw.join(", ") : raw;
       if (actual !== expected) {
         const got = actual === undefined ? "is missing" : `is ${JSON.stringify(actual)}`;
-        return `${res.statusCode}, but header ${name} ${got}, expected ${JSON.stringify(expected)}`;
+        return `${res.status}, but header ${name} ${got}, expected ${JSON.stringify(expected)}`;
       }
     }
     return undefined;

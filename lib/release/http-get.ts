@@ -3,8 +3,8 @@
  * an error `cannot read <what>: <network error or time limit>`; callers name the URL with `shownUrl` (credentials
  * hidden).
  */
+import { NodeHttpPool } from "../client/node-http";
 import { describeError } from "../client/transport";
-import { loadUndici } from "../client/undici-lite";
 
 /** How long one GET may take, connect to last byte. */
 export const ANALYSIS_HTTP_TIMEOUT_MS = 10_000;
@@ -33,8 +33,7 @@ export async function httpGet(url: string, what: string, timeoutMs = ANALYSIS_HT
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new Error(`cannot read ${what}: only http and https URLs are supported`);
   }
-  const undici = loadUndici();
-  const dispatcher = new undici.Agent({ connect: { timeout: timeoutMs }, keepAliveTimeout: 1_000 });
+  const pool = new NodeHttpPool();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   const headers: Record<string, string> = { accept: "text/plain, application/json" };
@@ -44,20 +43,19 @@ export async function httpGet(url: string, what: string, timeoutMs = ANALYSIS_HT
     headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
   }
   try {
-    const res = await undici.request(dispatcher, {
+    const { status, text } = await pool.request({
       origin: parsed.origin,
       path: parsed.pathname + parsed.search,
       method: "GET",
       headers,
       signal: controller.signal,
     });
-    const text = await res.body.text();
-    return { status: res.statusCode, text };
+    return { status, text };
   } catch (error) {
     const why = controller.signal.aborted ? `no answer within ${timeoutMs} ms` : describeError(error);
     throw new Error(`cannot read ${what}: ${why}`);
   } finally {
     clearTimeout(timer);
-    await dispatcher.close().catch(() => undefined);
+    pool.close();
   }
 }

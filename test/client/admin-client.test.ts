@@ -1,3 +1,4 @@
+import { Agent } from "undici";
 import { AdminClient, type AdminClientOptions } from "../../lib/client/admin-client";
 import { AdminApiError } from "../../lib/client/errors";
 import { closedPort, type FakeAdmin, startFakeAdmin } from "../helper/fake-admin";
@@ -179,6 +180,28 @@ describe("AdminClient (APISIX flavour)", () => {
     fake.fail({ delayMs: 100 });
     expect(await client.put("/apisix/admin/upstreams/u1", {})).toMatchObject({ status: 201 });
     expect(delays).toHaveLength(0);
+  });
+
+  test("a custom undici dispatcher carries the requests; the client neither builds a pool nor closes it", async () => {
+    const dispatched: string[] = [];
+    const agent = new Agent().compose((dispatch) => (options, handler) => {
+      dispatched.push(`${options.method} ${options.path}`);
+      return dispatch(options, handler);
+    });
+    const { client: through } = clientFor(fake, { dispatcher: agent });
+    try {
+      expect(await through.put("/apisix/admin/upstreams/u1", { nodes: {} })).toMatchObject({ status: 201 });
+      expect(await through.get("/apisix/admin/upstreams/u1")).toMatchObject({ id: "u1" });
+      await through.close();
+      expect(dispatched).toEqual(["PUT /apisix/admin/upstreams/u1", "GET /apisix/admin/upstreams/u1"]);
+      expect(fake.requests.slice(0, 2).map((r) => r.headers["x-api-key"])).toEqual([KEY, KEY]);
+      // still open: a request of the test's own goes through it
+      const after = await agent.request({ origin: fake.url, path: "/apisix/admin/upstreams/u1", method: "GET", headers: { "x-api-key": KEY } });
+      expect(after.statusCode).toBe(200);
+      await after.body.dump();
+    } finally {
+      await agent.close();
+    }
   });
 
   test("unexpected 2xx body is a protocol error naming the envelope", async () => {

@@ -2,16 +2,20 @@
  * The bundled hook, `dist/hook/bluegreen-hook.cjs`, the file Terraform runs: copied alone into a temp directory
  * outside the project (no node_modules on any parent path) and run there with `node`, against the embedded gateway.
  * apply, destroy, sweep, teardown, a request that does not match the schema (zod's English message), and the same
- * file as the release guardian (`guardian`), which restores the old body when its pipe closes without `done`.
+ * file as the release guardian (`guardian`), which restores the old body when its pipe closes without `done`, and
+ * the health gate, sent like every other request through node:http (the bundle carries no undici).
  * Needs `npm run build`.
  */
 import { execFile, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type RunningGateway, startGateway } from "../../lib/gateway/gateway";
 import { REQUEST_ENV } from "../../lib/model/gateway-request";
+import { upstreamId, UPSTREAM_HASH_LENGTH } from "../../lib/model/upstream-ids";
 import { GUARDIAN_ARMED } from "../../lib/release/guardian-handoff";
+import { closedPort } from "../helper/fake-admin";
+import { startHealthBackend } from "./health-backends";
 
 const BUNDLE = resolve(__dirname, "../../dist/hook/bluegreen-hook.cjs");
 const KEY = "sk-BUNDLE-SECRET-5d1e8a";
@@ -111,4 +115,40 @@ test("the bundle is the release guardian too: it restores the old body when the 
   guardian.stdin!.end(); // the pipe closes without `done`: the guardian restores
   expect(await exited).toBe(0);
   expect(gw.store.get("upstreams", "svc")?.value.nodes).toEqual({ "127.0.0.1:8101": 1 });
+});
+
+test("the health gate from a lone copy of the bundle, over node:http: no undici in the file", async () => {
+  // undici's error codes (lib/core/errors.js, which every part of undici loads) and its HTTP parser
+  const bundled = readFileSync(hook, "utf8");
+  expect({ undiciErrorCodes: bundled.includes("UND_ERR_"), llhttp: bundled.includes("llhttp") }).toEqual({ undiciErrorCodes: false, llhttp: false });
+
+  const backend = await startHealthBackend("blue");
+  try {
+    const blueId = upstreamId("hs", "blue", "0".repeat(UPSTREAM_HASH_LENGTH));
+    expect((await runHook("apply", upstream(blueId, backend.port))).code).toBe(0);
+    const service = (port: number) => ({
+      ...upstream("hs", port),
+      path: "/apisix/admin/services/hs",
+      body: { upstream_id: blueId, labels: ours },
+      health_check: {
+        service_id: "hs",
+        path: "/healthz",
+        expect_status: 200,
+        timeout_ms: 2_000,
+        targets: { blue: [{ scheme: "http", host: "127.0.0.1", port }] },
+      },
+    });
+    const healthy = await runHook("apply", service(backend.port));
+    expect(healthy.code).toBe(0);
+    expect(backend.probes).toBe(1);
+    expect(gw.store.get("services", "hs")?.value.upstream_id).toBe(blueId);
+
+    const down = await closedPort();
+    const refused = await runHook("apply", { ...service(down), body: { upstream_id: blueId, labels: ours, desc: "not written" } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`GET /healthz -> no answer: connect ECONNREFUSED 127.0.0.1:${down}`);
+    expect(gw.store.get("services", "hs")?.value.desc).toBeUndefined();
+  } finally {
+    await backend.close();
+  }
 });
