@@ -4,15 +4,16 @@
  * (create_before_destroy) with a create-time `local-exec` of `true` (Terraform alone) or `node -e ""` (any hook
  * written in Node). Plus: first request served by the new color, the hook's cold start, and `cdktf deploy` of main.ts.
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { startBackend, type Backend } from "./lib/backend";
+import { BARE_APP, CdktfProjects, SEED_APP, seedEnv } from "./lib/cdktf-deploy";
 import { ADMIN_KEY, probe, startBenchGateway, type RunningGateway } from "./lib/gateway";
 import type { Color } from "../lib";
 import { resourceRequest } from "../lib/drift/read-stack";
 import { REQUEST_ENV } from "../lib/model/gateway-request";
 import { HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE, hookCommand } from "../lib/model/hook-command";
-import { loadLibrary, routePath, serviceCount, synthStack, type LibraryApi } from "./lib/library";
+import { type Engine, loadLibrary, routePath, serviceCount, synthStack, type LibraryApi } from "./lib/library";
 import { REPO_ROOT, runCommand } from "./lib/proc";
 import { type BenchContext, Section } from "./lib/report";
 import { median, nowMs } from "./lib/stats";
@@ -22,7 +23,7 @@ import { ColorWatcher, type WatchResult } from "./lib/watch";
 const SIZES = [1, 10, 50];
 const NODE_NOOP = 'node -e ""';
 
-interface Env {
+export interface Env {
   gateway?: RunningGateway & { mode: string };
   blue?: Backend;
   green?: Backend;
@@ -52,14 +53,19 @@ class BareFlip {
   }
 }
 
-class OurFlip {
+/** The flip of `size` routes through our constructs with one engine: set-up apply, then flips measured. */
+export class OurFlip {
   readonly ws: Workspace;
   active: Color = "blue";
   readonly times: number[] = [];
   readonly watches: WatchResult[] = [];
   summary = "";
-  constructor(readonly size: number, private readonly env: Required<Pick<Env, "gateway" | "blue" | "green" | "lib">>) {
-    this.ws = new Workspace(`flip-${size}`, "bench", { GATEWAY_ADMIN_KEY: ADMIN_KEY });
+  constructor(
+    readonly size: number,
+    private readonly env: Required<Pick<Env, "gateway" | "blue" | "green" | "lib">>,
+    readonly engine?: Engine,
+  ) {
+    this.ws = new Workspace(`flip-${size}${engine ? `-${engine}` : ""}`, "bench", { GATEWAY_ADMIN_KEY: ADMIN_KEY });
   }
   private synth(): void {
     synthStack(
@@ -72,6 +78,7 @@ class OurFlip {
         adminUrl: this.env.gateway.adminUrl,
         blue: { host: this.env.blue.host, port: this.env.blue.port },
         green: { host: this.env.green.host, port: this.env.green.port },
+        engine: this.engine,
       },
       { skipValidation: true },
     );
@@ -382,64 +389,25 @@ async function cliVersionStart(ctx: BenchContext, section: Section): Promise<voi
 // ---------------------------------------------------------------------------------------------------------------
 // End to end: `cdktf deploy` of main.ts flipping the seed scenario (synth included).
 
-const CDKTF_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "cdktf");
-
 export async function runDeploy(ctx: BenchContext): Promise<Section> {
   const section = new Section("flip");
   const label = "cdktf deploy main.ts (seed flip)";
-  const mainJs = path.join(REPO_ROOT, "dist", "main.js");
-  if (!existsSync(path.join(REPO_ROOT, "main.ts")) || !existsSync(mainJs)) {
+  if (!existsSync(path.join(REPO_ROOT, "main.ts")) || !existsSync(SEED_APP)) {
     section.missing(label, "seed", "< 5000 ms", "pending: main.ts / dist/main.js not there yet");
     return section;
   }
   let gateway: (RunningGateway & { mode: string }) | undefined;
   let blue: Backend | undefined;
   let green: Backend | undefined;
-  const dir = path.join(REPO_ROOT, ".e2e", `bench-deploy-${process.pid}`);
+  const projects = new CdktfProjects("deploy");
   try {
     gateway = await startBenchGateway(ADMIN_KEY);
     blue = await startBackend("blue");
     green = await startBackend("green");
-    // Own project folders (app = the repo's dist/main.js, or the bare baseline app) so that state and cdktf.out
-    // stay out of the repo root. State not in the project folder itself: cdktf refuses a bare terraform.tfstate there.
-    const project = (name: string, appJs: string) => {
-      const p = path.join(dir, name);
-      mkdirSync(path.join(p, "state"), { recursive: true });
-      const cdktfJson = JSON.parse(readFileSync(path.join(REPO_ROOT, "cdktf.json"), "utf8"));
-      cdktfJson.app = `node ${JSON.stringify(appJs)}`;
-      writeFileSync(path.join(p, "cdktf.json"), JSON.stringify(cdktfJson, null, 2));
-      return p;
-    };
-    const seedDir = project("seed", mainJs);
-    const bareDir = project("bare", path.join(__dirname, "lib", "bare-app.js"));
-    writeFileSync(path.join(dir, "terraformrc"), "");
-    const baseEnv = {
-      ...process.env,
-      TF_IN_AUTOMATION: "1",
-      CHECKPOINT_DISABLE: "1",
-      TF_CLI_CONFIG_FILE: path.join(dir, "terraformrc"),
-      CI: "1",
-      FORCE_COLOR: "0",
-      GATEWAY_ADMIN_KEY: ADMIN_KEY,
-      GATEWAY_ADMIN_URL: gateway.adminUrl,
-      BLUE_UPSTREAM: `${blue.host}:${blue.port}`,
-      GREEN_UPSTREAM: `${green.host}:${green.port}`,
-      UPSTREAM_SCHEME: "http",
-    };
-    const deploy = async (projectDir: string, color: Color, onStart?: (t: number) => void) => {
-      const r = await runCommand(CDKTF_BIN, ["deploy", "--auto-approve", "--output", path.join(projectDir, "cdktf.out")], {
-        cwd: projectDir,
-        env: { ...baseEnv, ACTIVE_COLOR: color, BLUEGREEN_TF_STATE: path.join(projectDir, "state", "terraform.tfstate") },
-        timeoutMs: 120_000,
-        onStart,
-      });
-      if (r.code !== 0) {
-        throw new Error(`cdktf deploy in ${path.basename(projectDir)} (${color}) failed (${r.code}): ${(r.stdout + r.stderr).slice(-1500)}`);
-      }
-      return r;
-    };
-    await deploy(seedDir, "blue");
-    await deploy(bareDir, "blue");
+    const seed = projects.project("seed", SEED_APP, seedEnv(ADMIN_KEY, gateway.adminUrl, blue, green));
+    const bare = projects.project("bare", BARE_APP);
+    await seed.deploy("blue");
+    await bare.deploy("blue");
     const url = `${gateway.proxyUrl}/headers`;
     const check = await probe(url);
     if (check.backend !== "blue") throw new Error(`after deploying blue, GET /headers answered ${check.status} ${check.backend ?? ""}`);
@@ -454,7 +422,7 @@ export async function runDeploy(ctx: BenchContext): Promise<Section> {
       color = color === "blue" ? "green" : "blue";
       let start = 0;
       const watcher = new ColorWatcher([url], color, () => start);
-      const r = await deploy(seedDir, color, (t) => {
+      const r = await seed.deploy(color, (t) => {
         start = t;
         watcher.start();
       });
@@ -462,7 +430,7 @@ export async function runDeploy(ctx: BenchContext): Promise<Section> {
       const after = await probe(url);
       if (after.backend !== color) throw new Error(`after cdktf deploy to ${color}, GET /headers answered ${after.status} ${after.backend ?? ""}`);
       summary = applySummary(r.stdout);
-      const b = await deploy(bareDir, color);
+      const b = await bare.deploy(color);
       times.push(r.ms);
       bareTimes.push(b.ms);
       firsts.push(w.firstMs);
@@ -490,7 +458,7 @@ export async function runDeploy(ctx: BenchContext): Promise<Section> {
     await gateway?.close().catch(() => undefined);
     await blue?.close();
     await green?.close();
-    rmSync(dir, { recursive: true, force: true });
+    projects.cleanup();
   }
   return section;
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every section (or `--only synth,flip,deploy,downtime,dataplane,release`), prints one table and writes
+ * `npm run bench`: runs every section (or `--only synth,flip,deploy,downtime,dataplane,release,engines`), prints one table and writes
  * `bench/results/latest.json`. Every figure is compared with a baseline measured in the same run; medians of
  * repeated runs. Loopback only; each section is bounded in count and time (total < 10 min on 2 cores).
  */
@@ -9,6 +9,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { runDataPlane } from "./data-plane";
 import { runDowntime } from "./downtime";
+import { runEngines } from "./engines";
 import { runDeploy, runFlip } from "./flip";
 import { REPO_ROOT } from "./lib/proc";
 import { type BenchContext, formatTable, machineInfo, type Row, Section, writeResults } from "./lib/report";
@@ -25,10 +26,11 @@ const SECTIONS: Record<string, { run: (ctx: BenchContext) => Promise<Section>; b
   downtime: { run: runDowntime, budgetMs: 60_000 },
   dataplane: { run: runDataPlane, budgetMs: 100_000 },
   release: { run: runRelease, budgetMs: 60_000 },
+  engines: { run: runEngines, budgetMs: 180_000 },
 };
 
 const USAGE = `usage: node dist/bench/run.js [--only ${Object.keys(SECTIONS).join(",")}] [--quick]
-  --only   comma-separated sections (default: all; "flip" is the apply benchmarks, "deploy" the cdktf deploy)
+  --only   comma-separated sections (default: all; "flip" is the apply benchmarks, "deploy" the cdktf deploy, "engines" provider vs hooks)
   --quick  fewer repetitions (development only; figures are noisier)
 `;
 

@@ -7,7 +7,7 @@
  */
 import { Construct } from "constructs";
 import { LocalBackend, TerraformStack } from "cdktf";
-import { BlueGreenRoute, BlueGreenService, GatewayConnection, type Color, type Flavor } from "../lib";
+import { BlueGreenRoute, BlueGreenService, GatewayConnection, type Color, type Flavor, type GatewayConnectionProps } from "../lib";
 
 export interface SeedEnvironment {
   /** `host:port` of the environment's single node. */
@@ -32,6 +32,8 @@ export interface SeedStackProps {
   readonly green: SeedEnvironment;
   /** Terraform state file. @default - cdktf's default, terraform.<stack>.tfstate in the project folder */
   readonly stateFile?: string;
+  /** How Terraform talks to the gateway. @default - GatewayConnection's default ("hooks") */
+  readonly engine?: GatewayConnectionProps["engine"];
 }
 
 export class SeedStack extends TerraformStack {
@@ -46,6 +48,7 @@ export class SeedStack extends TerraformStack {
       gatewayGroupId: flavor === "api7-ee" ? (props.gatewayGroupId ?? "default") : undefined,
       adminKeyEnv: "GATEWAY_ADMIN_KEY",
       tls: props.adminUrl?.startsWith("https:") ? { insecureSkipVerify: true } : undefined,
+      engine: props.engine,
     });
     const environment = (env: SeedEnvironment) => {
       const scheme = env.scheme ?? "https";
@@ -80,7 +83,7 @@ function parseHostPort(value: string | undefined, name: string): { host: string;
 /**
  * The seed's values, overridable from the environment (the demo points them at loopback backends):
  * ACTIVE_COLOR, CANARY_PERCENT, GATEWAY_ADMIN_URL, GATEWAY_FLAVOR, GATEWAY_GROUP_ID, BLUE_UPSTREAM, GREEN_UPSTREAM,
- * UPSTREAM_SCHEME, BLUEGREEN_TF_STATE.
+ * UPSTREAM_SCHEME, BLUEGREEN_TF_STATE, GATEWAY_ENGINE.
  */
 export function seedStackPropsFromEnv(env: NodeJS.ProcessEnv): SeedStackProps {
   const active = env.ACTIVE_COLOR ?? "blue";
@@ -97,5 +100,7 @@ export function seedStackPropsFromEnv(env: NodeJS.ProcessEnv): SeedStackProps {
     blue: { ...blue, scheme },
     green: { ...green, scheme },
     stateFile: env.BLUEGREEN_TF_STATE,
+    // GatewayConnection checks the value and names what is allowed
+    engine: (env.GATEWAY_ENGINE || undefined) as SeedStackProps["engine"],
   };
 }

@@ -3,7 +3,7 @@
  * Loaded lazily so that the bench compiles and its baselines run while parts of the library are still landing.
  */
 import path from "node:path";
-import { App, TerraformStack } from "cdktf";
+import { App, LocalBackend, TerraformStack } from "cdktf";
 import type { Color, Flavor } from "../../lib";
 import { REPO_ROOT } from "./proc";
 
@@ -41,7 +41,12 @@ export interface StackSpec {
   readonly proxyUrl?: string;
   /** `release` of every service. @default - none */
   readonly release?: import("../../lib").ReleaseSpec;
+  /** `GatewayConnection`'s engine. @default - the library's default ("hooks") */
+  readonly engine?: Engine;
 }
+
+/** The engines `GatewayConnection` offers. */
+export type Engine = NonNullable<import("../../lib").GatewayConnectionProps["engine"]>;
 
 /** Route `i` of service `s` answers on this path. */
 export function routePath(s: number, i: number): string {
@@ -62,6 +67,7 @@ export function buildStack(lib: LibraryApi, stack: TerraformStack, spec: StackSp
     flavor,
     gatewayGroupId: flavor === "api7-ee" ? "default" : undefined,
     proxyUrl: spec.proxyUrl,
+    engine: spec.engine,
   });
   const services = serviceCount(spec.routes, per);
   let route = 0;
@@ -86,8 +92,10 @@ export function buildStack(lib: LibraryApi, stack: TerraformStack, spec: StackSp
 }
 
 /**
- * Synthesizes one stack named `stackName` into `outdir`. `skipValidation` skips cdktf's validations (each
- * `terraform_data` runs `terraform version`); use it only where synthesis is set-up, not what is measured.
+ * Synthesizes one stack named `stackName` into `outdir`, its state in `outdir` too (cdktf's default is
+ * `terraform.<stack>.tfstate` in the current folder: every workspace would share the repository root's).
+ * `skipValidation` skips cdktf's validations (each `terraform_data` runs `terraform version`); use it only where
+ * synthesis is set-up, not what is measured.
  */
 export function synthStack(
   lib: LibraryApi,
@@ -98,6 +106,7 @@ export function synthStack(
 ): void {
   const app = new App({ outdir, stackTraces: false, skipValidation: opts.skipValidation ?? false });
   const stack = new TerraformStack(app, stackName);
+  new LocalBackend(stack, { path: path.join(outdir, "terraform.tfstate") });
   buildStack(lib, stack, spec);
   app.synth();
 }
