@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { packageRoot } from "../package-info";
+import { packageHashV1, writeLockEntry } from "./lock-file";
 import { launcherName, pluginFolder, PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR, PROVIDER_PLATFORMS, providerVersion } from "./provider-address";
 
 /** The launcher: finds the bundle beside itself. */
@@ -22,13 +23,16 @@ export function providerBundle(): string {
   return file;
 }
 
-/** Writes `terraform.d/plugins/...` under `workingDirectory` (replacing this version's folders); returns them. */
+/**
+ * Writes `terraform.d/plugins/...` under `workingDirectory` (replacing this version's folders) and the provider's entry
+ * in its `.terraform.lock.hcl` (lock-file.ts); returns the folders.
+ */
 export function installProvider(workingDirectory: string): string[] {
   const built = path.dirname(providerBundle());
   // sorted: the same folder always gives the same files in the same order
   const files = fs.readdirSync(built).sort().map((name) => [name, fs.readFileSync(path.join(built, name))] as const);
   const version = providerVersion();
-  return PROVIDER_PLATFORMS.map((platform) => {
+  const dirs = PROVIDER_PLATFORMS.map((platform) => {
     const dir = path.join(workingDirectory, pluginFolder(platform, version));
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
@@ -38,4 +42,6 @@ export function installProvider(workingDirectory: string): string[] {
     fs.chmodSync(launcher, 0o755);
     return dir;
   });
+  writeLockEntry(workingDirectory, packageHashV1(dirs[0]));
+  return dirs;
 }

@@ -21,9 +21,12 @@ function listFiles(dir: string): string[] {
   });
 }
 
-test("the demo deploys blue, flips to green, previews and rolls back", async () => {
+// GATEWAY_ENGINE picks the seed stack's engine; with the provider, the first `cdktf deploy` of a fresh stack folder
+// also proves that synthesis wrote the lock file (cdktf would otherwise run `terraform providers lock`, which asks a
+// registry that does not exist)
+test.each(["hooks", "provider"])("the demo deploys blue, flips to green, previews and rolls back (%s engine)", async (engine) => {
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
-    execFile("node", [path.join(REPO_ROOT, "dist", "scripts", "demo.js")], { cwd: REPO_ROOT, timeout: 220_000, env: { ...process.env, GATEWAY_ADMIN_KEY: KEY, BLUEGREEN_DEMO_KEEP: "1" } }, (err, stdout, stderr) =>
+    execFile("node", [path.join(REPO_ROOT, "dist", "scripts", "demo.js")], { cwd: REPO_ROOT, timeout: 220_000, env: { ...process.env, GATEWAY_ADMIN_KEY: KEY, BLUEGREEN_DEMO_KEEP: "1", GATEWAY_ENGINE: engine } }, (err, stdout, stderr) =>
       resolve({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
     );
   });
@@ -42,9 +45,15 @@ test("the demo deploys blue, flips to green, previews and rolls back", async () 
   const workDir = /work folder: (\S+)/.exec(output)?.[1];
   expect(workDir).toBeDefined();
   const files = listFiles(workDir!);
-  // Terraform ran the hook laid into the stack folder: no node_modules in the work folder, the package not linked
+  // Terraform ran the hook or the provider laid into the stack folder: no node_modules in the work folder, the package
+  // not linked
   expect(readdirSync(workDir!)).not.toContain("node_modules");
-  expect(files.some((f) => f.endsWith(path.join("assets", "BluegreenHook", PKG_VERSION, "bluegreen-hook.cjs")))).toBe(true);
+  const laid = engine === "hooks" ? path.join("assets", "BluegreenHook", PKG_VERSION, "bluegreen-hook.cjs") : "bluegreen-provider.cjs";
+  expect(files.some((f) => f.endsWith(laid))).toBe(true);
+  if (engine === "provider") {
+    const lock = files.find((f) => f.endsWith(".terraform.lock.hcl"));
+    expect(lock && readFileSync(lock, "utf8")).toContain('provider "cdktf-apisix-bluegreen.invalid/local/bluegreen"');
+  }
   expect(files.some((f) => f.endsWith("terraform.tfstate"))).toBe(true);
   expect(files.some((f) => f.endsWith("flip.log"))).toBe(true);
   expect(files.some((f) => f.endsWith("cdk.tf.json"))).toBe(true);
