@@ -7,7 +7,7 @@
  */
 import { Construct } from "constructs";
 import { LocalBackend, TerraformStack } from "cdktf";
-import { BlueGreenRoute, BlueGreenService, GatewayConnection, type Color, type Flavor } from "../lib";
+import { BlueGreenRoute, BlueGreenService, GatewayConnection, type Color, type Flavor, type GatewayConnectionProps } from "../lib";
 
 export interface SeedEnvironment {
   /** `host:port` of the environment's single node. */
@@ -30,6 +30,8 @@ export interface SeedStackProps {
   readonly canaryPercent?: number;
   readonly blue: SeedEnvironment;
   readonly green: SeedEnvironment;
+  /** How the stack reaches the gateway. @default "hooks" */
+  readonly engine?: GatewayConnectionProps["engine"];
   /** Terraform state file. @default - cdktf's default, terraform.<stack>.tfstate in the project folder */
   readonly stateFile?: string;
 }
@@ -45,6 +47,7 @@ export class SeedStack extends TerraformStack {
       flavor,
       gatewayGroupId: flavor === "api7-ee" ? (props.gatewayGroupId ?? "default") : undefined,
       adminKeyEnv: "GATEWAY_ADMIN_KEY",
+      engine: props.engine,
       tls: props.adminUrl?.startsWith("https:") ? { insecureSkipVerify: true } : undefined,
     });
     const environment = (env: SeedEnvironment) => {
