@@ -3,12 +3,11 @@
  * stack, both flavours, through real Terraform: the next plan shows exactly what differs from the declaration (the
  * owned fields that differ and the ownership labels), the apply adds the labels and writes the declared object whole.
  */
-import type { TerraformStack } from "cdktf";
 import path from "node:path";
-import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
 import { startGateway } from "../../lib/gateway";
 import { readStack } from "../../lib/drift/read-stack";
 import { TerraformWorkspace } from "../helper/terraform";
+import { adminApi, providerSeed } from "../helper/provider-stack";
 
 jest.setTimeout(300_000);
 
@@ -17,49 +16,23 @@ const ADMIN_KEY = "provider-import-Secret-Key-51c9e2";
 describe.each(["apisix", "api7-ee"] as const)("terraform import of hand-made objects, provider engine (%s)", (flavor) => {
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   let ws: TerraformWorkspace;
-  const group = flavor === "api7-ee" ? "default" : undefined;
+  let admin: ReturnType<typeof adminApi>;
 
   beforeAll(async () => {
     gateway = await startGateway({ adminPort: 0, proxyPort: 0, adminKey: ADMIN_KEY, flavor });
     ws = new TerraformWorkspace(`provider-import-${flavor}`, { GATEWAY_ADMIN_KEY: ADMIN_KEY });
+    admin = adminApi(gateway.adminUrl, ADMIN_KEY);
   });
   afterAll(async () => {
     await gateway?.close();
     ws?.cleanup();
   });
 
-  function stack(s: TerraformStack): void {
-    const connection = new GatewayConnection(s, "gateway", {
-      adminUrl: gateway.adminUrl,
-      engine: "provider",
-      ...(group === undefined ? {} : { flavor: "api7-ee" as const, gatewayGroupId: group }),
-    });
-    const service = new BlueGreenService(s, "service", {
-      gateway: connection,
-      serviceId: "bg-service",
-      blue: { nodes: [{ host: "127.0.0.1", port: 9 }] },
-      green: { nodes: [{ host: "127.0.0.2", port: 9 }] },
-      active: "blue",
-    });
-    new BlueGreenRoute(s, "route", { service, routeId: "bg-route", paths: ["/headers"] });
-  }
-
   async function ok(run: Promise<{ code: number; output: string }>): Promise<string> {
     const result = await run;
     if (result.code !== 0) throw new Error(result.output);
     expect(result.output).not.toContain(ADMIN_KEY);
     return result.output;
-  }
-
-  async function admin(method: string, apiPath: string, body?: unknown): Promise<any> {
-    const res = await fetch(`${gateway.adminUrl}${apiPath}`, {
-      method,
-      headers: { "X-API-KEY": ADMIN_KEY, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (res.status >= 300) throw new Error(`${method} ${apiPath}: ${res.status} ${await res.text()}`);
-    const json = (await res.json()) as any;
-    return json.value ?? json;
   }
 
   /** The changed lines (`+`, `-`, `~`) of one resource's block in a plan. */
@@ -72,7 +45,7 @@ describe.each(["apisix", "api7-ee"] as const)("terraform import of hand-made obj
   }
 
   test("import route, service (and upstreams) by id; the plan shows the differences and the labels; the apply adds them", async () => {
-    ws.synth(stack);
+    ws.synth(providerSeed(gateway.adminUrl, flavor, { routeId: "bg-route" }));
     const declared = readStack(path.join(ws.stackDir, "cdk.tf.json")).objects;
     const kindOf = (p: string) => (p.includes("/upstreams/") ? "upstreams" : p.includes("/services/") ? "services" : "routes");
     const rank = { upstreams: 0, services: 1, routes: 2 } as const;

@@ -3,10 +3,9 @@
  * object someone else made, declared without `adopt`) fails with a Terraform error diagnostic naming the construct
  * path and the object; the object is left as it was. Both flavours, through real Terraform.
  */
-import type { TerraformStack } from "cdktf";
-import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
 import { startGateway } from "../../lib/gateway";
 import { TerraformWorkspace } from "../helper/terraform";
+import { adminApi, groupQuery, providerSeed } from "../helper/provider-stack";
 
 jest.setTimeout(300_000);
 
@@ -15,44 +14,19 @@ const ADMIN_KEY = "provider-errors-Secret-Key-0a8b3c";
 describe.each(["apisix", "api7-ee"] as const)("provider-engine errors name the construct (%s)", (flavor) => {
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   let ws: TerraformWorkspace;
-  const group = flavor === "api7-ee" ? "default" : undefined;
-  const q = group === undefined ? "" : `?gateway_group_id=${group}`;
+  const q = groupQuery(flavor);
+  let admin: ReturnType<typeof adminApi>;
+  const stack = (adoptRoute = false) => providerSeed(gateway.adminUrl, flavor, { routeId: "taken-route", adoptRoute });
 
   beforeAll(async () => {
     gateway = await startGateway({ adminPort: 0, proxyPort: 0, adminKey: ADMIN_KEY, flavor });
     ws = new TerraformWorkspace(`provider-errors-${flavor}`, { GATEWAY_ADMIN_KEY: ADMIN_KEY });
+    admin = adminApi(gateway.adminUrl, ADMIN_KEY);
   });
   afterAll(async () => {
     await gateway?.close();
     ws?.cleanup();
   });
-
-  function stack(s: TerraformStack, adopt = false): void {
-    const connection = new GatewayConnection(s, "gateway", {
-      adminUrl: gateway.adminUrl,
-      engine: "provider",
-      ...(group === undefined ? {} : { flavor: "api7-ee" as const, gatewayGroupId: group }),
-    });
-    const service = new BlueGreenService(s, "service", {
-      gateway: connection,
-      serviceId: "bg-service",
-      blue: { nodes: [{ host: "127.0.0.1", port: 9 }] },
-      green: { nodes: [{ host: "127.0.0.2", port: 9 }] },
-      active: "blue",
-    });
-    new BlueGreenRoute(s, "route", { service, routeId: "taken-route", paths: ["/headers"], ...(adopt ? { adopt } : {}) });
-  }
-
-  async function admin(method: string, apiPath: string, body?: unknown): Promise<any> {
-    const res = await fetch(`${gateway.adminUrl}/apisix/admin/${apiPath}`, {
-      method,
-      headers: { "X-API-KEY": ADMIN_KEY, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (res.status >= 300) throw new Error(`${method} ${apiPath}: ${res.status} ${await res.text()}`);
-    const json = (await res.json()) as any;
-    return json.value ?? json;
-  }
 
   /** The summary line of each Terraform error diagnostic. */
   function diagnostics(output: string): string[] {
@@ -62,11 +36,11 @@ describe.each(["apisix", "api7-ee"] as const)("provider-engine errors name the c
   test("a route someone else made, declared without adopt: the apply fails naming the construct and the route", async () => {
     const paths = flavor === "apisix" ? "uris" : "paths";
     const upstream = { type: "roundrobin", nodes: [{ host: "127.0.0.1", port: 9, weight: 1 }] };
-    await admin("PUT", `services/their-service${q}`, { name: "their-service", upstream, labels: { team: "payments" } });
+    await admin("PUT", `/apisix/admin/services/their-service${q}`, { name: "their-service", upstream, labels: { team: "payments" } });
     const theirs = { name: "theirs", [paths]: ["/theirs"], service_id: "their-service", labels: { team: "payments" } };
-    await admin("PUT", `routes/taken-route${q}`, theirs);
+    await admin("PUT", `/apisix/admin/routes/taken-route${q}`, theirs);
 
-    ws.synth(stack);
+    ws.synth(stack());
     const refused = await ws.apply();
     expect(refused.code).toBe(1);
     const route = `/apisix/admin/routes/taken-route${q}`;
@@ -75,7 +49,7 @@ describe.each(["apisix", "api7-ee"] as const)("provider-engine errors name the c
         `{"team":"payments"}); set adopt: true on e2e/route to take it over, or use another id`,
     ]);
     expect(refused.output).toMatch(/Error: refusing[^\n]*\n\n\s+with bluegreen_route\.route_[0-9A-F]{8},/);
-    expect(await admin("GET", `routes/taken-route${q}`)).toMatchObject(theirs); // left as it was
+    expect(await admin("GET", `/apisix/admin/routes/taken-route${q}`)).toMatchObject(theirs); // left as it was
     expect(refused.output).not.toContain(ADMIN_KEY);
 
     // the gateway refuses the key: every diagnostic names the construct and the object it was reading
@@ -89,10 +63,10 @@ describe.each(["apisix", "api7-ee"] as const)("provider-engine errors name the c
     expect(wrongKey.output).not.toContain("wrong-key-5f0e1d");
 
     // adopt: true takes it over
-    ws.synth((s) => stack(s, true));
+    ws.synth(stack(true));
     const adopted = await ws.apply();
     if (adopted.code !== 0) throw new Error(adopted.output);
-    expect((await admin("GET", `routes/taken-route${q}`)).labels).toMatchObject({ "managed-by": "cdktf-apisix-bluegreen" });
+    expect((await admin("GET", `/apisix/admin/routes/taken-route${q}`)).labels).toMatchObject({ "managed-by": "cdktf-apisix-bluegreen" });
     const destroyed = await ws.destroy();
     if (destroyed.code !== 0) throw new Error(destroyed.output);
   });

@@ -4,12 +4,11 @@
  * TF_LOG=TRACE (Terraform's stderr), or errors. Both flavours, through real Terraform; every Terraform run of the test
  * is at TF_LOG=TRACE and scanned, as are the files of the workspace (TerraformWorkspace.allText).
  */
-import type { TerraformStack } from "cdktf";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
 import { startGateway } from "../../lib/gateway";
 import { type RunResult, TerraformWorkspace } from "../helper/terraform";
+import { providerSeed } from "../helper/provider-stack";
 
 jest.setTimeout(300_000);
 
@@ -20,7 +19,6 @@ const TRACE = { TF_LOG: "TRACE" };
 describe.each(["apisix", "api7-ee"] as const)("the admin key stays secret, provider engine (%s)", (flavor) => {
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   let ws: TerraformWorkspace;
-  const group = flavor === "api7-ee" ? "default" : undefined;
   /** Everything Terraform printed, for the final scan. */
   const printed: string[] = [];
 
@@ -33,23 +31,7 @@ describe.each(["apisix", "api7-ee"] as const)("the admin key stays secret, provi
     ws?.cleanup();
   });
 
-  function seed(active: "blue" | "green") {
-    return (stack: TerraformStack) => {
-      const connection = new GatewayConnection(stack, "gateway", {
-        adminUrl: gateway.adminUrl,
-        engine: "provider",
-        ...(group === undefined ? {} : { flavor: "api7-ee" as const, gatewayGroupId: group }),
-      });
-      const service = new BlueGreenService(stack, "service", {
-        gateway: connection,
-        serviceId: "bg-service",
-        blue: { nodes: [{ host: "127.0.0.1", port: 9 }] },
-        green: { nodes: [{ host: "127.0.0.2", port: 9 }] },
-        active,
-      });
-      new BlueGreenRoute(stack, "route", { service, routeId: "bg-route", paths: ["/headers"] });
-    };
-  }
+  const seed = (active: "blue" | "green") => providerSeed(gateway.adminUrl, flavor, { active });
 
   /** Runs Terraform at TF_LOG=TRACE, keeps what it printed; `code` is the exit code expected. */
   async function tf(args: string[], code = 0, env: Record<string, string> = {}): Promise<RunResult> {
