@@ -30,6 +30,8 @@ export interface SeedStackProps {
   readonly canaryPercent?: number;
   readonly blue: SeedEnvironment;
   readonly green: SeedEnvironment;
+  /** How the stack reaches the gateway. @default "hooks" */
+  readonly engine?: GatewayConnectionProps["engine"];
   /** Terraform state file. @default - cdktf's default, terraform.<stack>.tfstate in the project folder */
   readonly stateFile?: string;
   /** How Terraform talks to the gateway. @default - GatewayConnection's default ("hooks") */
@@ -47,6 +49,7 @@ export class SeedStack extends TerraformStack {
       flavor,
       gatewayGroupId: flavor === "api7-ee" ? (props.gatewayGroupId ?? "default") : undefined,
       adminKeyEnv: "GATEWAY_ADMIN_KEY",
+      engine: props.engine,
       tls: props.adminUrl?.startsWith("https:") ? { insecureSkipVerify: true } : undefined,
       engine: props.engine,
     });

@@ -1,7 +1,8 @@
 /**
  * `bluegreen drift [--stack DIR ...] [--json]`: compares what synthesized stacks declare with what the gateway
- * stores, restricted to the fields the stacks own. `terraform plan` cannot see these changes: objects are
- * `terraform_data` resources whose hooks talk to the gateway.
+ * stores, restricted to the fields the stacks own. With the hooks engine `terraform plan` cannot see these changes
+ * (objects are `terraform_data` resources whose hooks talk to the gateway); with the provider engine it can, and
+ * this command gives the same answer without Terraform state. Reads both engines' resources.
  *
  * Exit code 0 in sync, 2 drift found (like `terraform plan -detailed-exitcode`), 1 error (including a usage
  * error, so that a typo is never mistaken for drift). Never prints the admin key.
@@ -20,7 +21,8 @@ gateway adds are ignored), and prints one line per finding:
   changed    a declared field has another value on the gateway (gateway value, then stack value)
   missing    a declared object is not on the gateway
   unmanaged  a declared object exists without the managed-by label (someone replaced it)
-  extra      an object with a connection's owner label that the stack does not declare (a sweep deletes it)
+  extra      an object with a connection's owner label that the stack does not declare (a sweep deletes it;
+             hooks engine only: the provider engine has no sweep, Terraform deletes what leaves the stack)
 
 options:
   --stack DIR   a synthesized stack (cdktf.out/stacks/<name>, or its cdk.tf.json); repeatable. Default: every
@@ -28,7 +30,8 @@ options:
   --json        print a machine-readable report instead
   -h, --help    show this help
 
-The admin key is read from the environment variable the stack's hook reads (gateway.admin_key_env,
+Reads both engines' stacks: terraform_data hooks and the bluegreen_* resources of engine "provider".
+The admin key is read from the environment variable the stack's hook or provider reads (gateway.admin_key_env,
 GATEWAY_ADMIN_KEY by default). Run cdktf synth first: the check reads cdk.tf.json, not Terraform state.
 
 exit code: 0 no drift, 2 drift found, 1 error (no synthesized stack, bad input, missing or wrong key,

@@ -6,6 +6,7 @@ import { relative } from "node:path";
 import { describeDifference } from "../client/drift";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OWNER_LABEL } from "../model/gateway-request";
 import type { Finding, FindingKind, NamedDifference, StackReport } from "./check-stack";
+import { HOOK_RESOURCE_TYPE } from "./read-stack";
 
 /** Counts per finding kind (objects, not fields), plus skipped inputs. */
 export interface DriftCounts {
@@ -38,16 +39,17 @@ export function countsOf(report: StackReport): DriftCounts {
 }
 
 /**
- * The `terraform apply -replace=...` that rewrites the changed and missing objects (and runs the sweep when there
- * are extra objects), from the stack's Terraform directory; undefined when there is nothing to restore.
+ * The `terraform apply` that rewrites the changed and missing objects (and runs the sweep when there are extra
+ * objects), from the stack's Terraform directory; undefined when there is nothing to restore. Hooks-engine objects
+ * (`terraform_data`) need `-replace=`; the provider engine's (`bluegreen_*`) are read by the plan, which already
+ * updates or creates them (replacing one would delete it first).
  */
 export function restoreCommand(report: StackReport, cwd: string): string | undefined {
-  const addresses = new Set(
-    report.findings.filter((f) => f.kind === "changed" || f.kind === "missing" || f.kind === "extra").map((f) => f.address),
-  );
-  if (addresses.size === 0) return undefined;
+  const restored = report.findings.filter((f) => f.kind === "changed" || f.kind === "missing" || f.kind === "extra");
+  if (restored.length === 0) return undefined;
+  const replaced = new Set(restored.map((f) => f.address).filter((a) => a.startsWith(`${HOOK_RESOURCE_TYPE}.`)));
   const dir = relative(cwd, report.dir) || ".";
-  return `cd ${dir} && terraform apply ${[...addresses].map((a) => `-replace=${a}`).join(" ")}`;
+  return `cd ${dir} && terraform apply${[...replaced].map((a) => ` -replace=${a}`).join("")}`;
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * Reads synthesized stacks (`cdk.tf.json`) for `bluegreen drift` and `bluegreen review`: finds them, and collects the
- * gateway requests they declare, validated by the hook's own schema: an object's request is the Terraform local that
- * its `triggers_replace.request` encodes (`request-local.ts`), a sweep's is its `input`.
+ * gateway requests they declare, validated by the hook's own schema, for both engines. Hooks engine: an object's
+ * request is the Terraform local that its `terraform_data`'s `triggers_replace.request` encodes (`request-local.ts`),
+ * a sweep's is its `input`. Provider engine: a `bluegreen_<kind>` resource's attributes hold the same request, which
+ * the provider builds with `objectRequestOf` (the provider engine has no sweep).
  *
  * An input that still holds a Terraform expression (`${...}`, `%{...}`) has a value known only at apply, so it is
  * reported as skipped rather than compared. Terraform's escapes (`$${` and `%%{`) are turned back into literals,
@@ -20,14 +22,18 @@ import { requestLocalName } from "../model/request-local";
 import { safeParseWithMessages } from "../schemas/parse-with-messages";
 import { BluegreenError } from "../bluegreen-error";
 import { redact } from "../client/errors";
+import { JSON_ATTRIBUTES, OBJECT_ATTRIBUTES, OBJECT_KINDS, objectRequestOf, resourceTypeName, SERVICE_ATTRIBUTES } from "../provider/resources/object-attributes";
+import type { ObjectValue } from "../provider/protocol/provider-definition";
 
 /** The file cdktf writes per stack (JSON output, the default). */
 export const STACK_FILE = "cdk.tf.json";
 const DEFAULT_OUTPUT_DIR = "cdktf.out";
+/** The resource type of the hooks engine's objects and sweeps. */
+export const HOOK_RESOURCE_TYPE = "terraform_data";
 
-/** One `terraform_data` resource and its validated input. */
+/** One `terraform_data` or `bluegreen_<kind>` resource and its validated request. */
 export interface StackResource<T extends GatewayRequest> {
-  /** Terraform address, e.g. `terraform_data.service_E754E327` (for `terraform apply -replace=...`). */
+  /** Terraform address, e.g. `terraform_data.service_E754E327` or `bluegreen_service.service_E754E327`. */
   readonly address: string;
   readonly request: T;
 }
@@ -115,12 +121,12 @@ export function readStack(file: string): SynthesizedStack {
   const root = asRecord(json);
   if (!root) throw new BluegreenError(`${file} is not a Terraform JSON configuration (expected an object, got ${typeof json})`);
   const name = stackNameOf(root) ?? basename(dirname(file));
-  const resources = asRecord(asRecord(root.resource)?.terraform_data) ?? {};
+  const resources = asRecord(asRecord(root.resource)?.[HOOK_RESOURCE_TYPE]) ?? {};
   const objects: Array<StackResource<ObjectRequest>> = [];
   const sweeps: Array<StackResource<SweepRequest>> = [];
   const skipped: SkippedResource[] = [];
   for (const [key, resource] of Object.entries(resources)) {
-    const address = `terraform_data.${key}`;
+    const address = `${HOOK_RESOURCE_TYPE}.${key}`;
     const input = asRecord(resourceRequest(root, resource));
     if (!input || (input.kind !== "object" && input.kind !== "sweep")) continue; // not ours
     const constructPath = typeof input.construct_path === "string" ? input.construct_path : undefined;
@@ -144,7 +150,47 @@ export function readStack(file: string): SynthesizedStack {
     if (request.kind === "object") objects.push({ address, request });
     else if (request.kind === "sweep") sweeps.push({ address, request });
   }
+  readProviderResources(root, file, objects, skipped);
   return { name, file, dir: dirname(file), objects, sweeps, skipped };
+}
+
+/**
+ * The requests of the stack's `bluegreen_upstream`, `bluegreen_service` and `bluegreen_route` resources (provider
+ * engine), in that order: their attributes, with Terraform's escapes undone, made into the request the provider
+ * writes. A resource whose attributes hold a Terraform expression is skipped like a hook input that does.
+ */
+function readProviderResources(
+  root: Record<string, unknown>,
+  file: string,
+  objects: Array<StackResource<ObjectRequest>>,
+  skipped: SkippedResource[],
+): void {
+  for (const kind of OBJECT_KINDS) {
+    const type = resourceTypeName(kind);
+    const names = Object.keys(kind === "services" ? { ...OBJECT_ATTRIBUTES, ...SERVICE_ATTRIBUTES } : OBJECT_ATTRIBUTES);
+    for (const [key, resource] of Object.entries(asRecord(asRecord(root.resource)?.[type]) ?? {})) {
+      const address = `${type}.${key}`;
+      const declared = asRecord(resource) ?? {};
+      const attributes = Object.fromEntries(names.filter((n) => declared[n] !== undefined).map((n) => [n, declared[n]]));
+      const constructPath = typeof attributes.construct_path === "string" ? attributes.construct_path : undefined;
+      // inside the JSON attributes when they parse, so the reason names the field (`body.name = "${var.name}"`)
+      const view = Object.fromEntries(Object.entries(attributes).map(([n, v]) => [n, JSON_ATTRIBUTES.includes(n) ? jsonOrText(v) : v]));
+      const expression = findExpression(view, "");
+      if (expression) {
+        skipped.push({ address, constructPath, reason: `value known only at apply: ${expression}` });
+        continue;
+      }
+      try {
+        const request = objectRequestOf(kind, unescapeTemplates(attributes) as ObjectValue, false);
+        objects.push({ address, request });
+      } catch (error) {
+        throw new BluegreenError(
+          `${address} in ${file} is not a valid ${type} (${error instanceof Error ? error.message : String(error)}); ` +
+            `was the stack synthesized by a different version of cdktf-apisix-bluegreen?`,
+        );
+      }
+    }
+  }
 }
 
 /**
@@ -177,6 +223,16 @@ function outputDirOf(configFile: string): string {
 function stackNameOf(root: Record<string, unknown>): string | undefined {
   const name = asRecord(asRecord(root["//"])?.metadata)?.stackName;
   return typeof name === "string" && name.length > 0 ? name : undefined;
+}
+
+/** The JSON value a string holds, else the value itself (`${jsonencode(...)}` is not JSON). */
+function jsonOrText(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
 }
 
 /** True for an unescaped `${` or `%{` (Terraform interpolation or directive). */

@@ -1,7 +1,7 @@
 /**
  * The objects a review compares: the synthesized stacks' requests (head, or a base synth output), or what the live
- * gateway stores for them (each declared object, plus the undeclared objects with the stacks' owner labels, which the
- * deploy's sweep deletes).
+ * gateway stores for them (each declared object, the undeclared objects with the stacks' owner labels, which the
+ * deploy's sweep deletes, and the upstreams the live services use: the provider engine has no sweep to find them).
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -10,7 +10,8 @@ import { findExtraObjects } from "../client/drift";
 import type { RetryEvent } from "../client/transport";
 import { readStack, STACK_FILE, stackFileOf, type SynthesizedStack } from "../drift/read-stack";
 import { openEveryClient, stackClients } from "../drift/stack-clients";
-import type { ReviewObject } from "./release-state";
+import { objectPath } from "../model/admin-paths";
+import { referencedUpstreamIds, type ReviewObject } from "./release-state";
 
 /** The stacks of a synth output directory (`cdktf.out`, with `stacks/<name>/cdk.tf.json`) or of one stack directory. */
 export function readSynthOutput(dir: string, cwd: string, flag: string): SynthesizedStack[] {
@@ -68,6 +69,19 @@ export async function liveObjects(stacks: readonly SynthesizedStack[], options: 
           constructPath: request.construct_path,
         });
         for (const o of extras) out.set(o.path, { path: o.path, body: o.value, flavor: request.gateway.flavor });
+      }
+      // the upstreams a live service uses that the stack no longer declares (a moved color's old upstream)
+      for (const { request } of stack.objects) {
+        const service = out.get(request.path);
+        // API7 EE services hold their upstreams inline
+        if (service === undefined || !request.path.includes("/services/") || request.gateway.flavor !== "apisix") continue;
+        const { flavor, gateway_group_id: group } = request.gateway;
+        for (const id of referencedUpstreamIds(service.body)) {
+          const path = objectPath(flavor, "upstreams", id, group);
+          if (out.has(path)) continue;
+          const live = await clients.clientFor(request.gateway, request.construct_path).get(path, { constructPath: request.construct_path });
+          if (live !== undefined) out.set(path, { path, body: live, flavor });
+        }
       }
     } finally {
       await clients.close();

@@ -98,6 +98,17 @@ function serviceState(id: string, o: ReviewObject, upstreams: Map<string, Record
   return { id, shares, nodes, preview, healthGate: o.healthGate };
 }
 
+/** The `upstream_id`s a service body references: its own and its traffic-split entries'. */
+export function referencedUpstreamIds(body: Record<string, unknown>): string[] {
+  const rules = asRecord(asRecord(body.plugins)?.["traffic-split"])?.rules;
+  const entries = (Array.isArray(rules) ? rules : []).flatMap((rule) => {
+    const weighted = asRecord(rule)?.weighted_upstreams;
+    return Array.isArray(weighted) ? weighted.map(asRecord) : [];
+  });
+  const ids = [body, ...entries].map((e) => e?.upstream_id).filter((id): id is string => typeof id === "string");
+  return [...new Set(ids)];
+}
+
 function routeState(id: string, body: Record<string, unknown>): RouteState {
   const list = (many: unknown, one: unknown): string[] =>
     Array.isArray(many) ? many.map(String) : typeof one === "string" ? [one] : [];

@@ -1,21 +1,30 @@
 /**
- * `bluegreen drift` against the embedded gateway, in both flavours: the seed stack is synthesized into `.e2e/`,
- * applied through the hook, edited out of band through the Admin API, then checked.
+ * `bluegreen drift` against the embedded gateway, in both flavours and for both engines: the seed stack is
+ * synthesized into `.e2e/`, applied through the hook, edited out of band through the Admin API, then checked.
  */
 import { resourceRequest } from "../../lib/drift/read-stack";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type RunningGateway, startGateway } from "../../lib/gateway/gateway";
 import { REPO_ROOT } from "../helper/terraform";
-import { admin, applyStack, drift, type Flavor, KEY, query, STACK, type SynthesizedSeed, synthSeed } from "./drift-harness";
+import { admin, applyStack, drift, type Engine, ENGINES, type Flavor, KEY, query, STACK, type SynthesizedSeed, synthSeed } from "./drift-harness";
 
 /** The default owner of the seed stack: this repository's package name, then the stack id. */
 const OWNER = `${(JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { name: string }).name}/${STACK}`;
 const SERVICE = "/apisix/admin/services/blue-green-service";
 const ROUTE = "/apisix/admin/routes/blue-green-route";
 
-describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: Flavor) => {
+const CASES = (["apisix", "api7-ee"] as const).flatMap((flavor) => ENGINES.map((engine) => [flavor, engine] as const));
+
+describe.each(CASES)("bluegreen drift (%s, %s engine)", (flavor: Flavor, engine: Engine) => {
   const q = query(flavor);
+  /** The Terraform resource type of the stack's objects. */
+  const type = (kind: "service" | "route") => (engine === "hooks" ? "terraform_data" : `bluegreen_${kind}`);
+  /** The restore hint: the hooks engine replaces the object, the provider engine's plan already updates it. */
+  const restore = (kind: "service" | "route") =>
+    engine === "hooks" ? new RegExp(`terraform apply -replace=terraform_data\\.${kind}_[0-9A-F]{8}$`) : /&& terraform apply$/;
+  /** The sweep exists only in the hooks engine. */
+  const hooksOnly = engine === "hooks" ? test : test.skip;
   /** APISIX: route, service, blue and green upstreams; API7 EE: route and service (upstreams inline). */
   const objects = flavor === "apisix" ? 4 : 2;
   /** A route body this flavour accepts (EE matches on `paths`, APISIX on `uris`). */
@@ -31,7 +40,7 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
 
   beforeEach(async () => {
     gw = await startGateway({ adminPort: 0, proxyPort: 0, adminKey: KEY, flavor });
-    seed = synthSeed(flavor, gw.adminUrl);
+    seed = synthSeed(flavor, gw.adminUrl, { engine });
     await applyStack(seed.stackDir);
   });
   afterEach(async () => {
@@ -77,7 +86,7 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
       `  changed    service blue-green-service: blue weight: gateway 70, stack 100  (plugins.traffic-split.rules[2].weighted_upstreams[1].weight; construct ${STACK}/service)`,
     ]);
     expect(res.out.at(-1)).toBe(`drift: 1 changed, 0 missing, 0 unmanaged, 0 extra in stack ${STACK}`);
-    expect(res.out).toContainEqual(expect.stringMatching(/terraform apply -replace=terraform_data\.service_[0-9A-F]{8}$/));
+    expect(res.out).toContainEqual(expect.stringMatching(restore("service")));
 
     const json = await drift(["--stack", seed.stackDir, "--json"]);
     expect(json.code).toBe(2);
@@ -85,7 +94,7 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
     expect(report.stacks[0].findings).toEqual([
       {
         kind: "changed",
-        address: expect.stringMatching(/^terraform_data\.service_/),
+        address: expect.stringMatching(new RegExp(`^${type("service")}\\.service_`)),
         construct_path: `${STACK}/service`,
         path: SERVICE + q,
         differences: [
@@ -101,7 +110,7 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
     const res = await drift(["--stack", seed.stackDir]);
     expect(res.code).toBe(2);
     expect(res.out).toContain(`  missing    route blue-green-route (${STACK}/route)  not on the gateway: GET ${ROUTE + q} -> 404`);
-    expect(res.out).toContainEqual(expect.stringMatching(/terraform apply -replace=terraform_data\.route_[0-9A-F]{8}$/));
+    expect(res.out).toContainEqual(expect.stringMatching(restore("route")));
     expect(res.out.at(-1)).toBe(`drift: 0 changed, 1 missing, 0 unmanaged, 0 extra in stack ${STACK}`);
   });
 
@@ -118,7 +127,7 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
     expect(res.out.at(-1)).toBe(`drift: 0 changed, 0 missing, 1 unmanaged, 0 extra in stack ${STACK}`);
   });
 
-  test("undeclared object with our labels and owner: extra; another owner's object is not", async () => {
+  hooksOnly("undeclared object with our labels and owner: extra; another owner's object is not", async () => {
     const labels = { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": OWNER };
     const ours = await admin(gw.adminUrl, "PUT", `/apisix/admin/routes/old-route${q}`, routeBody("/old", labels));
     expect(ours.status).toBeLessThan(300);
@@ -139,7 +148,7 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
     expect(res.out.at(-1)).toBe(`drift: 0 changed, 0 missing, 0 unmanaged, 1 extra in stack ${STACK}`);
   });
 
-  test("extra includes what the sweep deletes of the old default owner (the stack id): routes bound to a declared service", async () => {
+  hooksOnly("extra includes what the sweep deletes of the old default owner (the stack id): routes bound to a declared service", async () => {
     const legacy = { "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": STACK };
     expect((await admin(gw.adminUrl, "PUT", `/apisix/admin/routes/legacy-route${q}`, routeBody("/legacy", legacy))).status).toBeLessThan(300);
     // another legacy service and its route: they may be another project's, the sweep leaves them
@@ -178,15 +187,27 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen drift (%s)", (flavor: F
   test("an input with a Terraform expression is skipped, the rest is still checked", async () => {
     const file = path.join(seed.stackDir, "cdk.tf.json");
     const json = JSON.parse(readFileSync(file, "utf8"));
-    const route = Object.entries<any>(json.resource.terraform_data).find(([, r]) => (resourceRequest(json, r) as { path?: string } | undefined)?.path?.startsWith(ROUTE));
-    expect(route).toBeDefined();
-    (resourceRequest(json, route![1]) as { body: { name?: string } }).body.name = "${var.route_name}";
+    let key: string;
+    if (engine === "hooks") {
+      const route = Object.entries<any>(json.resource.terraform_data).find(([, r]) => (resourceRequest(json, r) as { path?: string } | undefined)?.path?.startsWith(ROUTE));
+      expect(route).toBeDefined();
+      key = route![0];
+      (resourceRequest(json, route![1]) as { body: { name?: string } }).body.name = "${var.route_name}";
+    } else {
+      // the provider resource holds the body as JSON text
+      const routes = Object.entries<any>(json.resource.bluegreen_route);
+      expect(routes).toHaveLength(1);
+      key = routes[0][0];
+      const body = JSON.parse(routes[0][1].body);
+      body.name = "${var.route_name}";
+      routes[0][1].body = JSON.stringify(body);
+    }
     writeFileSync(file, JSON.stringify(json));
 
     const res = await drift(["--stack", seed.stackDir]);
     expect(res.code).toBe(0);
     expect(res.out).toContain(
-      `  skipped    terraform_data.${route![0]} (${STACK}/route)  not compared: value known only at apply: ` +
+      `  skipped    ${type("route")}.${key} (${STACK}/route)  not compared: value known only at apply: ` +
         `body.name = "\${var.route_name}"`,
     );
     expect(res.out.at(-1)).toBe(
@@ -226,6 +247,19 @@ describe("bluegreen drift without a gateway", () => {
     const res = await drift(["--stack", stackDir]);
     expect(res.code).toBe(1);
     expect(res.err[0]).toMatch(/^bluegreen drift: terraform_data\.route_1 \(construct bad\/route\) in .*cdk\.tf\.json does not match the hook input schema \(gateway\.admin_url: /);
+  });
+
+  test("an invalid bluegreen_route (provider engine): exit 1 naming the resource, the construct and the field", async () => {
+    const stackDir = path.join(dir, "stacks", "bad");
+    mkdirSync(stackDir, { recursive: true });
+    const gateway = JSON.stringify({ admin_url: "not a url", flavor: "apisix", admin_key_env: "K" });
+    const route = { object_id: "r", gateway, owner: "o", construct_path: "bad/route", body: "{}" };
+    writeFileSync(path.join(stackDir, "cdk.tf.json"), JSON.stringify({ resource: { bluegreen_route: { route_1: route } } }));
+    const res = await drift(["--stack", stackDir]);
+    expect(res.code).toBe(1);
+    expect(res.err[0]).toMatch(
+      /^bluegreen drift: bluegreen_route\.route_1 in .*cdk\.tf\.json is not a valid bluegreen_route \(attribute gateway is not a valid gateway target \(admin_url: .*\(construct bad\/route\)\)/,
+    );
   });
 
   test("an unknown option is an error (exit 1), never mistaken for drift", async () => {

@@ -1,20 +1,25 @@
 /**
- * Shared by the drift tests: synthesizes the seed stack into `<repo>/.e2e/`, applies it to a gateway through the
- * hook (no Terraform), edits the gateway out of band, and runs `bluegreen drift` in-process.
+ * Shared by the drift tests: synthesizes the seed stack into `<repo>/.e2e/` (either engine), applies it to a gateway
+ * through the hook (no Terraform: the provider engine writes the same requests through the same code), edits the
+ * gateway out of band, and runs `bluegreen drift` in-process.
  */
 import { stackFileRequests } from "../helper/stack-json";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { App } from "cdktf";
 import { SeedStack, type SeedStackProps } from "../../examples/seed-stack";
 import { runDriftCommand } from "../../lib/cli/drift-command";
 import { runHook } from "../../lib/hook/run-hook";
+import { readStack } from "../../lib/drift/read-stack";
 import { REPO_ROOT } from "../helper/terraform";
 
 export const KEY = "sk-drift-SECRET-4b3a2c1d0e";
 export const STACK = "blue-green";
 
 export type Flavor = "apisix" | "api7-ee";
+export type Engine = NonNullable<SeedStackProps["engine"]>;
+/** Both engines, for `describe.each`. */
+export const ENGINES: readonly Engine[] = ["hooks", "provider"];
 
 export interface SynthesizedSeed {
   /** cdktf outdir (`.e2e/drift-...`). */
@@ -58,10 +63,17 @@ export function stackInputs(stackDir: string): Array<{ kind: string; path?: stri
   return stackFileRequests<{ kind: string; path?: string }>(path.join(stackDir, "cdk.tf.json")).sort((a, b) => rank(a) - rank(b));
 }
 
-/** Applies every input through the hook, as Terraform would; fails the test on any hook error. */
+/**
+ * Applies every request of the stack through the hook, as Terraform would (upstreams, services, routes, the sweep
+ * last): the hooks engine's inputs, or what the provider engine's resources ask its provider to write. Fails the test
+ * on any hook error.
+ */
 export async function applyStack(stackDir: string): Promise<void> {
-  for (const input of stackInputs(stackDir)) {
-    if (input.kind === "teardown") continue; // its hook runs only at destroy
+  const stack = readStack(path.join(stackDir, "cdk.tf.json"));
+  expect(stack.skipped).toEqual([]);
+  const rank = (p: string) => (p.includes("/upstreams/") ? 0 : p.includes("/services/") ? 1 : 2);
+  const objects = [...stack.objects].sort((a, b) => rank(a.request.path) - rank(b.request.path));
+  for (const input of [...objects, ...stack.sweeps].map((r) => r.request)) {
     const err: string[] = [];
     const code = await runHook(input.kind === "sweep" ? "sweep" : "apply", {
       env: { BLUEGREEN_REQUEST: JSON.stringify(input), GATEWAY_ADMIN_KEY: KEY },

@@ -1,10 +1,10 @@
 /**
  * `bluegreen review` (issue 10): what a deploy changes in release terms, against a base synth output and against the
- * live embedded gateway, in the three formats.
+ * live embedded gateway, in the three formats, for stacks of both engines.
  */
 import { type RunningGateway, startGateway } from "../../lib/gateway/gateway";
 import { runReviewCommand } from "../../lib/cli/review-command";
-import { applyStack, type Flavor, KEY, STACK, type SynthesizedSeed, synthSeed } from "../drift/drift-harness";
+import { applyStack, type Engine, ENGINES, type Flavor, KEY, STACK, type SynthesizedSeed, synthSeed } from "../drift/drift-harness";
 
 async function review(args: string[], env: NodeJS.ProcessEnv = { GATEWAY_ADMIN_KEY: KEY }) {
   const out: string[] = [];
@@ -16,7 +16,9 @@ async function review(args: string[], env: NodeJS.ProcessEnv = { GATEWAY_ADMIN_K
 const FLIP = "service blue-green-service: blue 100% -> 0%, green 0% -> 100% (routes GET /headers; preview X-Env)";
 const NO_CHANGE = "service blue-green-service: no change (blue 100%, green 0%) (routes GET /headers; preview X-Env)";
 
-describe.each<Flavor>(["apisix", "api7-ee"])("bluegreen review (%s)", (flavor) => {
+const CASES = (["apisix", "api7-ee"] as const).flatMap((flavor) => ENGINES.map((engine) => [flavor, engine] as [Flavor, Engine]));
+
+describe.each(CASES)("bluegreen review (%s, %s engine)", (flavor, engine) => {
   let gw: RunningGateway;
   let base: SynthesizedSeed;
   let head: SynthesizedSeed;
@@ -24,9 +26,9 @@ describe.each<Flavor>(["apisix", "api7-ee"])("bluegreen review (%s)", (flavor) =
 
   beforeAll(async () => {
     gw = await startGateway({ adminPort: 0, proxyPort: 0, adminKey: KEY, flavor });
-    base = synthSeed(flavor, gw.adminUrl);
+    base = synthSeed(flavor, gw.adminUrl, { engine });
     // the flip, with green's node moved
-    head = synthSeed(flavor, gw.adminUrl, { active: "green", green: { host: "127.0.0.1", port: 1983, scheme: "http" } });
+    head = synthSeed(flavor, gw.adminUrl, { engine, active: "green", green: { host: "127.0.0.1", port: 1983, scheme: "http" } });
     seeds.push(base, head);
   });
   afterAll(async () => {

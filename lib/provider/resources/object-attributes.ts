@@ -7,6 +7,15 @@ import { UNKNOWN } from "../protocol/provider-definition";
 import { gatewayTargetSchema, type GatewayTarget, objectRequestSchema, type ObjectRequest, OWNER_LABEL } from "../../model/gateway-request";
 import { objectPath, type AdminResource } from "../../model/admin-paths";
 import { BluegreenError } from "../../bluegreen-error";
+import { PROVIDER_TYPE } from "../provider-address";
+
+/** The Admin API collections with a resource type, in the order Terraform creates them. */
+export const OBJECT_KINDS: readonly AdminResource[] = ["upstreams", "services", "routes"];
+
+/** `bluegreen_<kind>` for an Admin API collection. */
+export function resourceTypeName(kind: AdminResource): string {
+  return `${PROVIDER_TYPE}_${kind.replace(/s$/, "")}`;
+}
 
 /** Attributes of every object resource; services add `active` and `traffic`, see `serviceAttributes`. */
 export const OBJECT_ATTRIBUTES: { readonly [name: string]: AttributeDefinition } = {
@@ -57,6 +66,9 @@ export const SERVICE_ATTRIBUTES: { readonly [name: string]: AttributeDefinition 
   health_check: { type: "string", optional: true, description: "JSON of the health gate run before the write." },
   release: { type: "string", optional: true, description: "JSON of the verified release the write runs as." },
 };
+
+/** The attributes that hold JSON text. */
+export const JSON_ATTRIBUTES: readonly string[] = ["gateway", "body", "health_check", "release"];
 
 /** A string attribute's value, or undefined when null (unknown values are refused: the caller checks first). */
 export function stringOf(value: ObjectValue, name: string): string | undefined {

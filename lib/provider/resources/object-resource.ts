@@ -25,8 +25,19 @@ import { redact } from "../../client/errors";
 import { clientForTarget, readAdminKey } from "../../deploy/target-client";
 import { runHook } from "../../hook/run-hook";
 import { BluegreenError, messageOf } from "../../bluegreen-error";
-import { gatewayOf, isUnknown, OBJECT_ATTRIBUTES, objectRequestOf, parseJson, pathOf, SERVICE_ATTRIBUTES, stringOf, whereOf } from "./object-attributes";
-import { PROVIDER_TYPE } from "../provider-address";
+import {
+  gatewayOf,
+  isUnknown,
+  JSON_ATTRIBUTES,
+  OBJECT_ATTRIBUTES,
+  objectRequestOf,
+  parseJson,
+  pathOf,
+  resourceTypeName,
+  SERVICE_ATTRIBUTES,
+  stringOf,
+  whereOf,
+} from "./object-attributes";
 import { importedOwnedFields, liveOwnedFields } from "./owned-fields";
 
 /** The private state of an imported object: the import counts as `adopt` until the first write. */
@@ -50,11 +61,6 @@ function writePrivate(state: PrivateState): Uint8Array {
   return state.adopt === true ? new Uint8Array(Buffer.from(JSON.stringify(state))) : NO_PRIVATE;
 }
 
-/** `bluegreen_<kind>` for an Admin API collection. */
-export function resourceTypeName(kind: AdminResource): string {
-  return `${PROVIDER_TYPE}_${kind.replace(/s$/, "")}`;
-}
-
 /** The resource type of one Admin API collection. */
 export function objectResource(kind: AdminResource): ResourceTypeDefinition {
   const service = kind === "services";
@@ -69,7 +75,7 @@ export function objectResource(kind: AdminResource): ResourceTypeDefinition {
 
     validate(config) {
       return guard(() => {
-        for (const name of ["gateway", "body", "health_check", "release"]) {
+        for (const name of JSON_ATTRIBUTES) {
           if (!isUnknown(config[name])) parseJson(config, name, whereOf(config));
         }
         if (!isUnknown(config.gateway)) gatewayOf(config);
