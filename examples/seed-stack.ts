@@ -34,8 +34,6 @@ export interface SeedStackProps {
   readonly engine?: GatewayConnectionProps["engine"];
   /** Terraform state file. @default - cdktf's default, terraform.<stack>.tfstate in the project folder */
   readonly stateFile?: string;
-  /** How Terraform talks to the gateway. @default - GatewayConnection's default ("hooks") */
-  readonly engine?: GatewayConnectionProps["engine"];
 }
 
 export class SeedStack extends TerraformStack {
@@ -51,7 +49,6 @@ export class SeedStack extends TerraformStack {
       adminKeyEnv: "GATEWAY_ADMIN_KEY",
       engine: props.engine,
       tls: props.adminUrl?.startsWith("https:") ? { insecureSkipVerify: true } : undefined,
-      engine: props.engine,
     });
     const environment = (env: SeedEnvironment) => {
       const scheme = env.scheme ?? "https";
