@@ -24,20 +24,37 @@ import { PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR } from "../lib/provider/provider-a
 const root = path.resolve(__dirname, "..", "..");
 
 /**
- * lib/client/undici-lite.ts loads undici's `Agent` and `request` by their internal paths and falls back to the whole
- * package if that layout ever changes. A bundle is built against one undici version, whose layout it has, so the
- * fallback is never taken: it becomes a module that says so instead of 500 KB of undici in every start.
+ * A module the bundle leaves out: importing `specifier` gives a module that throws `reason` when it is evaluated.
+ * Each is one that the code paths of these programs never reach, so carrying it would only cost its parse at every
+ * start.
  */
-const undiciFallbackLeftOut: Plugin = {
-  name: "undici-fallback-left-out",
-  setup(b) {
-    b.onResolve({ filter: /^undici$/ }, () => ({ path: "undici", namespace: "left-out" }));
-    b.onLoad({ filter: /.*/, namespace: "left-out" }, () => ({
-      contents: 'throw new Error("this bundle carries undici\'s Agent and request only, not the whole package");',
-      loader: "js",
-    }));
-  },
-};
+function leftOut(specifier: string, reason: string): Plugin {
+  const filter = new RegExp(`^${specifier.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`);
+  return {
+    name: `left-out:${specifier}`,
+    setup(b) {
+      b.onResolve({ filter }, () => ({ path: specifier, namespace: "left-out" }));
+      b.onLoad({ filter: /.*/, namespace: "left-out" }, () => ({
+        contents: `throw new Error(${JSON.stringify(reason)});`,
+        loader: "js",
+      }));
+    },
+  };
+}
+
+const leftOutModules: Plugin[] = [
+  /**
+   * lib/client/undici-lite.ts loads undici's `Agent` and `request` by their internal paths and falls back to the whole
+   * package if that layout ever changes. A bundle is built against one undici version, whose layout it has, so the
+   * fallback is never taken: it becomes a module that says so instead of 500 KB of undici in every start.
+   */
+  leftOut("undici", "this bundle carries undici's Agent and request only, not the whole package"),
+  /**
+   * grpc-js requires @grpc/proto-loader (and with it a second protobufjs, long and lodash.camelcase: ~120 KB) only to
+   * serve channelz and ORCA, which a plugin server never enables (serve-provider.ts sets grpc.enable_channelz to 0).
+   */
+  leftOut("@grpc/proto-loader", "this bundle leaves out @grpc/proto-loader: channelz and ORCA are not served"),
+];
 
 async function bundle(entry: string, outDir: string, file: string): Promise<string> {
   const result = await build({
@@ -51,7 +68,7 @@ async function bundle(entry: string, outDir: string, file: string): Promise<stri
     minify: true,
     legalComments: "eof",
     logLevel: "warning",
-    plugins: [undiciFallbackLeftOut],
+    plugins: leftOutModules,
     metafile: true,
   });
   const dir = path.join(root, outDir);
