@@ -252,16 +252,28 @@ async function runHookFor(action: "apply" | "destroy", request: object, signal: 
   return { code, diagnostics: [{ severity: "error", summary, ...(detail ? { detail } : {}) }] };
 }
 
-/** Builds a client for `gateway` with the key from its variable, runs `use`, closes the client. */
+/**
+ * One Admin API client per gateway target and key for the whole provider process, kept open: Terraform reads every
+ * resource of a plan through the same process, ten at a time, and a client per read paid a TCP connect and close
+ * for each. Its keep-alive sockets do not hold the process (Node unrefs idle ones); the process exits on Shutdown.
+ * The retry budget is then one per process and target (like the hook's, one per run): a gateway that does not
+ * answer fails a plan of a thousand resources after one budget, not after one per resource.
+ */
+const clients = new Map<string, ReturnType<typeof clientForTarget>>();
+
+/** Runs `use` with the process's client for `gateway` (the key is read from its variable on every call). */
 async function withClient<T>(gateway: GatewayTarget, purpose: string, use: (client: ReturnType<typeof clientForTarget>) => Promise<T>): Promise<T> {
   const key = readAdminKey(gateway, process.env, purpose);
-  const client = clientForTarget(gateway, key, process.cwd());
+  const cacheKey = `${JSON.stringify(gateway)}\n${key}`;
+  let client = clients.get(cacheKey);
+  if (client === undefined) {
+    client = clientForTarget(gateway, key, process.cwd());
+    clients.set(cacheKey, client);
+  }
   try {
     return await use(client);
   } catch (error) {
     throw new BluegreenError(redact(messageOf(error), key));
-  } finally {
-    await client.close().catch(() => undefined);
   }
 }
 
