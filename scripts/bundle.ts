@@ -15,13 +15,40 @@
  * pre-parsed at each start, so its size is part of the cold start Terraform pays per hook and per provider process.
  * `--analyze` prints what each input contributes.
  */
-import { analyzeMetafile, build } from "esbuild";
+import { analyzeMetafile, build, type Plugin } from "esbuild";
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE } from "../lib/model/hook-command";
 import { PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR } from "../lib/provider/provider-address";
 
 const root = path.resolve(__dirname, "..", "..");
+
+/**
+ * A module the bundle leaves out: importing `specifier` gives a module that throws `reason` when it is evaluated.
+ * Each is one that the code paths of these programs never reach, so carrying it would only cost its parse at every
+ * start.
+ */
+function leftOut(specifier: string, reason: string): Plugin {
+  const filter = new RegExp(`^${specifier.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`);
+  return {
+    name: `left-out:${specifier}`,
+    setup(b) {
+      b.onResolve({ filter }, () => ({ path: specifier, namespace: "left-out" }));
+      b.onLoad({ filter: /.*/, namespace: "left-out" }, () => ({
+        contents: `throw new Error(${JSON.stringify(reason)});`,
+        loader: "js",
+      }));
+    },
+  };
+}
+
+const leftOutModules: Plugin[] = [
+  /**
+   * grpc-js requires @grpc/proto-loader (and with it a second protobufjs, long and lodash.camelcase: ~120 KB) only to
+   * serve channelz and ORCA, which a plugin server never enables (serve-provider.ts sets grpc.enable_channelz to 0).
+   */
+  leftOut("@grpc/proto-loader", "this bundle leaves out @grpc/proto-loader: channelz and ORCA are not served"),
+];
 
 async function bundle(entry: string, outDir: string, file: string): Promise<string> {
   const result = await build({
@@ -35,6 +62,7 @@ async function bundle(entry: string, outDir: string, file: string): Promise<stri
     minify: true,
     legalComments: "eof",
     logLevel: "warning",
+    plugins: leftOutModules,
     metafile: true,
   });
   const dir = path.join(root, outDir);

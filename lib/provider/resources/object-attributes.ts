@@ -109,15 +109,29 @@ export function whereOf(value: ObjectValue): string {
   return path ? ` (construct ${path})` : "";
 }
 
-/** The `gateway` attribute, validated. */
+/**
+ * Valid gateway targets by their JSON text. Every resource of a stack carries the same text, and Terraform calls
+ * the provider several times per resource in one process (validate, upgrade, read, plan): it is parsed and
+ * validated once. Small: a stack has one target per GatewayConnection.
+ */
+const targets = new Map<string, Readonly<GatewayTarget>>();
+const MAX_TARGETS = 16;
+
+/** The `gateway` attribute, validated (the same text gives the same frozen target). */
 export function gatewayOf(value: ObjectValue, name = "gateway"): GatewayTarget {
+  const text = value[name];
+  const known = typeof text === "string" ? targets.get(text) : undefined;
+  if (known !== undefined) return known;
   const where = whereOf(value);
   const parsed = gatewayTargetSchema.safeParse(parseJson(value, name, where));
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
     throw new BluegreenError(`attribute ${name} is not a valid gateway target (${issues})${where}`);
   }
-  return parsed.data;
+  if (targets.size >= MAX_TARGETS) targets.clear();
+  const target = Object.freeze(parsed.data);
+  targets.set(text as string, target);
+  return target;
 }
 
 /** The Admin API path of the object of `kind` with this id on `gateway`. */

@@ -15,7 +15,10 @@ import type {
   StateResult,
   TfValue,
 } from "../protocol/provider-definition";
-import type { AdminResource } from "../../model/admin-paths";
+import { type AdminResource, canonicalPath } from "../../model/admin-paths";
+import type { AdminClient } from "../../client/admin-client";
+import type { StoredObject } from "../../client/envelopes";
+import type { RequestContext } from "../../client/transport";
 import { type GatewayTarget, REQUEST_ENV } from "../../model/gateway-request";
 import { COLORS, type Color } from "../../model/specs";
 import { colorShares, type ColorShares } from "../../release/weights";
@@ -89,6 +92,7 @@ export function objectResource(kind: AdminResource): ResourceTypeDefinition {
     plan: service ? planService : undefined,
 
     async apply(request, context) {
+      listings.clear();
       return request.planned === null ? remove(kind, request, context) : write(kind, request, context);
     },
 
@@ -98,7 +102,7 @@ export function objectResource(kind: AdminResource): ResourceTypeDefinition {
         const gateway = gatewayOf(current);
         const objectId = stringOf(current, "object_id")!;
         const live = await withClient(gateway, `terraform plan or refresh (needed by ${label(current)})`, (client) =>
-          client.get(pathOf(kind, objectId, gateway), { constructPath: stringOf(current, "construct_path") }),
+          readLive(client, kind, pathOf(kind, objectId, gateway), { constructPath: stringOf(current, "construct_path") }),
         );
         if (live === undefined) return { state: null, private: context.private };
         const declared = parseJson(current, "body", where) as Record<string, unknown>;
@@ -258,16 +262,68 @@ async function runHookFor(action: "apply" | "destroy", request: object, signal: 
   return { code, diagnostics: [{ severity: "error", summary, ...(detail ? { detail } : {}) }] };
 }
 
-/** Builds a client for `gateway` with the key from its variable, runs `use`, closes the client. */
+/**
+ * One Admin API client per gateway target and key for the whole provider process, kept open: Terraform reads every
+ * resource of a plan through the same process, ten at a time, and a client per read paid a TCP connect and close
+ * for each. Its keep-alive sockets do not hold the process (Node unrefs idle ones); the process exits on Shutdown.
+ * The retry budget is then one per process and target (like the hook's, one per run): a gateway that does not
+ * answer fails a plan of a thousand resources after one budget, not after one per resource.
+ */
+const clients = new Map<string, ReturnType<typeof clientForTarget>>();
+
+/** Runs `use` with the process's client for `gateway` (the key is read from its variable on every call). */
 async function withClient<T>(gateway: GatewayTarget, purpose: string, use: (client: ReturnType<typeof clientForTarget>) => Promise<T>): Promise<T> {
   const key = readAdminKey(gateway, process.env, purpose);
-  const client = clientForTarget(gateway, key, process.cwd());
+  const cacheKey = `${JSON.stringify(gateway)}\n${key}`;
+  let client = clients.get(cacheKey);
+  if (client === undefined) {
+    client = clientForTarget(gateway, key, process.cwd());
+    clients.set(cacheKey, client);
+  }
   try {
     return await use(client);
   } catch (error) {
     throw new BluegreenError(redact(messageOf(error), key));
-  } finally {
-    await client.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A refresh reads every resource of the stack once, ten at a time: one GET each (1,100 for 1,000 routes) cost the
+ * gateway far more than one listing per kind. The first read of a kind on a client lists that kind; the reads that
+ * follow look their object up in that listing, each object once: a second read of the same object (a new refresh),
+ * a read `LISTING_TTL_MS` after the listing, or any write in this process takes a new listing, so a read never
+ * returns an older state than a read before it saw. A listing is complete or fails (API7 EE's pages are read to the
+ * end); a failed one falls back to the object's GET, so errors read as they did. API7 EE upstreams (listed per
+ * service) are read one by one.
+ */
+interface Listing {
+  readonly taken: number;
+  readonly byPath: Promise<Map<string, StoredObject>>;
+  /** The objects a read has taken from this listing. */
+  readonly served: Set<string>;
+}
+const listings = new Map<AdminClient, Map<AdminResource, Listing>>();
+const LISTING_TTL_MS = 5_000;
+
+async function readLive(client: AdminClient, kind: AdminResource, path: string, context: RequestContext): Promise<StoredObject | undefined> {
+  if (client.flavor !== "apisix" && kind === "upstreams") return client.get(path, context);
+  const object = canonicalPath(path);
+  let kinds = listings.get(client);
+  if (kinds === undefined) listings.set(client, (kinds = new Map()));
+  let listing = kinds.get(kind);
+  if (listing === undefined || listing.served.has(object) || Date.now() - listing.taken > LISTING_TTL_MS) {
+    const byPath = client.list(kind, context).then((objects) => new Map(objects.map((o) => [canonicalPath(o.path), o.value])));
+    const taken: Listing = { taken: Date.now(), byPath, served: new Set() };
+    kinds.set(kind, (listing = taken));
+    byPath.catch(() => {
+      if (kinds.get(kind) === taken) kinds.delete(kind);
+    });
+  }
+  listing.served.add(object);
+  try {
+    return (await listing.byPath).get(object);
+  } catch {
+    return client.get(path, context);
   }
 }
 
