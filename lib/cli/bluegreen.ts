@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `bluegreen` command: `bluegreen gateway [flags]` runs the embedded gateway, `bluegreen hook <action>` is what
- * Terraform's local-exec provisioners run, `bluegreen drift` compares synthesized stacks with the gateway, `bluegreen review`
- * says what a deploy changes in release terms.
- * Subcommands are loaded lazily so the hook starts as fast as it can.
- *
- * Terraform invokes it as `node -e "require('cdktf-apisix-bluegreen/cli').main(['hook','apply'])"`, which resolves
- * the package from the stack directory without any absolute path in the synthesized JSON.
+ * The `bluegreen` command: `bluegreen gateway [flags]` runs the embedded gateway, `bluegreen hook <action>` runs one
+ * hook action by hand (Terraform runs the same code from the bundle synthesis lays into the stack folder,
+ * `node assets/BluegreenHook/<version>/bluegreen-hook.cjs <action>`), `bluegreen drift` compares synthesized stacks
+ * with the gateway, `bluegreen review` says what a deploy changes in release terms, `bluegreen provider install`
+ * lays the provider engine's plugin into a folder for plain HCL.
+ * Subcommands are loaded lazily so `--version` and `--help` start as fast as Node does.
  */
 
 const USAGE = `usage: bluegreen <command> [options]
