@@ -2,9 +2,9 @@
  * Issue 12 end to end: GatewayConnection({ engine: "provider" }) through real Terraform and the embedded gateway,
  * both flavours. The provider is installed offline from the stack folder (terraform.d/plugins, laid by app.synth()).
  */
-import type { TerraformStack } from "cdktf";
-import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
+import { BlueGreenRoute } from "../../lib";
 import { startGateway } from "../../lib/gateway";
+import { groupQuery, providerSeed } from "../helper/provider-stack";
 import { TerraformWorkspace } from "../helper/terraform";
 
 jest.setTimeout(300_000);
@@ -14,8 +14,7 @@ const ADMIN_KEY = "provider-e2e-Secret-Key-7d1f0a";
 describe.each(["apisix", "api7-ee"] as const)("the provider engine through Terraform (%s)", (flavor) => {
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   let ws: TerraformWorkspace;
-  const group = flavor === "api7-ee" ? "default" : undefined;
-  const q = group === undefined ? "" : `?gateway_group_id=${group}`;
+  const q = groupQuery(flavor);
 
   beforeAll(async () => {
     gateway = await startGateway({ adminPort: 0, proxyPort: 0, adminKey: ADMIN_KEY, flavor });
@@ -26,27 +25,15 @@ describe.each(["apisix", "api7-ee"] as const)("the provider engine through Terra
     ws?.cleanup();
   });
 
-  function seed(active: "blue" | "green", options: { importRoute?: boolean } = {}) {
-    return (stack: TerraformStack) => {
-      const connection = new GatewayConnection(stack, "gateway", {
-        adminUrl: gateway.adminUrl,
-        engine: "provider",
-        ...(group === undefined ? {} : { flavor: "api7-ee" as const, gatewayGroupId: group }),
-      });
-      const service = new BlueGreenService(stack, "service", {
-        gateway: connection,
-        serviceId: "bg-service",
-        blue: { nodes: [{ host: "127.0.0.1", port: 9 }] },
-        green: { nodes: [{ host: "127.0.0.2", port: 9 }] },
-        active,
-      });
-      new BlueGreenRoute(stack, "route", { service, routeId: "bg-route", paths: ["/headers"] });
-      if (options.importRoute === true) {
+  const seed = (active: "blue" | "green", options: { importRoute?: boolean } = {}) =>
+    providerSeed(gateway.adminUrl, flavor, {
+      active,
+      extra: (stack, service) => {
+        if (options.importRoute !== true) return;
         const hand = new BlueGreenRoute(stack, "hand", { service, routeId: "hand-made", paths: ["/hand"] });
         hand.resource.resource.importFrom("hand-made");
-      }
-    };
-  }
+      },
+    });
 
   async function ok(run: Promise<{ code: number; output: string }>): Promise<string> {
     const result = await run;

@@ -5,11 +5,10 @@
  * hung PUT never reached the store: never half of a flip), and the next apply converges. Both flavours.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
-import type { TerraformStack } from "cdktf";
-import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
 import { startGateway } from "../../lib/gateway";
 import { AdminFaults } from "../../lib/gateway/faults";
 import { colorShares } from "../../lib/release/weights";
+import { groupQuery, providerSeed } from "../helper/provider-stack";
 import { TerraformWorkspace } from "../helper/terraform";
 
 jest.setTimeout(300_000);
@@ -29,7 +28,6 @@ describe.each(["apisix", "api7-ee"] as const)("Ctrl-C during a provider-engine f
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   let ws: TerraformWorkspace;
   const faults = new AdminFaults();
-  const group = flavor === "api7-ee" ? "default" : undefined;
   const servicePath = "/apisix/admin/services/bg-service";
 
   beforeAll(async () => {
@@ -42,29 +40,12 @@ describe.each(["apisix", "api7-ee"] as const)("Ctrl-C during a provider-engine f
     ws?.cleanup();
   });
 
-  function seed(active: "blue" | "green") {
-    return (stack: TerraformStack) => {
-      const connection = new GatewayConnection(stack, "gateway", {
-        adminUrl: gateway.adminUrl,
-        engine: "provider",
-        // short, so that the code before the fix (which retried the hung PUT until the budget was spent) ends too
-        requestTimeoutMs: 2_000,
-        retryBudgetMs: 8_000,
-        ...(group === undefined ? {} : { flavor: "api7-ee" as const, gatewayGroupId: group }),
-      });
-      const service = new BlueGreenService(stack, "service", {
-        gateway: connection,
-        serviceId: "bg-service",
-        blue: { nodes: [{ host: "127.0.0.1", port: 9 }] },
-        green: { nodes: [{ host: "127.0.0.2", port: 9 }] },
-        active,
-      });
-      new BlueGreenRoute(stack, "route", { service, routeId: "bg-route", paths: ["/headers"] });
-    };
-  }
+  // short timeouts, so that the code before the fix (which retried the hung PUT until the budget was spent) ends too
+  const seed = (active: "blue" | "green") =>
+    providerSeed(gateway.adminUrl, flavor, { active, connection: { requestTimeoutMs: 2_000, retryBudgetMs: 8_000 } });
 
   async function weights(): Promise<{ blue: number; green: number }> {
-    const q = group === undefined ? "" : `?gateway_group_id=${group}`;
+    const q = groupQuery(flavor);
     const res = await fetch(`${gateway.adminUrl}${servicePath}${q}`, { headers: { "X-API-KEY": ADMIN_KEY } });
     const stored = (await res.json()) as { value?: Record<string, unknown> } & Record<string, unknown>;
     return colorShares(stored.value ?? stored, { flavor, serviceId: "bg-service" });

@@ -1,6 +1,6 @@
-/** The provider-engine stack and Admin API calls shared by the provider e2e tests (drift, import, secrets, errors). */
+/** The provider-engine stack and Admin API calls shared by the provider e2e tests. */
 import type { TerraformStack } from "cdktf";
-import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
+import { BlueGreenRoute, BlueGreenService, GatewayConnection, type GatewayConnectionProps } from "../../lib";
 
 export type Flavor = "apisix" | "api7-ee";
 
@@ -10,6 +10,10 @@ export interface ProviderSeedOptions {
   readonly routeId?: string;
   /** The route's `adopt`. */
   readonly adoptRoute?: boolean;
+  /** Connection timeouts (e.g. short ones for an interrupted write). */
+  readonly connection?: Pick<GatewayConnectionProps, "requestTimeoutMs" | "retryBudgetMs">;
+  /** More constructs on the same service. */
+  readonly extra?: (stack: TerraformStack, service: BlueGreenService) => void;
 }
 
 /**
@@ -21,6 +25,7 @@ export function providerSeed(adminUrl: string, flavor: Flavor, options: Provider
     const connection = new GatewayConnection(stack, "gateway", {
       adminUrl,
       engine: "provider",
+      ...options.connection,
       ...(flavor === "api7-ee" ? { flavor, gatewayGroupId: "default" } : {}),
     });
     const service = new BlueGreenService(stack, "service", {
@@ -36,6 +41,7 @@ export function providerSeed(adminUrl: string, flavor: Flavor, options: Provider
       paths: ["/headers"],
       ...(options.adoptRoute === true ? { adopt: true } : {}),
     });
+    options.extra?.(stack, service);
   };
 }
 
