@@ -28,11 +28,31 @@ export { HOOK_ACTIONS, type HookAction } from "./hook-actions";
 const PREFIX = "bluegreen:";
 
 /**
+ * What a run reports besides its lines, for a caller that shows them elsewhere (the provider engine turns them into
+ * Terraform diagnostics): each warning, and the message of the error that failed the run (the key redacted).
+ */
+export interface HookReport {
+  warning(message: string): void;
+  failure(message: string): void;
+  /** No connection teardown follows the objects' deletes (the provider engine): a delete the gateway refuses is a warning. */
+  readonly withoutTeardown?: boolean;
+}
+
+/**
  * Runs one hook action; resolves to the exit code (0 success, 1 failure). Never throws. `signal` stops it (the
  * provider engine passes Terraform's StopProvider): a release restores and fails; a plain write or delete sends
  * nothing more and fails at once (one PUT is atomic: the gateway keeps the old or holds the new body).
  */
-export async function runHook(action: HookAction, io: CommandIo = processIo(), signal?: AbortSignal): Promise<number> {
+export async function runHook(
+  action: HookAction,
+  io: CommandIo = processIo(),
+  signal?: AbortSignal,
+  report?: HookReport,
+): Promise<number> {
+  const warn = (message: string) => {
+    io.stderr(`${PREFIX} ${message}`);
+    report?.warning(message);
+  };
   let adminKey: string | undefined;
   let rawClient: AdminClient | undefined;
   let doing = `hook ${action}`;
@@ -64,12 +84,12 @@ export async function runHook(action: HookAction, io: CommandIo = processIo(), s
           `${deleted.length > 0 ? `: ${describeSwept(deleted)}` : ""}` +
           `${gone > 0 ? ` (${gone} already gone: ${describeSwept(result.removed.filter((o) => o.outcome !== "deleted"))})` : ""}`,
       );
-      for (const h of result.held) io.stderr(`${PREFIX} warning: ${describeHeld(h.id, h.path, h.holders)} (construct ${request.construct_path})`);
+      for (const h of result.held) warn(`warning: ${describeHeld(h.id, h.path, h.holders)} (construct ${request.construct_path})`);
       const left = result.legacyLeft.length;
       if (left > 0) {
         const [objects, them] = left === 1 ? ["object", "it"] : ["objects", "them"];
-        io.stderr(
-          `${PREFIX} warning: sweep owner=${request.owner} left in place ${left} undeclared ${objects} labelled with the ` +
+        warn(
+          `warning: sweep owner=${request.owner} left in place ${left} undeclared ${objects} labelled with the ` +
             `old default owner "${request.legacy_owner}": ${describeSwept(result.legacyLeft)} (another project whose ` +
             `stack is also called "${request.legacy_owner}" may own ${them}; delete by hand what was this stack's)`,
         );
@@ -89,7 +109,7 @@ export async function runHook(action: HookAction, io: CommandIo = processIo(), s
               constructPath: request.construct_path,
             })
           : await release(request, rawClient, adminKey, io, signal);
-      if (result.warning) io.stderr(`${PREFIX} warning from the gateway for PUT ${request.path}: ${result.warning}`);
+      if (result.warning) warn(`warning from the gateway for PUT ${request.path}: ${result.warning}`);
       const how = result.adopted ? ", adopted" : result.relabelledFrom !== undefined ? `, relabelled from owner "${result.relabelledFrom}"` : "";
       io.stdout(`${PREFIX} PUT ${request.path} -> ${result.status} (verified${how})`);
       return 0;
@@ -103,6 +123,16 @@ export async function runHook(action: HookAction, io: CommandIo = processIo(), s
       // failed after its PUT: Terraform marked it tainted and never runs its destroy hook. The connection's teardown,
       // destroyed after every object, deletes all of the owner's objects in order.
       if (!(error instanceof AdminApiError && error.kind === "http" && error.method === "DELETE" && error.status === 400)) throw error;
+      if (report?.withoutTeardown === true) {
+        // the provider engine: Terraform deleted our own objects first (dependency order), so what still uses it is
+        // someone else's, as on API7 EE: leave it in place and say so
+        warn(
+          `warning: DELETE ${request.path} -> refused by the gateway (400: ${error.errorMsg ?? "no error message"}); ` +
+            `left in place: something that is not this stack's still uses it; move or delete that, then delete it ` +
+            `(construct ${request.construct_path})`,
+        );
+        return 0;
+      }
       io.stdout(
         `${PREFIX} DELETE ${request.path} -> refused by the gateway (400: ${error.errorMsg ?? "no error message"}); left ` +
           `for the teardown of the connection, which deletes every object of the owner in order once the objects are ` +
@@ -124,8 +154,8 @@ export async function runHook(action: HookAction, io: CommandIo = processIo(), s
         );
         break;
       case "skipped-held":
-        io.stderr(
-          `${PREFIX} warning: DELETE ${request.path} -> skipped: ` +
+        warn(
+          `warning: DELETE ${request.path} -> skipped: ` +
             `${describeHeld(serviceIdOf(request.path) ?? request.path, request.path, result.holders ?? [])} (construct ${request.construct_path})`,
         );
         break;
@@ -143,7 +173,9 @@ export async function runHook(action: HookAction, io: CommandIo = processIo(), s
         ? `stopped during ${doing}: ${messageOf(signal.reason)}; nothing more was sent, and one write is all or ` +
           `nothing, so the gateway holds the old or the new object: deploy again to converge`
         : messageOf(error);
-    io.stderr(`${PREFIX} ${redact(message, adminKey)}`);
+    const failure = redact(message, adminKey);
+    io.stderr(`${PREFIX} ${failure}`);
+    report?.failure(failure);
     return 1;
   } finally {
     await rawClient?.close().catch(() => undefined);

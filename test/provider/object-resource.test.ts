@@ -168,6 +168,23 @@ describe.each(["apisix", "api7-ee"] as const)("bluegreen resources against the e
     expect(await client.get(handPath)).toBeDefined();
   });
 
+  test("a service delete held by another owner's route keeps the service, with a warning diagnostic naming it", async () => {
+    const { service } = await declareAll();
+    const foreign = flavor === "api7-ee" ? "/apisix/admin/routes/theirs?gateway_group_id=default" : "/apisix/admin/routes/theirs";
+    await client.put(foreign, flavor === "api7-ee" ? { paths: ["/theirs"], service_id: "s1" } : { uris: ["/theirs"], service_id: "s1" });
+    const removed = await services.apply({ prior: service, planned: null, config: null }, context);
+    expect(await client.get(flavor === "api7-ee" ? "/apisix/admin/services/s1?gateway_group_id=default" : "/apisix/admin/services/s1")).toBeDefined();
+    // Terraform forgets it (there is no teardown in this engine to try again), and says why it is still there
+    expect(removed.state).toBeNull();
+    expect(removed.diagnostics).toHaveLength(1);
+    expect(removed.diagnostics?.[0]).toMatchObject({ severity: "warning" });
+    expect(removed.diagnostics?.[0]?.summary).toMatch(
+      flavor === "api7-ee"
+        ? /^warning: DELETE \/apisix\/admin\/services\/s1\?gateway_group_id=default -> skipped: .*route theirs.*\(construct stack\/svc\)$/
+        : /^warning: DELETE \/apisix\/admin\/services\/s1 -> refused by the gateway \(400: .*\); left in place: .*\(construct stack\/svc\)$/,
+    );
+  });
+
   test("destroy in order deletes everything of ours", async () => {
     const { service, route } = await declareAll();
     expect((await routes.apply({ prior: route, planned: null, config: null }, context)).state).toBeNull();

@@ -240,25 +240,35 @@ const PREFIX = /^bluegreen: /;
 
 /**
  * Runs one hook action in this process on `request`; its lines go to stderr (Terraform's log: stdout belongs to
- * the plugin handshake), its warnings become warning diagnostics and its error an error diagnostic. `signal`
- * (StopProvider) stops it: a release restores, a write in flight is given up.
+ * the plugin handshake), its warnings become warning diagnostics and its error an error diagnostic, whose detail is
+ * the run's other stderr lines (e.g. retries). `signal` (StopProvider) stops it: a release restores, a write in
+ * flight is given up.
  */
 async function runHookFor(action: "apply" | "destroy", request: object, signal: AbortSignal): Promise<{ code: number; diagnostics: Diagnostic[] }> {
   const lines: string[] = [];
-  const code = await runHook(action, {
-    env: { ...process.env, [REQUEST_ENV]: JSON.stringify(request) },
-    cwd: process.cwd(),
-    stdout: (line) => process.stderr.write(line.endsWith("\n") ? line : `${line}\n`),
-    stderr: (line) => {
-      process.stderr.write(line.endsWith("\n") ? line : `${line}\n`);
-      lines.push(line.replace(PREFIX, "").trimEnd());
+  const warnings: Diagnostic[] = [];
+  let failure: string | undefined;
+  const code = await runHook(
+    action,
+    {
+      env: { ...process.env, [REQUEST_ENV]: JSON.stringify(request) },
+      cwd: process.cwd(),
+      stdout: (line) => process.stderr.write(line.endsWith("\n") ? line : `${line}\n`),
+      stderr: (line) => {
+        process.stderr.write(line.endsWith("\n") ? line : `${line}\n`);
+        lines.push(line.replace(PREFIX, "").trimEnd());
+      },
     },
-  }, signal);
-  if (code === 0) {
-    return { code, diagnostics: lines.filter((l) => l.startsWith("warning")).map((l) => ({ severity: "warning", summary: l })) };
-  }
-  const summary = lines.at(-1) ?? `bluegreen hook ${action} failed`;
-  const detail = lines.slice(0, -1).join("\n");
+    signal,
+    {
+      warning: (message) => warnings.push({ severity: "warning", summary: message }),
+      failure: (message) => (failure = message),
+      withoutTeardown: true,
+    },
+  );
+  if (code === 0) return { code, diagnostics: warnings };
+  const summary = failure ?? `bluegreen hook ${action} failed`;
+  const detail = lines.filter((l) => l !== summary).join("\n");
   return { code, diagnostics: [{ severity: "error", summary, ...(detail ? { detail } : {}) }] };
 }
 
