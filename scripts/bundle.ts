@@ -4,8 +4,10 @@
  *   (lib/constructs/hook-bundle.ts);
  * - the provider, `lib/provider/provider-main.ts` -> `dist/provider/bluegreen-provider.cjs`, which synthesis lays into
  *   each stack's `terraform.d/plugins` (lib/provider/install-provider.ts).
- * Each is also the release guardian its releases start (`<file> guardian`), so nothing else lies beside it, and each
- * folder holds only what this build writes, each file replaced atomically (a synth running meanwhile copies the old
+ * Each is two files: the launcher Terraform runs (`<name>.cjs`, lib/bundle/program-loader.ts) and the program it
+ * loads through a V8 code cache (`<name>.program.cjs`). Each program is also the release guardian its releases start
+ * (`<file> guardian`), so nothing else lies beside it, and each folder holds only what this build writes, each file
+ * replaced atomically (a synth running meanwhile copies the old
  * file or the new one, never half of one). Run by `npm run build` after `tsc`. esbuild's output depends only on its
  * input and version, so the same package version always ships the same bytes (and the provider's lock-file hashes
  * stay valid).
@@ -18,6 +20,7 @@
 import { analyzeMetafile, build, type Plugin } from "esbuild";
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { programFileOf } from "../lib/bundle/program-file";
 import { HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE } from "../lib/model/hook-command";
 import { PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR } from "../lib/provider/provider-address";
 
@@ -50,10 +53,10 @@ const leftOutModules: Plugin[] = [
   leftOut("@grpc/proto-loader", "this bundle leaves out @grpc/proto-loader: channelz and ORCA are not served"),
 ];
 
-async function bundle(entry: string, outDir: string, file: string): Promise<string> {
-  const result = await build({
+async function compile(entry: string, outfile: string) {
+  return build({
     entryPoints: [path.join(root, entry)],
-    outfile: path.join(root, outDir, file),
+    outfile,
     write: false,
     bundle: true,
     platform: "node",
@@ -65,16 +68,39 @@ async function bundle(entry: string, outDir: string, file: string): Promise<stri
     plugins: leftOutModules,
     metafile: true,
   });
+}
+
+/**
+ * A real `import()` left in a program would fail under the launcher (a `vm.Script` has no module loader); esbuild
+ * turns every import of bundled code into `require`, so one can only come from a dependency.
+ */
+const DYNAMIC_IMPORT = /(?<![\w$.])import\(/;
+
+/** Bundles the program `entry` and its launcher into `outDir` as `<file>` and `<file without .cjs>.program.cjs`. */
+async function bundle(entry: string, outDir: string, file: string): Promise<string> {
   const dir = path.join(root, outDir);
+  const programFile = path.basename(programFileOf(file));
+  const [program, launcher] = await Promise.all([
+    compile(entry, path.join(dir, programFile)),
+    compile(path.join("lib", "bundle", "program-loader.ts"), path.join(dir, file)),
+  ]);
+  const code = program.outputFiles[0].text;
+  if (DYNAMIC_IMPORT.test(code)) throw new Error(`${entry}: the bundle holds a dynamic import(), which its launcher cannot run`);
   mkdirSync(dir, { recursive: true });
-  const temp = path.join(dir, `.${file}.${process.pid}.tmp`);
-  writeFileSync(temp, result.outputFiles[0].contents);
-  renameSync(temp, path.join(dir, file));
+  const written = [
+    [programFile, program.outputFiles[0].contents],
+    [file, launcher.outputFiles[0].contents],
+  ] as const;
+  for (const [name, contents] of written) {
+    const temp = path.join(dir, `.${name}.${process.pid}.tmp`);
+    writeFileSync(temp, contents);
+    renameSync(temp, path.join(dir, name));
+  }
   // a concurrent build's temp files are its own
   for (const name of readdirSync(dir)) {
-    if (name !== file && !name.endsWith(".tmp")) rmSync(path.join(dir, name), { recursive: true, force: true });
+    if (!written.some(([w]) => w === name) && !name.endsWith(".tmp")) rmSync(path.join(dir, name), { recursive: true, force: true });
   }
-  return analyzeMetafile(result.metafile);
+  return analyzeMetafile(program.metafile);
 }
 
 async function main(): Promise<void> {

@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { IConstruct } from "constructs";
 import { AssetType, TerraformAsset, TerraformStack } from "../cdk";
+import { programFileOf } from "../bundle/program-file";
 import { HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE } from "../model/hook-command";
 import { hookBundleMissing } from "./errors";
 import { packageRoot, readPackageVersion } from "../package-info";
@@ -57,8 +58,9 @@ function layHookFolder(stack: TerraformStack, neededBy: string): TerraformAsset 
  */
 export function hookFolder(root: string, neededBy: string): HookFolder {
   const dir = join(root, HOOK_BUNDLE_DIR);
-  const file = join(dir, HOOK_BUNDLE_FILE);
-  if (!existsSync(file)) throw hookBundleMissing(neededBy, file, root);
+  for (const file of [join(dir, HOOK_BUNDLE_FILE), programFileOf(join(dir, HOOK_BUNDLE_FILE))]) {
+    if (!existsSync(file)) throw hookBundleMissing(neededBy, file, root);
+  }
   try {
     return { dir, version: readPackageVersion(root) };
   } catch (error) {

@@ -36,6 +36,10 @@ describe("GatewayObject", () => {
       );
       mkdirSync(join(root, "dist", "hook"), { recursive: true });
       writeFileSync(file, "");
+      // the launcher alone is not enough: the program beside it is what it runs
+      const program = join(root, "dist", "hook", "bluegreen-hook.program.cjs");
+      expect(() => hookFolder(root, "stack/gateway")).toThrow(`cannot synthesize stack/gateway: the bundled hook ${program}, which`);
+      writeFileSync(program, "");
       expect(hookFolder(root, "stack/gateway")).toEqual({ dir: join(root, "dist", "hook"), version: "9.9.9" });
     } finally {
       rmSync(root, { recursive: true, force: true });

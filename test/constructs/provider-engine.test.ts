@@ -97,6 +97,7 @@ describe("offline install at synth", () => {
   const path = require("node:path") as typeof import("node:path");
   const { App } = require("../../lib/cdk") as typeof import("../../lib/cdk");
   const { launcherName, pluginFolder, PROVIDER_BUNDLE, PROVIDER_PLATFORMS } = require("../../lib/provider/provider-address") as typeof import("../../lib/provider/provider-address");
+  const { programFileOf } = require("../../lib/bundle/program-file") as typeof import("../../lib/bundle/program-file");
   const { LAUNCHER_SCRIPT, providerBundle } = require("../../lib/provider/install-provider") as typeof import("../../lib/provider/install-provider");
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -118,8 +119,8 @@ describe("offline install at synth", () => {
     const bundle = fs.readFileSync(providerBundle());
     for (const platform of PROVIDER_PLATFORMS) {
       const dir = path.join(first, pluginFolder(platform));
-      // the bundle (also the release guardian) and the launcher
-      expect(fs.readdirSync(dir).sort()).toEqual([PROVIDER_BUNDLE, launcherName()].sort());
+      // the bundle (its launcher and program; also the release guardian) and the provider's launcher
+      expect(fs.readdirSync(dir).sort()).toEqual([PROVIDER_BUNDLE, path.basename(programFileOf(PROVIDER_BUNDLE)), launcherName()].sort());
       const launcher = path.join(dir, launcherName());
       expect(fs.statSync(launcher).mode & 0o777).toBe(0o755);
       expect(fs.readFileSync(launcher, "utf8")).toBe(LAUNCHER_SCRIPT);

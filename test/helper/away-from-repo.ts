@@ -40,5 +40,7 @@ export function userEnv(extra: Record<string, string | undefined>): NodeJS.Proce
     env[k] = v;
   }
   env.PATH = (process.env.PATH ?? "").split(path.delimiter).filter((d) => !d.includes("node_modules")).join(path.delimiter);
+  // the test run's code cache folder (global-setup.js), not the user's ~/.cache
+  env.BLUEGREEN_CODE_CACHE = process.env.BLUEGREEN_CODE_CACHE;
   return { ...env, ...extra };
 }

@@ -1,5 +1,5 @@
 /**
- * The bundled hook, `dist/hook/bluegreen-hook.cjs`, the file Terraform runs: copied alone into a temp directory
+ * The bundled hook, `dist/hook/bluegreen-hook.cjs` and its program, what Terraform runs: copied alone into a temp directory
  * outside the project (no node_modules on any parent path) and run there with `node`, against the embedded gateway.
  * apply, destroy, sweep, teardown, a request that does not match the schema (zod's English message), and the same
  * file as the release guardian (`guardian`), which restores the old body when its pipe closes without `done`, and
@@ -14,6 +14,7 @@ import { type RunningGateway, startGateway } from "../../lib/gateway/gateway";
 import { REQUEST_ENV } from "../../lib/model/gateway-request";
 import { upstreamId, UPSTREAM_HASH_LENGTH } from "../../lib/model/upstream-ids";
 import { GUARDIAN_ARMED } from "../../lib/release/guardian-handoff";
+import { programFileOf } from "../../lib/bundle/program-file";
 import { closedPort } from "../helper/fake-admin";
 import { startHealthBackend } from "./health-backends";
 
@@ -31,6 +32,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "bluegreen-bundle-"));
   hook = join(dir, "bluegreen-hook.cjs");
   copyFileSync(BUNDLE, hook);
+  copyFileSync(programFileOf(BUNDLE), programFileOf(hook));
   gw = await startGateway({ adminPort: 0, proxyPort: 0, adminKey: KEY });
 });
 
@@ -42,7 +44,7 @@ afterAll(async () => {
 const gateway = () => ({ admin_url: gw.adminUrl, flavor: "apisix", admin_key_env: "GATEWAY_ADMIN_KEY", retry_budget_ms: 1_000 });
 
 function runHook(action: string, request: unknown): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, GATEWAY_ADMIN_KEY: KEY, [REQUEST_ENV]: JSON.stringify(request) };
+  const env = { PATH: process.env.PATH, BLUEGREEN_CODE_CACHE: process.env.BLUEGREEN_CODE_CACHE, GATEWAY_ADMIN_KEY: KEY, [REQUEST_ENV]: JSON.stringify(request) };
   return new Promise((done) => {
     execFile(process.execPath, [hook, action], { cwd: dir, env, timeout: 30_000 }, (error, stdout, stderr) => {
       expect(`${stdout}${stderr}`).not.toContain(KEY);
@@ -99,7 +101,7 @@ test("a request that does not match the schema: zod's English message, naming th
 test("the bundle is the release guardian too: it restores the old body when the hook goes without a word", async () => {
   const before = { type: "roundrobin", nodes: { "127.0.0.1:8101": 1 }, labels: ours };
   expect((await runHook("apply", { ...upstream("svc", 8102), path: "/apisix/admin/upstreams/svc" })).code).toBe(0);
-  const guardian = spawn(process.execPath, [hook, "guardian"], { cwd: dir, env: { PATH: process.env.PATH }, stdio: ["pipe", "pipe", "ignore"] });
+  const guardian = spawn(process.execPath, [hook, "guardian"], { cwd: dir, env: { PATH: process.env.PATH, BLUEGREEN_CODE_CACHE: process.env.BLUEGREEN_CODE_CACHE }, stdio: ["pipe", "pipe", "ignore"] });
   const exited = new Promise<number | null>((done) => guardian.once("exit", (code) => done(code)));
   const armed = new Promise<string>((done) => {
     let out = "";

@@ -1,0 +1,82 @@
+/**
+ * A V8 code cache for the bundled programs Terraform starts once per hook and per provider process: the bytecode V8
+ * compiled in an earlier run, so that a start skips parsing and compiling the bundle (Node 20 has no built-in compile
+ * cache; Node 22's `module.enableCompileCache()` does the same).
+ *
+ * A cache file is code that the next run executes, so it is only read from, and written to, a folder that belongs to
+ * the current user and that nobody else can write (and a file that is the user's own, not a link): by default
+ * `$XDG_CACHE_HOME/cdktf-apisix-bluegreen/code-cache` or `~/.cache/cdktf-apisix-bluegreen/code-cache`, created with
+ * mode 0700. `BLUEGREEN_CODE_CACHE=off` turns it off, an absolute path moves it. A file is named by the program, the
+ * sha256 of its source, the Node version and the architecture, and V8 itself rejects data from another V8 or other
+ * flags (the run then writes a fresh one). Nothing here may fail a run: any problem means no cache.
+ */
+import { createHash } from "node:crypto";
+import { constants, closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, type Stats, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
+
+/** The variable that turns the cache off (`off`) or moves it (an absolute path). */
+export const CODE_CACHE_ENV = "BLUEGREEN_CODE_CACHE";
+
+/** The cache folder for `env`, or undefined when the cache is off (also on Windows, which has no owner check here). */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
+  const setting = env[CODE_CACHE_ENV];
+  if (platform === "win32" || setting === "off") return undefined;
+  if (setting !== undefined && setting !== "") return isAbsolute(setting) ? setting : undefined;
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(homedir(), ".cache"), "cdktf-apisix-bluegreen", "code-cache");
+}
+
+/** Owned by this user and writable by nobody else. */
+function ownAndPrivate(stats: Stats): boolean {
+  return stats.uid === process.getuid?.() && (stats.mode & 0o022) === 0;
+}
+
+/** One program's cache file, and the data it held if it was safe to read. */
+export interface CodeCacheEntry {
+  readonly file: string;
+  readonly data?: Buffer;
+}
+
+/**
+ * The cache entry of `programName` with `source` in `dir` (created if missing), or undefined when `dir` is not a
+ * private folder of this user (then nothing is read or written).
+ */
+export function codeCacheEntry(dir: string, programName: string, source: string): CodeCacheEntry | undefined {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const folder = lstatSync(dir);
+    if (!folder.isDirectory() || !ownAndPrivate(folder)) return undefined;
+    const digest = createHash("sha256").update(source).digest("hex").slice(0, 32);
+    const file = join(dir, `${programName}-${digest}-${process.version}-${process.arch}.bin`);
+    return { file, data: readPrivateFile(file) };
+  } catch {
+    return undefined;
+  }
+}
+
+function readPrivateFile(file: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stats = fstatSync(fd);
+    return stats.isFile() && ownAndPrivate(stats) ? readFileSync(fd) : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes `data` to the entry's file (mode 0600, replaced atomically: parallel runs each write a whole file). */
+export function writeCodeCache(entry: CodeCacheEntry, data: Buffer): void {
+  const temp = `${entry.file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, data, { mode: 0o600, flag: "wx" });
+    renameSync(temp, entry.file);
+  } catch {
+    rmSync(temp, { force: true });
+  }
+}

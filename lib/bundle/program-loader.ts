@@ -1,0 +1,35 @@
+/**
+ * The launcher of a bundled program (`dist/hook/bluegreen-hook.cjs`, `dist/provider/bluegreen-provider.cjs`): runs
+ * the program file beside it (`<name>.program.cjs`, program-file.ts) the way `require` would, but compiled with the
+ * V8 code cache of code-cache.ts. As the process exits it writes the cache again when there was none, V8 rejected it,
+ * or this run compiled clearly more functions than it held (a provider process that served a plan, after one that only
+ * answered the schema): so the cache grows to the functions the program's runs use. Only Node's own modules.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire, wrap } from "node:module";
+import { basename, dirname } from "node:path";
+import { Script } from "node:vm";
+import { codeCacheDir, codeCacheEntry, type CodeCacheEntry, writeCodeCache } from "./code-cache";
+import { programFileOf } from "./program-file";
+
+/** Rewrite a cache that was accepted only when this run's holds this much more (not for a few bytes' difference). */
+const GROWTH_TO_REWRITE = 1.05;
+
+const file = programFileOf(__filename);
+const source = readFileSync(file, "utf8");
+const dir = codeCacheDir();
+const entry: CodeCacheEntry | undefined = dir === undefined ? undefined : codeCacheEntry(dir, basename(file), source);
+const script = new Script(wrap(source), { filename: file, cachedData: entry?.data });
+if (entry !== undefined) {
+  process.once("exit", () => {
+    try {
+      const data = script.createCachedData();
+      const grown = entry.data !== undefined && data.length > entry.data.length * GROWTH_TO_REWRITE;
+      if (entry.data === undefined || script.cachedDataRejected === true || grown) writeCodeCache(entry, data);
+    } catch {
+      // no cache this time
+    }
+  });
+}
+const program = { exports: {}, filename: file, id: file, loaded: false };
+(script.runInThisContext() as (...args: unknown[]) => void).call(program.exports, program.exports, createRequire(file), program, file, dirname(file));
