@@ -6,12 +6,13 @@
  * hook sends three requests per object and exits, so the bundled hook carries no undici at all.
  */
 import type { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage } from "node:http";
+import { deferredExtraCa } from "./deferred-extra-ca";
 
 /** TLS settings of `https://` origins. */
 export interface NodeHttpTls {
   /** Verify the server's certificate (the opposite of `curl -k`). */
   readonly rejectUnauthorized: boolean;
-  /** PEM text of the CA to trust instead of Node's bundled roots. */
+  /** PEM text of the CA to trust instead of Node's bundled roots (and `NODE_EXTRA_CA_CERTS`, see deferred-extra-ca.ts). */
   readonly ca?: string;
 }
 
@@ -130,7 +131,8 @@ export class NodeHttpPool {
     if (protocol === "https:") {
       if (this.https) return this.https;
       const https = require("node:https") as typeof import("node:https");
-      const { rejectUnauthorized, ca } = this.tls;
+      const { rejectUnauthorized } = this.tls;
+      const ca = this.tls.ca ?? deferredExtraCa();
       this.https = { module: https, agent: new https.Agent({ keepAlive: true, rejectUnauthorized, ...(ca === undefined ? {} : { ca }) }) };
       return this.https;
     }

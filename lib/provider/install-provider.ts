@@ -7,18 +7,38 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { programFileOf } from "../bundle/program-file";
+import { DEFERRED_EXTRA_CA_ENV } from "../client/deferred-extra-ca";
 import { packageRoot } from "../package-info";
 import { packageHashV1, writeLockEntry } from "./lock-file";
 import { launcherName, pluginFolder, PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR, PROVIDER_PLATFORMS, providerVersion } from "./provider-address";
 
-/** The launcher: finds the bundle beside itself. */
-export const LAUNCHER_SCRIPT = `#!/bin/sh\nexec node "$(dirname "$0")/${PROVIDER_BUNDLE}" "$@"\n`;
+/**
+ * The launcher: runs the bundle beside itself, with `NODE_EXTRA_CA_CERTS` moved to `DEFERRED_EXTRA_CA_ENV` so that
+ * Node does not load it at every one of the 3–4 starts per Terraform command (the client reads it when an `https://`
+ * URL needs it: lib/client/deferred-extra-ca.ts).
+ */
+export const LAUNCHER_SCRIPT = [
+  "#!/bin/sh",
+  'if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then',
+  `  ${DEFERRED_EXTRA_CA_ENV}=$NODE_EXTRA_CA_CERTS`,
+  `  export ${DEFERRED_EXTRA_CA_ENV}`,
+  "  unset NODE_EXTRA_CA_CERTS",
+  "fi",
+  `exec node "$(dirname "$0")/${PROVIDER_BUNDLE}" "$@"`,
+  "",
+].join("\n");
 
-/** The built bundle, `dist/provider/bluegreen-provider.cjs`; throws with what to run when it is missing. */
+/**
+ * The built bundle's launcher, `dist/provider/bluegreen-provider.cjs` (the program beside it is
+ * `bluegreen-provider.program.cjs`); throws with what to run when either is missing.
+ */
 export function providerBundle(): string {
   const file = path.join(packageRoot(), PROVIDER_BUNDLE_DIR, PROVIDER_BUNDLE);
-  if (!fs.existsSync(file)) {
-    throw new Error(`the bundled provider ${file} is missing: run npm run build in ${packageRoot()} (it is part of the published package)`);
+  for (const needed of [file, programFileOf(file)]) {
+    if (!fs.existsSync(needed)) {
+      throw new Error(`the bundled provider ${needed} is missing: run npm run build in ${packageRoot()} (it is part of the published package)`);
+    }
   }
   return file;
 }

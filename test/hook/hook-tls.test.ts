@@ -3,44 +3,31 @@
  * accepted with `tls_ca_file` (relative paths resolved against the stack folder, where synthesis lays the file; the
  * project's, for requests written before) or `tls_insecure_skip_verify`.
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import * as https from "node:https";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AdminClient } from "../../lib/client/admin-client";
 import { AdminApiError } from "../../lib/client/errors";
 import { findProjectRoot, resolveProjectFile } from "../../lib/deploy/project-root";
 import { runHook } from "../../lib/hook/run-hook";
+import { type SelfSignedServer, startSelfSignedServer } from "../helper/tls-server";
 
 const KEY = "sk-TLS-SECRET-0a1b2c3d";
+let tlsServer: SelfSignedServer;
 let dir: string;
-let server: https.Server;
 let url: string;
 let hits = 0;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "bluegreen-tls-"));
-  execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "ca.pem", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-    { cwd: dir, stdio: "pipe" },
-  );
-  server = https.createServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "ca.pem")) }, (req, res) => {
+  tlsServer = await startSelfSignedServer((req, res) => {
     hits++;
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ key: "/apisix/routes/r1", value: { id: "r1", uri: "/" } }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ dir, url } = tlsServer);
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tlsServer.close());
 
 beforeEach(() => {
   hits = 0;
