@@ -5,8 +5,10 @@
  */
 import { guardianOrMain } from "../release/guardian-command";
 import { serveProvider } from "./protocol/serve-provider";
-import { bluegreenProvider } from "./bluegreen-provider";
+import { PROVIDER_TYPE } from "./provider-address";
 
 guardianOrMain(__filename, () => {
-  void serveProvider(bluegreenProvider);
+  // loaded after the handshake line (serve-provider.ts): the model, its schemas and the Admin API client
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  void serveProvider(PROVIDER_TYPE, () => (require("./bluegreen-provider") as typeof import("./bluegreen-provider")).bluegreenProvider);
 });

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import type { ProviderDefinition } from "./provider-definition";
 import { createProviderService } from "./provider-service";
 import { createServerCertificate } from "./server-certificate";
-import { controllerService, healthService, providerService } from "./wire-services";
+import { wireServices } from "./wire-services";
 
 /** go-plugin's handshake for Terraform providers. */
 export const MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE";
@@ -25,11 +25,17 @@ const EXIT_AFTER_SHUTDOWN_MS = 10;
 const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 const SERVING = 1;
 
-/** Runs the provider process: checks the cookie, serves until Shutdown/SIGTERM. Never returns normally. */
-export function serveProvider(definition: ProviderDefinition): Promise<void> {
+/**
+ * Runs the provider process `name`: checks the cookie, serves until Shutdown/SIGTERM. Never returns normally.
+ *
+ * Start-up order: what the handshake line needs (the listening socket, its TLS identity) comes first; the message
+ * types, the services and the provider itself (`load()`, its schemas and the whole model) are built in the same tick
+ * right after the line is printed, while Terraform reads it and dials, so no request can arrive before them.
+ */
+export function serveProvider(name: string, load: () => ProviderDefinition): Promise<void> {
   if (process.env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE_VALUE) {
     process.stderr.write(
-      `This is the Terraform provider "${definition.name}": a plugin that Terraform runs by itself.\n` +
+      `This is the Terraform provider "${name}": a plugin that Terraform runs by itself.\n` +
         `Run terraform (init, plan, apply) in a configuration that requires it instead of running it directly.\n`,
     );
     process.exit(1);
@@ -37,14 +43,14 @@ export function serveProvider(definition: ProviderDefinition): Promise<void> {
   const versions = (process.env.PLUGIN_PROTOCOL_VERSIONS ?? String(PROTOCOL_VERSION)).split(",").map((v) => v.trim());
   if (!versions.includes(String(PROTOCOL_VERSION))) {
     return fail(
-      `the provider "${definition.name}" speaks plugin protocol ${PROTOCOL_VERSION}, ` +
+      `the provider "${name}" speaks plugin protocol ${PROTOCOL_VERSION}, ` +
         `this Terraform offers ${versions.join(", ")}: use Terraform 1.0 or later`,
     );
   }
   const clientCertificate = process.env.PLUGIN_CLIENT_CERT;
   if (!clientCertificate && !process.env.TF_DISABLE_PLUGIN_TLS) {
     return fail(
-      `the provider "${definition.name}" got no client certificate (PLUGIN_CLIENT_CERT) from Terraform; ` +
+      `the provider "${name}" got no client certificate (PLUGIN_CLIENT_CERT) from Terraform; ` +
         `it only serves over mutual TLS (set TF_DISABLE_PLUGIN_TLS=1 for an unencrypted connection when debugging)`,
     );
   }
@@ -52,7 +58,7 @@ export function serveProvider(definition: ProviderDefinition): Promise<void> {
   // On Ctrl-C Terraform signals the whole process group, then sends StopProvider: wait for that.
   process.on("SIGINT", () => undefined);
 
-  const folder = mkdtempSync(path.join(tmpdir(), `tf-${definition.name}-`));
+  const folder = mkdtempSync(path.join(tmpdir(), `tf-${name}-`));
   const socket = path.join(folder, "plugin.sock");
   const removeFolder = () => rmSync(folder, { recursive: true, force: true });
   process.on("exit", removeFolder);
@@ -62,9 +68,6 @@ export function serveProvider(definition: ProviderDefinition): Promise<void> {
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
     "grpc.enable_channelz": 0,
   });
-  const provider = createProviderService(definition);
-  server.addService(providerService, provider.implementation);
-  server.addService(healthService, { Check: (_call: unknown, callback: (e: null, r: object) => void) => callback(null, { status: SERVING }) });
   let exiting = false;
   const exit = () => {
     if (exiting) return;
@@ -75,12 +78,17 @@ export function serveProvider(definition: ProviderDefinition): Promise<void> {
       process.exit(0);
     }, EXIT_AFTER_SHUTDOWN_MS);
   };
-  server.addService(controllerService, {
-    Shutdown: (_call: unknown, callback: (e: null, r: object) => void) => {
-      callback(null, {});
-      exit();
-    },
-  });
+  const addServices = () => {
+    const services = wireServices();
+    server.addService(services.provider, createProviderService(load()).implementation);
+    server.addService(services.health, { Check: (_call: unknown, callback: (e: null, r: object) => void) => callback(null, { status: SERVING }) });
+    server.addService(services.controller, {
+      Shutdown: (_call: unknown, callback: (e: null, r: object) => void) => {
+        callback(null, {});
+        exit();
+      },
+    });
+  };
   process.on("SIGTERM", exit);
 
   let certificateLine = "";
@@ -99,10 +107,11 @@ export function serveProvider(definition: ProviderDefinition): Promise<void> {
     server.bindAsync(`unix:${socket}`, credentials, (error) => {
       if (error) {
         reject(error);
-        fail(`the provider "${definition.name}" could not listen on ${socket}: ${error.message}`);
+        fail(`the provider "${name}" could not listen on ${socket}: ${error.message}`);
         return;
       }
       process.stdout.write(`${CORE_PROTOCOL_VERSION}|${PROTOCOL_VERSION}|unix|${socket}|grpc|${certificateLine}\n`);
+      addServices();
     });
   });
 }

@@ -165,8 +165,8 @@ export const PROVIDER_RPCS = [
 ] as const;
 export type ProviderRpc = (typeof PROVIDER_RPCS)[number];
 
-/** All message types, resolved once at start-up (a few milliseconds; no parsing). */
-export const wireRoot = Root.fromJSON(<INamespace>{
+/** The message descriptors, as protobufjs JSON. */
+const WIRE_DESCRIPTORS = <INamespace>{
   nested: {
     tfplugin6,
     plugin: { nested: { Empty: empty } },
@@ -188,5 +188,14 @@ export const wireRoot = Root.fromJSON(<INamespace>{
       },
     },
   },
-});
-wireRoot.resolveAll();
+};
+
+let root: Root | undefined;
+/** All message types, resolved at first use (a few milliseconds; no parsing): after the handshake line. */
+export function wireRoot(): Root {
+  if (root === undefined) {
+    root = Root.fromJSON(WIRE_DESCRIPTORS);
+    root.resolveAll();
+  }
+  return root;
+}

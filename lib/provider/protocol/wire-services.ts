@@ -23,24 +23,31 @@ function unary(path: string, request: Type, response: Type): MethodDefinition<Wi
   };
 }
 
-const type = (name: string) => wireRoot.lookupType(name);
+/** The three services' definitions. */
+export interface WireServices {
+  readonly provider: ServiceDefinition<Record<ProviderRpc, MethodDefinition<WireMessage, WireMessage>>>;
+  readonly controller: ServiceDefinition;
+  readonly health: ServiceDefinition;
+}
 
-export const providerService: ServiceDefinition<Record<ProviderRpc, MethodDefinition<WireMessage, WireMessage>>> =
-  Object.fromEntries(
-    PROVIDER_RPCS.map((rpc) => [
-      rpc,
-      unary(`/tfplugin6.Provider/${rpc}`, type(`tfplugin6.${rpc}.Request`), type(`tfplugin6.${rpc}.Response`)),
-    ]),
-  ) as never;
+let services: WireServices | undefined;
 
-export const controllerService: ServiceDefinition = {
-  Shutdown: unary("/plugin.GRPCController/Shutdown", type("plugin.Empty"), type("plugin.Empty")),
-};
-
-export const healthService: ServiceDefinition = {
-  Check: unary(
-    "/grpc.health.v1.Health/Check",
-    type("grpc.health.v1.HealthCheckRequest"),
-    type("grpc.health.v1.HealthCheckResponse"),
-  ),
-};
+/** The services, built at first use (serve-provider.ts does it after printing the handshake line). */
+export function wireServices(): WireServices {
+  if (services !== undefined) return services;
+  const root = wireRoot();
+  const type = (name: string) => root.lookupType(name);
+  services = {
+    provider: Object.fromEntries(
+      PROVIDER_RPCS.map((rpc) => [
+        rpc,
+        unary(`/tfplugin6.Provider/${rpc}`, type(`tfplugin6.${rpc}.Request`), type(`tfplugin6.${rpc}.Response`)),
+      ]),
+    ) as never,
+    controller: { Shutdown: unary("/plugin.GRPCController/Shutdown", type("plugin.Empty"), type("plugin.Empty")) },
+    health: {
+      Check: unary("/grpc.health.v1.Health/Check", type("grpc.health.v1.HealthCheckRequest"), type("grpc.health.v1.HealthCheckResponse")),
+    },
+  };
+  return services;
+}

@@ -9,7 +9,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { createServerCertificate } from "../../../lib/provider/protocol/server-certificate";
-import { controllerService, healthService } from "../../../lib/provider/protocol/wire-services";
+import { wireServices } from "../../../lib/provider/protocol/wire-services";
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from "../../../lib/provider/protocol/serve-provider";
 import { ToyWorkspace } from "./terraform-toy";
 
@@ -156,14 +156,14 @@ describe("the provider process", () => {
     const serverDer = Buffer.from(certificate, "base64");
 
     const stranger = client(socket, serverDer, createServerCertificate());
-    await expect(call(stranger, healthService.Check, { service: "plugin" })).rejects.toMatchObject({
+    await expect(call(stranger, wireServices().health.Check, { service: "plugin" })).rejects.toMatchObject({
       code: grpc.status.UNAVAILABLE,
     });
     stranger.close();
 
     const terraform = client(socket, serverDer, terraformCertificate);
-    expect(await call(terraform, healthService.Check, { service: "plugin" })).toMatchObject({ status: 1 });
-    await call(terraform, controllerService.Shutdown, {});
+    expect(await call(terraform, wireServices().health.Check, { service: "plugin" })).toMatchObject({ status: 1 });
+    await call(terraform, wireServices().controller.Shutdown, {});
     terraform.close();
     expect(await exited).toBe(0);
     expect(existsSync(path.dirname(socket))).toBe(false);

@@ -85,4 +85,4 @@ const toy: ProviderDefinition = {
   ],
 };
 
-void serveProvider(toy);
+void serveProvider(toy.name, () => toy);
