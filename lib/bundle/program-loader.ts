@@ -3,7 +3,9 @@
  * the program file beside it (`<name>.program.cjs`, program-file.ts) the way `require` would, but compiled with the
  * V8 code cache of code-cache.ts. As the process exits it writes the cache again when there was none, V8 rejected it,
  * or this run compiled clearly more functions than it held (a provider process that served a plan, after one that only
- * answered the schema): so the cache grows to the functions the program's runs use. Only Node's own modules.
+ * answered the schema): so the cache grows to the functions the program's runs use. Serializing the cache to compare
+ * costs up to ~8 ms for the provider, so a run only compares while the cache is smaller than the program's source (a
+ * cache of the functions a full run uses is larger). Only Node's own modules.
  */
 import { readFileSync } from "node:fs";
 import { createRequire, wrap } from "node:module";
@@ -20,7 +22,7 @@ const source = readFileSync(file, "utf8");
 const dir = codeCacheDir();
 const entry: CodeCacheEntry | undefined = dir === undefined ? undefined : codeCacheEntry(dir, basename(file), source);
 const script = new Script(wrap(source), { filename: file, cachedData: entry?.data });
-if (entry !== undefined) {
+if (entry !== undefined && (entry.data === undefined || script.cachedDataRejected === true || entry.data.length < source.length)) {
   process.once("exit", () => {
     try {
       const data = script.createCachedData();

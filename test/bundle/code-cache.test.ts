@@ -1,11 +1,12 @@
 /**
  * The V8 code cache of the bundled programs (lib/bundle): the real launcher `dist/hook/bluegreen-hook.cjs` run with
  * `node`, its cache folder set by BLUEGREEN_CODE_CACHE. A first run writes a private cache file named by the program,
- * its source hash, Node and the architecture; a second run uses it (accepted: not rewritten); a corrupt file is
+ * its source hash, Node and the architecture; a second run uses it (accepted: not rewritten); a run that compiles
+ * clearly more writes it again; a corrupt file is
  * rejected by V8 and replaced; a folder others may write, a cache file that is a link, and `off` are never used.
  * Needs `npm run build`.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -57,6 +58,23 @@ test("a first run writes a private cache file, a second run uses it as it is", (
   const second = statSync(file);
   // accepted by V8: not written again (a rejected or missing cache is replaced by a new file)
   expect({ ino: second.ino, mtimeMs: second.mtimeMs }).toEqual({ ino: first.ino, mtimeMs: first.mtimeMs });
+});
+
+test("a run that compiles clearly more than the cache holds writes it again, so the cache grows to what runs use", () => {
+  const cache = join(dir, "growing");
+  runHelp(cache);
+  const [name] = readdirSync(cache);
+  const small = statSync(join(cache, name));
+  // a request the schema refuses: the hook parses it, loads the messages and formats the error
+  const refused = spawnSync(process.execPath, [LAUNCHER, "apply"], {
+    env: { PATH: process.env.PATH, [CODE_CACHE_ENV]: cache, BLUEGREEN_REQUEST: JSON.stringify({ kind: "object" }) },
+    encoding: "utf8",
+  });
+  expect(refused.status).toBe(1);
+  expect(refused.stderr).toMatch(/^bluegreen: BLUEGREEN_REQUEST does not match the hook input schema \(method: /);
+  const grown = statSync(join(cache, name));
+  expect(grown.ino).not.toBe(small.ino);
+  expect(grown.size).toBeGreaterThan(small.size * 1.05);
 });
 
 test("a corrupt cache file is rejected and replaced; the program runs the same", () => {
