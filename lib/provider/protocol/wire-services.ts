@@ -11,14 +11,24 @@ import { PROVIDER_RPCS, type ProviderRpc, wireRoot } from "./wire-messages";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type WireMessage = { [field: string]: any };
 
+/**
+ * Encodes a message given as a plain object. protobufjs encodes plain objects whose fields have the wire types
+ * (numbers for enums, Uint8Array for bytes, plain objects for messages and maps), which is how this package builds
+ * every message: no `fromObject` copy per call.
+ */
+function encode(type: Type, value: WireMessage): Buffer {
+  const bytes = type.encode(value).finish();
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 function unary(path: string, request: Type, response: Type): MethodDefinition<WireMessage, WireMessage> {
   return {
     path,
     requestStream: false,
     responseStream: false,
-    requestSerialize: (value) => Buffer.from(request.encode(request.fromObject(value)).finish()),
+    requestSerialize: (value) => encode(request, value),
     requestDeserialize: (bytes) => request.decode(bytes) as unknown as WireMessage,
-    responseSerialize: (value) => Buffer.from(response.encode(response.fromObject(value)).finish()),
+    responseSerialize: (value) => encode(response, value),
     responseDeserialize: (bytes) => response.decode(bytes) as unknown as WireMessage,
   };
 }
