@@ -19,8 +19,11 @@ export const MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE";
 export const MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 const CORE_PROTOCOL_VERSION = 1;
 const PROTOCOL_VERSION = 6;
-/** After answering Shutdown, exit this much later (the answer has left by then). */
-const EXIT_AFTER_SHUTDOWN_MS = 10;
+/**
+ * After answering Shutdown, exit as soon as the server has closed (its sessions' last stream, that answer, has
+ * ended: Terraform waits for the process to exit), and at the latest this much later. On SIGTERM, at once.
+ */
+const EXIT_AFTER_SHUTDOWN_MS = 100;
 /** Terraform's own providers accept messages this large (terraform-plugin-go). */
 const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 const SERVING = 1;
@@ -69,14 +72,20 @@ export function serveProvider(name: string, load: () => ProviderDefinition): Pro
     "grpc.enable_channelz": 0,
   });
   let exiting = false;
-  const exit = () => {
+  const exit = (graceful: boolean) => {
     if (exiting) return;
     exiting = true;
-    setTimeout(() => {
+    const now = () => {
       server.forceShutdown();
       removeFolder();
       process.exit(0);
-    }, EXIT_AFTER_SHUTDOWN_MS);
+    };
+    if (!graceful) return now();
+    const latest = setTimeout(now, EXIT_AFTER_SHUTDOWN_MS);
+    server.tryShutdown(() => {
+      clearTimeout(latest);
+      now();
+    });
   };
   const addServices = () => {
     const services = wireServices();
@@ -85,11 +94,11 @@ export function serveProvider(name: string, load: () => ProviderDefinition): Pro
     server.addService(services.controller, {
       Shutdown: (_call: unknown, callback: (e: null, r: object) => void) => {
         callback(null, {});
-        exit();
+        exit(true);
       },
     });
   };
-  process.on("SIGTERM", exit);
+  process.on("SIGTERM", () => exit(false));
 
   let certificateLine = "";
   let credentials = ServerCredentials.createInsecure();
