@@ -6,13 +6,13 @@
  * hook sends three requests per object and exits, so the bundled hook carries no undici at all.
  */
 import type { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage } from "node:http";
-import { deferredExtraCa } from "./deferred-extra-ca";
+import { defaultTrustCa } from "./default-trust";
 
 /** TLS settings of `https://` origins. */
 export interface NodeHttpTls {
   /** Verify the server's certificate (the opposite of `curl -k`). */
   readonly rejectUnauthorized: boolean;
-  /** PEM text of the CA to trust instead of Node's bundled roots (and `NODE_EXTRA_CA_CERTS`, see deferred-extra-ca.ts). */
+  /** PEM text of the CA to trust instead of Node's bundled roots (and `NODE_EXTRA_CA_CERTS`; see default-trust.ts). */
   readonly ca?: string;
 }
 
@@ -132,7 +132,7 @@ export class NodeHttpPool {
       if (this.https) return this.https;
       const https = require("node:https") as typeof import("node:https");
       const { rejectUnauthorized } = this.tls;
-      const ca = this.tls.ca ?? deferredExtraCa();
+      const ca = this.tls.ca ?? defaultTrustCa();
       this.https = { module: https, agent: new https.Agent({ keepAlive: true, rejectUnauthorized, ...(ca === undefined ? {} : { ca }) }) };
       return this.https;
     }

@@ -8,24 +8,31 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { programFileOf } from "../bundle/program-file";
-import { DEFERRED_EXTRA_CA_ENV } from "../client/deferred-extra-ca";
+import { BUNDLED_ROOTS_ENV, DEFERRED_EXTRA_CA_ENV } from "../client/default-trust";
 import { packageRoot } from "../package-info";
 import { packageHashV1, writeLockEntry } from "./lock-file";
 import { launcherName, pluginFolder, PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR, PROVIDER_PLATFORMS, providerVersion } from "./provider-address";
 
 /**
- * The launcher: runs the bundle beside itself, with `NODE_EXTRA_CA_CERTS` moved to `DEFERRED_EXTRA_CA_ENV` so that
- * Node does not load it at every one of the 3–4 starts per Terraform command (the client reads it when an `https://`
- * URL needs it: lib/client/deferred-extra-ca.ts).
+ * The launcher: runs the bundle beside itself with `node`. Unless `NODE_OPTIONS` chooses a CA store itself, Node
+ * starts with OpenSSL's store pointed at nothing and `NODE_EXTRA_CA_CERTS` moved aside, so that none of the 3–4
+ * starts per Terraform command parses certificates Terraform's connection never uses; the client passes the same
+ * CAs (Node's bundled roots and the extra file) when an `https://` URL needs them (lib/client/default-trust.ts).
  */
 export const LAUNCHER_SCRIPT = [
   "#!/bin/sh",
+  `program="$(dirname "$0")/${PROVIDER_BUNDLE}"`,
+  'case " ${NODE_OPTIONS:-} " in',
+  '  *" --use-openssl-ca"* | *" --use-bundled-ca"*) exec node "$program" "$@" ;;',
+  "esac",
   'if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then',
   `  ${DEFERRED_EXTRA_CA_ENV}=$NODE_EXTRA_CA_CERTS`,
   `  export ${DEFERRED_EXTRA_CA_ENV}`,
   "  unset NODE_EXTRA_CA_CERTS",
   "fi",
-  `exec node "$(dirname "$0")/${PROVIDER_BUNDLE}" "$@"`,
+  `${BUNDLED_ROOTS_ENV}=1 SSL_CERT_FILE=/dev/null SSL_CERT_DIR=/dev/null`,
+  `export ${BUNDLED_ROOTS_ENV} SSL_CERT_FILE SSL_CERT_DIR`,
+  'exec node --use-openssl-ca "$program" "$@"',
   "",
 ].join("\n");
 
