@@ -2,7 +2,8 @@
  * Runs this process as a Terraform provider (hashicorp/go-plugin): checks the magic cookie, listens on a unix
  * socket in a private temporary folder with automatic mTLS (the client certificate Terraform passes in
  * PLUGIN_CLIENT_CERT is required and verified), prints the handshake line, serves tfplugin6 plus go-plugin's
- * controller and gRPC health, and exits on GRPCController/Shutdown or SIGTERM. SIGINT is ignored: on Ctrl-C
+ * controller and gRPC health, and exits on GRPCController/Shutdown or SIGTERM, or once Terraform (its parent) is
+ * gone: a Terraform killed outright (a CI job cancelled with SIGKILL) never asks it to. SIGINT is ignored: on Ctrl-C
  * Terraform sends StopProvider, which aborts in-flight handlers through their signal.
  */
 import { Server, ServerCredentials } from "@grpc/grpc-js";
@@ -27,6 +28,8 @@ const EXIT_AFTER_SHUTDOWN_MS = 100;
 /** Terraform's own providers accept messages this large (terraform-plugin-go). */
 const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 const SERVING = 1;
+/** How often the process checks that its parent (Terraform; the launcher `exec`s node) still runs. */
+const PARENT_CHECK_MS = 1_000;
 
 /**
  * Runs the provider process `name`: checks the cookie, serves until Shutdown/SIGTERM. Never returns normally.
@@ -99,6 +102,11 @@ export function serveProvider(name: string, load: () => ProviderDefinition): Pro
     });
   };
   process.on("SIGTERM", () => exit(false));
+  // orphaned (re-parented, e.g. to init) when Terraform died without shutting it down
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) exit(false);
+  }, PARENT_CHECK_MS).unref();
 
   let certificateLine = "";
   let credentials = ServerCredentials.createInsecure();

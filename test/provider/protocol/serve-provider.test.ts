@@ -169,6 +169,41 @@ describe("the provider process", () => {
     expect(existsSync(path.dirname(socket))).toBe(false);
   });
 
+  test("a provider whose Terraform died without Shutdown (SIGKILL) exits by itself", async () => {
+    // a stand-in for Terraform: starts the provider as Terraform does, prints its pid, then is killed outright
+    const env = { ...process.env, [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: "6", PLUGIN_CLIENT_CERT: terraformCertificate.certificatePem };
+    const parent = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const p = require("node:child_process").spawn(process.execPath, [${JSON.stringify(toy.bundle)}], { stdio: ["ignore", "pipe", "inherit"] });` +
+          `p.stdout.once("data", () => console.log(p.pid));`,
+      ],
+      { env, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once("data", (d) => resolve(String(d)))));
+    expect(pid).toBeGreaterThan(0);
+    // running: signalable and, where /proc tells, not a zombie waiting for the init that adopted it to reap it
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        return false;
+      }
+      const stat = `/proc/${pid}/stat`;
+      return !existsSync(stat) || readFileSync(stat, "utf8").replace(/^.*\) /s, "")[0] !== "Z";
+    };
+    try {
+      expect(alive()).toBe(true);
+      parent.kill("SIGKILL");
+      const deadline = Date.now() + 10_000;
+      while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(alive()).toBe(false);
+    } finally {
+      if (alive()) process.kill(pid, "SIGKILL"); // leave no process behind when it fails
+    }
+  });
+
   test("without the magic cookie it says what it is and exits 1", async () => {
     const child = spawn("node", [toy.bundle], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
