@@ -40,7 +40,7 @@ locals {
     flavor        = "apisix"
     admin_key_env = "GATEWAY_ADMIN_KEY"
   })
-  labels = { "managed-by" = "cdktf-apisix-bluegreen", "bluegreen-owner" = local.owner }
+  labels  = { "managed-by" = "cdktf-apisix-bluegreen", "bluegreen-owner" = local.owner }
   weights = { blue = var.active == "blue" ? 100 : 0, green = var.active == "green" ? 100 : 0 }
 }
 
@@ -49,24 +49,15 @@ provider "bluegreen" {
   gateway = local.gateway
 }
 
-resource "bluegreen_upstream" "blue" {
-  object_id = "checkout-blue-00000001"
+# one upstream per color, each on its own port
+resource "bluegreen_upstream" "color" {
+  for_each  = { blue = var.blue_port, green = var.green_port }
+  object_id = "checkout-${each.key}-00000001"
   gateway   = local.gateway
   owner     = local.owner
   body = jsonencode({
     type   = "roundrobin"
-    nodes  = [{ host = "127.0.0.1", port = var.blue_port, weight = 1 }]
-    labels = local.labels
-  })
-}
-
-resource "bluegreen_upstream" "green" {
-  object_id = "checkout-green-00000001"
-  gateway   = local.gateway
-  owner     = local.owner
-  body = jsonencode({
-    type   = "roundrobin"
-    nodes  = [{ host = "127.0.0.1", port = var.green_port, weight = 1 }]
+    nodes  = [{ host = "127.0.0.1", port = each.value, weight = 1 }]
     labels = local.labels
   })
 }
@@ -77,20 +68,20 @@ resource "bluegreen_service" "checkout" {
   owner     = local.owner
   body = jsonencode({
     name        = "checkout"
-    upstream_id = bluegreen_upstream.blue.object_id
+    upstream_id = bluegreen_upstream.color["blue"].object_id
     labels      = local.labels
     plugins = {
       "traffic-split" = {
         rules = [{
           weighted_upstreams = [
-            { upstream_id = bluegreen_upstream.green.object_id, weight = local.weights.green },
+            { upstream_id = bluegreen_upstream.color["green"].object_id, weight = local.weights.green },
             { weight = local.weights.blue },
           ]
         }]
       }
     }
   })
-  depends_on = [bluegreen_upstream.blue, bluegreen_upstream.green]
+  depends_on = [bluegreen_upstream.color]
 }
 
 resource "bluegreen_route" "checkout" {
