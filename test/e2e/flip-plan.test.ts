@@ -10,7 +10,7 @@ import type { TerraformStack } from "cdktf";
 import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
 import { startGateway } from "../../lib/gateway";
 import { toPreviousVersion } from "../helper/stack-json";
-import { TerraformWorkspace } from "../helper/terraform";
+import { TerraformWorkspace, type RunResult, succeeded } from "../helper/terraform";
 
 jest.setTimeout(180_000);
 
@@ -50,11 +50,8 @@ describe("the plan of a flip", () => {
     return ws;
   }
 
-  async function ok(run: Promise<{ code: number; output: string }>): Promise<string> {
-    const result = await run;
-    if (result.code !== 0) throw new Error(result.output);
-    return result.output;
-  }
+  /** A Terraform run that must succeed, its output free of the admin key. */
+  const ok = (run: Promise<RunResult>) => succeeded(run, ADMIN_KEY);
 
   test("shows the traffic per color on changed lines, in at most 40 lines from the resource header to Plan:", async () => {
     const ws = workspace("flip-plan");

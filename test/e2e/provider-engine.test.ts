@@ -5,7 +5,7 @@
 import { BlueGreenRoute } from "../../lib";
 import { startGateway } from "../../lib/gateway";
 import { groupQuery, providerSeed } from "../helper/provider-stack";
-import { TerraformWorkspace } from "../helper/terraform";
+import { TerraformWorkspace, type RunResult, succeeded } from "../helper/terraform";
 
 jest.setTimeout(300_000);
 
@@ -35,12 +35,8 @@ describe.each(["apisix", "api7-ee"] as const)("the provider engine through Terra
       },
     });
 
-  async function ok(run: Promise<{ code: number; output: string }>): Promise<string> {
-    const result = await run;
-    if (result.code !== 0) throw new Error(result.output);
-    expect(result.output).not.toContain(ADMIN_KEY);
-    return result.output;
-  }
+  /** A Terraform run that must succeed, its output free of the admin key. */
+  const ok = (run: Promise<RunResult>) => succeeded(run, ADMIN_KEY);
 
   async function admin(method: string, path: string, body?: unknown): Promise<any> {
     const res = await fetch(`${gateway.adminUrl}/apisix/admin/${path}`, {

@@ -10,7 +10,7 @@ import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
 import { startGateway } from "../../lib/gateway";
 import { AdminFaults } from "../../lib/gateway/faults";
 import { startBackends } from "../helper/backends";
-import { TerraformWorkspace } from "../helper/terraform";
+import { TerraformWorkspace, type RunResult, succeeded } from "../helper/terraform";
 import { startLoad } from "../helper/traffic";
 
 jest.setTimeout(300_000);
@@ -53,11 +53,8 @@ describe.each(["apisix", "api7-ee"] as const)("switching engines under load (%s)
     });
   }
 
-  async function ok(run: Promise<{ code: number; output: string }>): Promise<string> {
-    const result = await run;
-    if (result.code !== 0) throw new Error(result.output);
-    return result.output;
-  }
+  /** A Terraform run that must succeed, its output free of the admin key. */
+  const ok = (run: Promise<RunResult>) => succeeded(run, ADMIN_KEY);
 
   /** Applies under load; resolves to where the load landed and the Admin API writes that were not PUTs or GETs. */
   async function applyUnderLoad(): Promise<{ landed: Record<string, number>; deletes: string[] }> {

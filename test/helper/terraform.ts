@@ -41,6 +41,17 @@ export function runTerraform(
   });
 }
 
+/**
+ * The output of a Terraform run that must succeed (otherwise it throws with that output); with `secret`, the output
+ * must not hold it (the admin key never reaches plan or apply output).
+ */
+export async function succeeded(run: Promise<RunResult>, secret?: string): Promise<string> {
+  const result = await run;
+  if (result.code !== 0) throw new Error(result.output);
+  if (secret !== undefined) expect(result.output).not.toContain(secret);
+  return result.output;
+}
+
 export class TerraformWorkspace {
   /** `<temp>/bluegreen-tf-<name>-XXXXXX`: the cdktf outdir, outside the repository. */
   readonly dir: string;
