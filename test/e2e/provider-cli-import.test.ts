@@ -4,36 +4,19 @@
  * owned fields that differ and the ownership labels), the apply adds the labels and writes the declared object whole.
  */
 import path from "node:path";
-import { startGateway } from "../../lib/gateway";
 import { readStack } from "../../lib/drift/read-stack";
-import { TerraformWorkspace } from "../helper/terraform";
-import { adminApi, providerSeed } from "../helper/provider-stack";
+import { type RunResult, succeeded } from "../helper/terraform";
+import { providerSeed, providerStackFixture } from "../helper/provider-stack";
 
 jest.setTimeout(300_000);
 
 const ADMIN_KEY = "provider-import-Secret-Key-51c9e2";
 
 describe.each(["apisix", "api7-ee"] as const)("terraform import of hand-made objects, provider engine (%s)", (flavor) => {
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
-  let ws: TerraformWorkspace;
-  let admin: ReturnType<typeof adminApi>;
+  const fx = providerStackFixture(`provider-import-${flavor}`, flavor, ADMIN_KEY);
 
-  beforeAll(async () => {
-    gateway = await startGateway({ adminPort: 0, proxyPort: 0, adminKey: ADMIN_KEY, flavor });
-    ws = new TerraformWorkspace(`provider-import-${flavor}`, { GATEWAY_ADMIN_KEY: ADMIN_KEY });
-    admin = adminApi(gateway.adminUrl, ADMIN_KEY);
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    ws?.cleanup();
-  });
-
-  async function ok(run: Promise<{ code: number; output: string }>): Promise<string> {
-    const result = await run;
-    if (result.code !== 0) throw new Error(result.output);
-    expect(result.output).not.toContain(ADMIN_KEY);
-    return result.output;
-  }
+  /** A Terraform run that must succeed, its output free of the admin key. */
+  const ok = (run: Promise<RunResult>) => succeeded(run, ADMIN_KEY);
 
   /** The changed lines (`+`, `-`, `~`) of one resource's block in a plan. */
   function changedLines(plan: string, address: string): string[] {
@@ -45,8 +28,8 @@ describe.each(["apisix", "api7-ee"] as const)("terraform import of hand-made obj
   }
 
   test("import route, service (and upstreams) by id; the plan shows the differences and the labels; the apply adds them", async () => {
-    ws.synth(providerSeed(gateway.adminUrl, flavor, { routeId: "bg-route" }));
-    const declared = readStack(path.join(ws.stackDir, "cdk.tf.json")).objects;
+    fx.ws.synth(providerSeed(fx.gateway.adminUrl, flavor, { routeId: "bg-route" }));
+    const declared = readStack(path.join(fx.ws.stackDir, "cdk.tf.json")).objects;
     const kindOf = (p: string) => (p.includes("/upstreams/") ? "upstreams" : p.includes("/services/") ? "services" : "routes");
     const rank = { upstreams: 0, services: 1, routes: 2 } as const;
     const ordered = [...declared].sort((a, b) => rank[kindOf(a.request.path)] - rank[kindOf(b.request.path)]);
@@ -66,17 +49,17 @@ describe.each(["apisix", "api7-ee"] as const)("terraform import of hand-made obj
         ...(kind === "services" ? { name: "hand-made service" } : {}),
         ...(kind === "routes" ? { [paths]: ["/old-hand"] } : {}),
       };
-      await admin("PUT", request.path, hand);
+      await fx.admin("PUT", request.path, hand);
     }
 
-    await ok(ws.init());
+    await ok(fx.ws.init());
     for (const { address, request } of ordered) {
       const id = decodeURIComponent(request.path.split("?")[0].split("/").pop()!);
-      const imported = await ok(ws.terraform(["import", "-input=false", "-no-color", "-lock=false", address, id]));
+      const imported = await ok(fx.ws.terraform(["import", "-input=false", "-no-color", "-lock=false", address, id]));
       expect(imported).toContain("Import successful!");
     }
 
-    const plan = await ok(ws.plan());
+    const plan = await ok(fx.ws.plan());
     expect(plan).toContain(`Plan: 0 to add, ${ordered.length} to change, 0 to destroy.`);
     const labels = [
       expect.stringMatching(/^\+ labels\s+= \{/),
@@ -112,16 +95,16 @@ describe.each(["apisix", "api7-ee"] as const)("terraform import of hand-made obj
       }
     }
 
-    await ok(ws.apply());
+    await ok(fx.ws.apply());
     for (const { request } of ordered) {
-      const live = await admin("GET", request.path);
+      const live = await fx.admin("GET", request.path);
       expect(live.labels).toEqual({ "managed-by": "cdktf-apisix-bluegreen", "bluegreen-owner": "cdktf-apisix-bluegreen/e2e" });
       expect(live.desc).toBeUndefined(); // the declared object is written whole
     }
-    expect((await admin("GET", ordered.find((o) => kindOf(o.request.path) === "routes")!.request.path))[paths]).toEqual(["/headers"]);
-    expect(await ok(ws.plan())).toContain("No changes.");
+    expect((await fx.admin("GET", ordered.find((o) => kindOf(o.request.path) === "routes")!.request.path))[paths]).toEqual(["/headers"]);
+    expect(await ok(fx.ws.plan())).toContain("No changes.");
 
-    await ok(ws.destroy());
-    expect(ws.allText()).not.toContain(ADMIN_KEY);
+    await ok(fx.ws.destroy());
+    expect(fx.ws.allText()).not.toContain(ADMIN_KEY);
   });
 });

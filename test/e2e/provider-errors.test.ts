@@ -3,30 +3,16 @@
  * object someone else made, declared without `adopt`) fails with a Terraform error diagnostic naming the construct
  * path and the object; the object is left as it was. Both flavours, through real Terraform.
  */
-import { startGateway } from "../../lib/gateway";
-import { TerraformWorkspace } from "../helper/terraform";
-import { adminApi, groupQuery, providerSeed } from "../helper/provider-stack";
+import { groupQuery, providerSeed, providerStackFixture } from "../helper/provider-stack";
 
 jest.setTimeout(300_000);
 
 const ADMIN_KEY = "provider-errors-Secret-Key-0a8b3c";
 
 describe.each(["apisix", "api7-ee"] as const)("provider-engine errors name the construct (%s)", (flavor) => {
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
-  let ws: TerraformWorkspace;
+  const fx = providerStackFixture(`provider-errors-${flavor}`, flavor, ADMIN_KEY);
   const q = groupQuery(flavor);
-  let admin: ReturnType<typeof adminApi>;
-  const stack = (adoptRoute = false) => providerSeed(gateway.adminUrl, flavor, { routeId: "taken-route", adoptRoute });
-
-  beforeAll(async () => {
-    gateway = await startGateway({ adminPort: 0, proxyPort: 0, adminKey: ADMIN_KEY, flavor });
-    ws = new TerraformWorkspace(`provider-errors-${flavor}`, { GATEWAY_ADMIN_KEY: ADMIN_KEY });
-    admin = adminApi(gateway.adminUrl, ADMIN_KEY);
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    ws?.cleanup();
-  });
+  const stack = (adoptRoute = false) => providerSeed(fx.gateway.adminUrl, flavor, { routeId: "taken-route", adoptRoute });
 
   /** The summary line of each Terraform error diagnostic. */
   function diagnostics(output: string): string[] {
@@ -36,12 +22,12 @@ describe.each(["apisix", "api7-ee"] as const)("provider-engine errors name the c
   test("a route someone else made, declared without adopt: the apply fails naming the construct and the route", async () => {
     const paths = flavor === "apisix" ? "uris" : "paths";
     const upstream = { type: "roundrobin", nodes: [{ host: "127.0.0.1", port: 9, weight: 1 }] };
-    await admin("PUT", `/apisix/admin/services/their-service${q}`, { name: "their-service", upstream, labels: { team: "payments" } });
+    await fx.admin("PUT", `/apisix/admin/services/their-service${q}`, { name: "their-service", upstream, labels: { team: "payments" } });
     const theirs = { name: "theirs", [paths]: ["/theirs"], service_id: "their-service", labels: { team: "payments" } };
-    await admin("PUT", `/apisix/admin/routes/taken-route${q}`, theirs);
+    await fx.admin("PUT", `/apisix/admin/routes/taken-route${q}`, theirs);
 
-    ws.synth(stack());
-    const refused = await ws.apply();
+    fx.ws.synth(stack());
+    const refused = await fx.ws.apply();
     expect(refused.code).toBe(1);
     const route = `/apisix/admin/routes/taken-route${q}`;
     expect(diagnostics(refused.output)).toEqual([
@@ -49,11 +35,11 @@ describe.each(["apisix", "api7-ee"] as const)("provider-engine errors name the c
         `{"team":"payments"}); set adopt: true on e2e/route to take it over, or use another id`,
     ]);
     expect(refused.output).toMatch(/Error: refusing[^\n]*\n\n\s+with bluegreen_route\.route_[0-9A-F]{8},/);
-    expect(await admin("GET", `/apisix/admin/routes/taken-route${q}`)).toMatchObject(theirs); // left as it was
+    expect(await fx.admin("GET", `/apisix/admin/routes/taken-route${q}`)).toMatchObject(theirs); // left as it was
     expect(refused.output).not.toContain(ADMIN_KEY);
 
     // the gateway refuses the key: every diagnostic names the construct and the object it was reading
-    const wrongKey = await ws.apply({ GATEWAY_ADMIN_KEY: "wrong-key-5f0e1d" });
+    const wrongKey = await fx.ws.apply({ GATEWAY_ADMIN_KEY: "wrong-key-5f0e1d" });
     expect(wrongKey.code).toBe(1);
     const errors = diagnostics(wrongKey.output);
     expect(errors.length).toBeGreaterThan(0);
@@ -63,11 +49,11 @@ describe.each(["apisix", "api7-ee"] as const)("provider-engine errors name the c
     expect(wrongKey.output).not.toContain("wrong-key-5f0e1d");
 
     // adopt: true takes it over
-    ws.synth(stack(true));
-    const adopted = await ws.apply();
+    fx.ws.synth(stack(true));
+    const adopted = await fx.ws.apply();
     if (adopted.code !== 0) throw new Error(adopted.output);
-    expect((await admin("GET", `/apisix/admin/routes/taken-route${q}`)).labels).toMatchObject({ "managed-by": "cdktf-apisix-bluegreen" });
-    const destroyed = await ws.destroy();
+    expect((await fx.admin("GET", `/apisix/admin/routes/taken-route${q}`)).labels).toMatchObject({ "managed-by": "cdktf-apisix-bluegreen" });
+    const destroyed = await fx.ws.destroy();
     if (destroyed.code !== 0) throw new Error(destroyed.output);
   });
 });

@@ -12,7 +12,7 @@ import { AdminFaults } from "../../lib/gateway/faults";
 import { startBackend, type Backend } from "../helper/backends";
 import { TerraformWorkspace } from "../helper/terraform";
 import { countLandings } from "../helper/traffic";
-import { mainWeights } from "../release/release-harness";
+import { watchWeights } from "../release/release-harness";
 
 jest.setTimeout(240_000);
 
@@ -68,26 +68,6 @@ describe.each(["apisix", "api7-ee"] as const)("health gate and verified release 
     });
   }
 
-  /** Samples the service's main weights until stopped; the distinct weights in order. */
-  function watchWeights(): { stop(): Promise<Array<Record<string, number>>> } {
-    const seen: Array<Record<string, number>> = [];
-    let running = true;
-    const loop = (async () => {
-      while (running) {
-        const w = mainWeights(await client.get(servicePath));
-        if (JSON.stringify(seen.at(-1)) !== JSON.stringify(w)) seen.push(w);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    })();
-    return {
-      async stop() {
-        running = false;
-        await loop;
-        return seen;
-      },
-    };
-  }
-
   const servicePuts = () => faults.seen.filter((r) => r.method === "PUT" && r.path === "/apisix/admin/services/shop").length;
 
   test("a broken green is refused by the health gate; a healthy one is released step by step", async () => {
@@ -112,7 +92,7 @@ describe.each(["apisix", "api7-ee"] as const)("health gate and verified release 
     // a healthy green: a verified release, 50% then 100%, through the guardian laid beside the provider
     green.status = 200;
     faults.seen.length = 0;
-    const weights = watchWeights();
+    const weights = watchWeights(client, servicePath);
     const released = await ws.apply();
     const held = await weights.stop();
     expect({ code: released.code, output: released.code === 0 ? "" : released.output }).toEqual({ code: 0, output: "" });

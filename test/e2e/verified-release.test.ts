@@ -13,7 +13,7 @@ import { AdminFaults } from "../../lib/gateway/faults";
 import { startBackend, type Backend } from "../helper/backends";
 import { TerraformWorkspace } from "../helper/terraform";
 import { countLandings } from "../helper/traffic";
-import { mainWeights, startPhasedLoad, tally, waitForExit } from "../release/release-harness";
+import { mainWeights, startPhasedLoad, tally, waitForExit, watchWeights } from "../release/release-harness";
 import { AdminClient } from "../../lib/client/admin-client";
 
 jest.setTimeout(240_000);
@@ -99,26 +99,6 @@ function guardianPid(output: string): number | undefined {
   return m === null ? undefined : Number(m[1]);
 }
 
-/** Samples the service's main weights every 25 ms until stopped; returns the distinct weights in order. */
-function watchWeights(fx: Fixture): { stop(): Promise<Array<Record<string, number>>> } {
-  const seen: Array<Record<string, number>> = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const w = mainWeights(await fx.client.get(fx.servicePath));
-      if (JSON.stringify(seen.at(-1)) !== JSON.stringify(w)) seen.push(w);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return seen;
-    },
-  };
-}
-
 const servicePuts = (fx: Fixture) => fx.faults.seen.filter((s) => s.method === "PUT" && s.path === fx.servicePath.split("?")[0]).length;
 
 describe.each<Flavor>(["apisix", "api7-ee"])("verified release with terraform (%s)", (flavor) => {
@@ -158,7 +138,7 @@ describe.each<Flavor>(["apisix", "api7-ee"])("verified release with terraform (%
     const fx = await deployedOnBlue(flavor);
     fx.synth("green");
     const load = startPhasedLoad(`${fx.gw.proxyUrl}/shop/x`, 2);
-    const weights = watchWeights(fx);
+    const weights = watchWeights(fx.client, fx.servicePath);
     const result = await fx.ws.apply();
     const held = await weights.stop();
     const seen = tally(await load.stop());

@@ -1,6 +1,8 @@
 /** The provider-engine stack and Admin API calls shared by the provider e2e tests. */
 import type { TerraformStack } from "cdktf";
 import { BlueGreenRoute, BlueGreenService, GatewayConnection, type GatewayConnectionProps } from "../../lib";
+import { startGateway, type RunningGateway } from "../../lib/gateway";
+import { TerraformWorkspace } from "./terraform";
 
 export type Flavor = "apisix" | "api7-ee";
 
@@ -62,4 +64,32 @@ export function adminApi(adminUrl: string, key: string) {
     const json = (await res.json()) as any;
     return json.value ?? json;
   };
+}
+
+/** What `providerStackFixture` provides to the tests of one describe block. */
+export interface ProviderStackFixture {
+  /** The embedded gateway of the flavour, with the admin key. */
+  readonly gateway: RunningGateway;
+  /** A Terraform workspace whose environment holds the key in GATEWAY_ADMIN_KEY. */
+  readonly ws: TerraformWorkspace;
+  /** Admin API calls to that gateway with the key. */
+  readonly admin: ReturnType<typeof adminApi>;
+}
+
+/**
+ * A gateway of `flavor` with `adminKey`, a Terraform workspace named `name` and Admin API calls, started before the
+ * describe block's tests and closed after them; read its fields inside the tests.
+ */
+export function providerStackFixture(name: string, flavor: Flavor, adminKey: string): ProviderStackFixture {
+  const fixture = {} as { gateway: RunningGateway; ws: TerraformWorkspace; admin: ReturnType<typeof adminApi> };
+  beforeAll(async () => {
+    fixture.gateway = await startGateway({ adminPort: 0, proxyPort: 0, adminKey, flavor });
+    fixture.ws = new TerraformWorkspace(name, { GATEWAY_ADMIN_KEY: adminKey });
+    fixture.admin = adminApi(fixture.gateway.adminUrl, adminKey);
+  });
+  afterAll(async () => {
+    await fixture.gateway?.close();
+    fixture.ws?.cleanup();
+  });
+  return fixture;
 }

@@ -130,6 +130,29 @@ export async function startReleaseFixture(flavor: Flavor): Promise<ReleaseFixtur
   };
 }
 
+/**
+ * Samples the service at `servicePath` through `client` every 25 ms until stopped; resolves to the distinct main
+ * weights in the order the gateway held them.
+ */
+export function watchWeights(client: Pick<AdminClient, "get">, servicePath: string): { stop(): Promise<Array<Record<string, number>>> } {
+  const seen: Array<Record<string, number>> = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const w = mainWeights(await client.get(servicePath));
+      if (JSON.stringify(seen.at(-1)) !== JSON.stringify(w)) seen.push(w);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return seen;
+    },
+  };
+}
+
 /** The weights of the main traffic-split rule, by color, as the gateway holds them. */
 export function mainWeights(body: StoredObject | undefined): Record<string, number> {
   const rules = ((body?.plugins as any)?.["traffic-split"]?.rules ?? []) as Array<Record<string, any>>;
