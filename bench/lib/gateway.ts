@@ -41,12 +41,13 @@ export function parseReady(text: string): { adminUrl: string; proxyUrl: string }
   return undefined;
 }
 
-/** `node dist/lib/cli/bluegreen.js gateway --admin-port 0 --proxy-port 0 --admin-key <key>` */
+/** `node dist/lib/cli/bluegreen.js gateway --admin-port 0 --proxy-port 0`, the key in GATEWAY_ADMIN_KEY (not in ps) */
 export async function startGatewayProcess(adminKey: string, flavor: Flavor = "apisix"): Promise<RunningGateway> {
-  const args = [CLI_JS, "gateway", "--admin-port", "0", "--proxy-port", "0", "--admin-key", adminKey];
+  const args = [CLI_JS, "gateway", "--admin-port", "0", "--proxy-port", "0"];
   if (flavor !== "apisix") args.push("--flavor", flavor);
   // Ready when both URLs have been printed (any layout: one line or two, text or JSON).
   const server: Server = await startServer(process.execPath, args, /(https?:\/\/\S+)[\s\S]*(https?:\/\/\S+)[^\n]*\n/, {
+    env: { ...process.env, GATEWAY_ADMIN_KEY: adminKey },
     timeoutMs: 20_000,
   });
   const urls = parseReady(server.output());

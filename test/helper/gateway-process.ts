@@ -63,15 +63,13 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     String(options.proxyPort),
     "--metrics-port",
     String(options.metricsPort ?? 0),
-    "--admin-key",
-    options.adminKey,
     "--flavor",
     options.flavor ?? "apisix",
     "--state-file",
     options.stateFile,
   ];
   if (options.verbose) args.push("--verbose");
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, GATEWAY_ADMIN_KEY: "" } });
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, GATEWAY_ADMIN_KEY: options.adminKey } });
   let out = "";
   let err = "";
   let partial = "";
