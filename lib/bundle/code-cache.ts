@@ -17,6 +17,8 @@ import { isAbsolute, join } from "node:path";
 
 /** The variable that turns the cache off (`off`) or moves it (an absolute path). */
 export const CODE_CACHE_ENV = "BLUEGREEN_CODE_CACHE";
+/** Set to 1, a launcher reports on stderr, as it exits, what it did with the cache (program-loader.ts). */
+export const CODE_CACHE_REPORT_ENV = "BLUEGREEN_CODE_CACHE_REPORT";
 
 /** The cache folder for `env`, or undefined when the cache is off (also on Windows, which has no owner check here). */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
@@ -70,13 +72,18 @@ function readPrivateFile(file: string): Buffer | undefined {
   }
 }
 
-/** Writes `data` to the entry's file (mode 0600, replaced atomically: parallel runs each write a whole file). */
-export function writeCodeCache(entry: CodeCacheEntry, data: Buffer): void {
+/**
+ * Writes `data` to the entry's file (mode 0600, replaced atomically: parallel runs each write a whole file); false
+ * when it could not.
+ */
+export function writeCodeCache(entry: CodeCacheEntry, data: Buffer): boolean {
   const temp = `${entry.file}.${process.pid}.tmp`;
   try {
     writeFileSync(temp, data, { mode: 0o600, flag: "wx" });
     renameSync(temp, entry.file);
+    return true;
   } catch {
     rmSync(temp, { force: true });
+    return false;
   }
 }

@@ -5,13 +5,14 @@
  * or this run compiled clearly more functions than it held (a provider process that served a plan, after one that only
  * answered the schema): so the cache grows to the functions the program's runs use. Serializing the cache to compare
  * costs up to ~8 ms for the provider, so a run only compares while the cache is smaller than the program's source (a
- * cache of the functions a full run uses is larger). Only Node's own modules.
+ * cache of the functions a full run uses is larger). With BLUEGREEN_CODE_CACHE_REPORT=1 it says on stderr, as it
+ * exits, what it did: `bluegreen code cache: used|rejected|none|off[, written] <file>`. Only Node's own modules.
  */
 import { readFileSync } from "node:fs";
 import { createRequire, wrap } from "node:module";
 import { basename, dirname } from "node:path";
 import { Script } from "node:vm";
-import { codeCacheDir, codeCacheEntry, type CodeCacheEntry, writeCodeCache } from "./code-cache";
+import { CODE_CACHE_REPORT_ENV, codeCacheDir, codeCacheEntry, type CodeCacheEntry, writeCodeCache } from "./code-cache";
 import { programFileOf } from "./program-file";
 
 /** Rewrite a cache that was accepted only when this run's holds this much more (not for a few bytes' difference). */
@@ -22,16 +23,23 @@ const source = readFileSync(file, "utf8");
 const dir = codeCacheDir();
 const entry: CodeCacheEntry | undefined = dir === undefined ? undefined : codeCacheEntry(dir, basename(file), source);
 const script = new Script(wrap(source), { filename: file, cachedData: entry?.data });
-if (entry !== undefined && (entry.data === undefined || script.cachedDataRejected === true || entry.data.length < source.length)) {
+/** What this run did with the cache: `off` (no private folder), `none` (no file yet), `used` or `rejected` by V8. */
+const status = entry === undefined ? "off" : script.cachedDataRejected === undefined ? "none" : script.cachedDataRejected ? "rejected" : "used";
+let written = false;
+if (entry !== undefined && (status !== "used" || entry.data!.length < source.length)) {
   process.once("exit", () => {
     try {
       const data = script.createCachedData();
-      const grown = entry.data !== undefined && data.length > entry.data.length * GROWTH_TO_REWRITE;
-      if (entry.data === undefined || script.cachedDataRejected === true || grown) writeCodeCache(entry, data);
+      const grown = status === "used" && data.length > entry.data!.length * GROWTH_TO_REWRITE;
+      if (status !== "used" || grown) written = writeCodeCache(entry, data);
     } catch {
       // no cache this time
     }
   });
+}
+if (process.env[CODE_CACHE_REPORT_ENV] === "1") {
+  // registered after the writer, so it runs after it
+  process.once("exit", () => process.stderr.write(`bluegreen code cache: ${status}${written ? ", written" : ""} ${entry?.file ?? "(no private cache folder)"}\n`));
 }
 const program = { exports: {}, filename: file, id: file, loaded: false };
 (script.runInThisContext() as (...args: unknown[]) => void).call(program.exports, program.exports, createRequire(file), program, file, dirname(file));

@@ -1,33 +1,40 @@
 /**
  * The V8 code cache of the bundled programs (lib/bundle): the real launcher `dist/hook/bluegreen-hook.cjs` run with
- * `node`, its cache folder set by BLUEGREEN_CODE_CACHE. A first run writes a private cache file named by the program,
- * its source hash, Node and the architecture; a second run uses it (accepted: not rewritten); a run that compiles
- * clearly more writes it again; a corrupt file is
- * rejected by V8 and replaced; a folder others may write, a cache file that is a link, and `off` are never used.
- * Needs `npm run build`.
+ * `node`, its cache folder set by BLUEGREEN_CODE_CACHE and its report on (BLUEGREEN_CODE_CACHE_REPORT=1, one stderr
+ * line saying what V8 did with the cache). A first run writes a private cache file named by the program, its source
+ * hash, Node and the architecture; a second run uses it (V8 accepts it; nothing written); a run that compiles clearly
+ * more writes it again; a corrupt file is rejected by V8 and replaced; a folder others may write, a cache file that
+ * is a link, and `off` are never used. The program's output is the same throughout. Needs `npm run build`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { codeCacheDir, CODE_CACHE_ENV } from "../../lib/bundle/code-cache";
+import { codeCacheDir, CODE_CACHE_ENV, CODE_CACHE_REPORT_ENV } from "../../lib/bundle/code-cache";
 import { programFileOf } from "../../lib/bundle/program-file";
 
 const LAUNCHER = resolve(__dirname, "../../dist/hook/bluegreen-hook.cjs");
 let dir: string;
+let usage: string;
 
 beforeAll(() => {
   if (!existsSync(LAUNCHER)) throw new Error(`${LAUNCHER} is missing: run npm run build first`);
   dir = mkdtempSync(join(tmpdir(), "bluegreen-code-cache-"));
+  // the program run directly, without the launcher and its cache
+  usage = execFileSync(process.execPath, [programFileOf(LAUNCHER), "--help"], { encoding: "utf8" });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `node bluegreen-hook.cjs --help` with the cache in `cache`; its output. */
-function runHelp(cache: string): string {
-  return execFileSync(process.execPath, [LAUNCHER, "--help"], { env: { PATH: process.env.PATH, [CODE_CACHE_ENV]: cache }, encoding: "utf8" });
+/** Runs the launcher with the cache in `cache`: its exit code, its output and the cache report line. */
+function run(cache: string, args = ["--help"], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string; report: string } {
+  const r = spawnSync(process.execPath, [LAUNCHER, ...args], {
+    env: { PATH: process.env.PATH, [CODE_CACHE_ENV]: cache, [CODE_CACHE_REPORT_ENV]: "1", ...env },
+    encoding: "utf8",
+  });
+  const report = r.stderr.split("\n").find((l) => l.startsWith("bluegreen code cache: ")) ?? "";
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, report };
 }
 
-const USAGE = /^usage: bluegreen hook <apply\|destroy\|sweep\|teardown>/;
 const CACHE_FILE = new RegExp(`^bluegreen-hook\\.program\\.cjs-[0-9a-f]{32}-${process.version.replace(/\./g, "\\.")}-${process.arch}\\.bin$`);
 
 test("where the cache lives: XDG or ~/.cache by default, an absolute path moves it, off (or a relative path, or Windows) turns it off", () => {
@@ -40,75 +47,78 @@ test("where the cache lives: XDG or ~/.cache by default, an absolute path moves 
   expect(codeCacheDir({}, "win32")).toBeUndefined();
 });
 
-test("a first run writes a private cache file, a second run uses it as it is", () => {
+test("a first run writes a private cache file; a second run has V8 use it and writes nothing", () => {
   const cache = join(dir, "fresh", "nested");
-  const uncached = execFileSync(process.execPath, [programFileOf(LAUNCHER), "--help"], { encoding: "utf8" });
-  expect(runHelp(cache)).toBe(uncached);
-  expect(uncached).toMatch(USAGE);
+  const first = run(cache);
+  expect(first.stdout).toBe(usage);
   const [name, ...others] = readdirSync(cache);
   expect(others).toEqual([]);
   expect(name).toMatch(CACHE_FILE);
-  expect(statSync(cache).mode & 0o777).toBe(0o700);
   const file = join(cache, name);
-  const first = statSync(file);
-  expect(first.mode & 0o777).toBe(0o600);
-  expect(first.size).toBeGreaterThan(1_000);
+  expect(first.report).toBe(`bluegreen code cache: none, written ${file}`);
+  expect(statSync(cache).mode & 0o777).toBe(0o700);
+  const written = statSync(file);
+  expect(written.mode & 0o777).toBe(0o600);
+  expect(written.size).toBeGreaterThan(1_000);
 
-  expect(runHelp(cache)).toBe(uncached);
-  const second = statSync(file);
-  // accepted by V8: not written again (a rejected or missing cache is replaced by a new file)
-  expect({ ino: second.ino, mtimeMs: second.mtimeMs }).toEqual({ ino: first.ino, mtimeMs: first.mtimeMs });
+  const second = run(cache);
+  expect(second.stdout).toBe(usage);
+  expect(second.report).toBe(`bluegreen code cache: used ${file}`);
+  const kept = statSync(file);
+  expect({ ino: kept.ino, mtimeMs: kept.mtimeMs }).toEqual({ ino: written.ino, mtimeMs: written.mtimeMs });
 });
 
 test("a run that compiles clearly more than the cache holds writes it again, so the cache grows to what runs use", () => {
   const cache = join(dir, "growing");
-  runHelp(cache);
+  run(cache);
   const [name] = readdirSync(cache);
   const small = statSync(join(cache, name));
   // a request the schema refuses: the hook parses it, loads the messages and formats the error
-  const refused = spawnSync(process.execPath, [LAUNCHER, "apply"], {
-    env: { PATH: process.env.PATH, [CODE_CACHE_ENV]: cache, BLUEGREEN_REQUEST: JSON.stringify({ kind: "object" }) },
-    encoding: "utf8",
-  });
+  const refused = run(cache, ["apply"], { BLUEGREEN_REQUEST: JSON.stringify({ kind: "object" }) });
   expect(refused.status).toBe(1);
   expect(refused.stderr).toMatch(/^bluegreen: BLUEGREEN_REQUEST does not match the hook input schema \(method: /);
-  const grown = statSync(join(cache, name));
-  expect(grown.ino).not.toBe(small.ino);
-  expect(grown.size).toBeGreaterThan(small.size * 1.05);
+  expect(refused.report).toBe(`bluegreen code cache: used, written ${join(cache, name)}`);
+  expect(statSync(join(cache, name)).size).toBeGreaterThan(small.size * 1.05);
 });
 
-test("a corrupt cache file is rejected and replaced; the program runs the same", () => {
+test("a corrupt cache file is rejected by V8 and replaced; the program runs the same", () => {
   const cache = join(dir, "corrupt");
-  runHelp(cache);
+  run(cache);
   const [name] = readdirSync(cache);
   const garbage = Buffer.alloc(4_096, 0x5a);
   writeFileSync(join(cache, name), garbage, { mode: 0o600 });
-  expect(runHelp(cache)).toMatch(USAGE);
+  const r = run(cache);
+  expect(r.stdout).toBe(usage);
+  expect(r.report).toBe(`bluegreen code cache: rejected, written ${join(cache, name)}`);
   const replaced = readFileSync(join(cache, name));
   expect(replaced.equals(garbage)).toBe(false);
-  expect(replaced.length).toBeGreaterThan(1_000);
+  expect(run(cache).report).toBe(`bluegreen code cache: used ${join(cache, name)}`);
 });
 
 test("a folder others may write is never used, nor is a cache file that is a link; off writes nothing", () => {
   const shared = join(dir, "shared");
   mkdirSync(shared, { mode: 0o700 });
   chmodSync(shared, 0o777);
-  expect(runHelp(shared)).toMatch(USAGE);
+  const r = run(shared);
+  expect(r.stdout).toBe(usage);
+  expect(r.report).toBe("bluegreen code cache: off (no private cache folder)");
   expect(readdirSync(shared)).toEqual([]);
 
   // a link planted where the cache file goes: not read, and replaced as a link (its target is left alone)
   const linked = join(dir, "linked");
-  runHelp(linked);
+  run(linked);
   const [name] = readdirSync(linked);
   const target = join(dir, "target.bin");
   writeFileSync(target, "not a code cache");
   rmSync(join(linked, name));
   symlinkSync(target, join(linked, name));
-  expect(runHelp(linked)).toMatch(USAGE);
+  expect(run(linked).report).toBe(`bluegreen code cache: none, written ${join(linked, name)}`);
   expect(readFileSync(target, "utf8")).toBe("not a code cache");
   expect(lstatSync(join(linked, name)).isFile()).toBe(true);
 
   const before = readdirSync(dir).sort();
-  expect(runHelp("off")).toMatch(USAGE);
+  const off = run("off");
+  expect(off.stdout).toBe(usage);
+  expect(off.report).toBe("bluegreen code cache: off (no private cache folder)");
   expect(readdirSync(dir).sort()).toEqual(before);
 });
