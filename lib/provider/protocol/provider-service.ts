@@ -25,6 +25,26 @@ type Rpc = (request: WireMessage) => WireMessage | Promise<WireMessage>;
 
 /** A private state given to Terraform as bytes (empty when there is none). */
 const bytesOrEmpty = (value: Uint8Array | undefined | null) => value ?? new Uint8Array(0);
+/** Whether two msgpack values are present and the same bytes. */
+function sameBytes(a: Uint8Array | null | undefined, b: Uint8Array | null | undefined): boolean {
+  return a !== null && a !== undefined && a.length > 0 && b !== null && b !== undefined && Buffer.compare(a, b) === 0;
+}
+
+/** Whether a raw state's JSON is an object with exactly the attributes of the object type `type`. */
+function hasExactlyAttributes(json: Uint8Array, type: CtyType): boolean {
+  if (typeof type === "string" || type[0] !== "object") return false;
+  const names = Object.keys(type[1]);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(json).toString("utf8"));
+  } catch {
+    return false;
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return false;
+  const keys = Object.keys(raw);
+  return keys.length === names.length && names.every((name) => Object.prototype.hasOwnProperty.call(raw, name));
+}
+
 /** Private state from Terraform (undefined when empty). */
 const privateOf = (value: Uint8Array | undefined | null) => (value && value.length > 0 ? value : undefined);
 
@@ -78,11 +98,14 @@ export function createProviderService(definition: ProviderDefinition): ProviderS
     ValidateDataResourceConfig: (request) => ({ diagnostics: [noDataSource(definition, request.type_name)] }),
 
     UpgradeResourceState: (request) => {
-      const { type } = resource(request.type_name);
+      const { definition: resourceType, type } = resource(request.type_name);
       const raw: WireMessage | null = request.raw_state;
       if (!raw?.json || raw.json.length === 0) {
         throw new Error(`state of a ${request.type_name} has no JSON (a flatmap state from Terraform 0.11 cannot be upgraded)`);
       }
+      // a state this schema version wrote, with exactly its attributes, goes back as the JSON it is: Terraform reads
+      // a DynamicValue's JSON as it reads msgpack, and nothing is decoded and encoded again
+      if (Number(request.version) === resourceType.schema.version && hasExactlyAttributes(raw.json, type)) return { upgraded_state: { json: raw.json } };
       return { upgraded_state: encodeDynamicValue(decodeJsonObject(raw.json, type), type) };
     },
 
@@ -100,7 +123,8 @@ export function createProviderService(definition: ProviderDefinition): ProviderS
       if (current === null) return { new_state: encodeDynamicValue(null, type), private: bytesOrEmpty(priorPrivate) };
       const result = await resourceType.read(current, { ...context(), ...(priorPrivate ? { private: priorPrivate } : {}) });
       return {
-        new_state: encodeDynamicValue(result.state, type),
+        // unchanged (the same object back): the bytes Terraform sent, not encoded again
+        new_state: result.state === current ? request.current_state : encodeDynamicValue(result.state, type),
         private: bytesOrEmpty(result.private ?? priorPrivate),
         diagnostics: diagnostics(result.diagnostics),
       };
@@ -108,10 +132,15 @@ export function createProviderService(definition: ProviderDefinition): ProviderS
 
     PlanResourceChange: async (request) => {
       const { definition: resourceType, type } = resource(request.type_name);
+      const priorPrivate = privateOf(request.prior_private);
+      // no change (the proposed state is the prior state, byte for byte: most resources of a plan): the plan is the
+      // prior state, without decoding three values and encoding one
+      if (sameBytes(request.prior_state?.msgpack, request.proposed_new_state?.msgpack)) {
+        return { planned_state: request.proposed_new_state, planned_private: bytesOrEmpty(priorPrivate) };
+      }
       const prior = decodeObject(request.prior_state, type);
       const proposed = decodeObject(request.proposed_new_state, type);
       const config = decodeObject(request.config, type);
-      const priorPrivate = privateOf(request.prior_private);
       if (proposed === null || config === null) {
         return { planned_state: encodeDynamicValue(null, type), planned_private: bytesOrEmpty(priorPrivate) };
       }
