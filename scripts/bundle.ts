@@ -18,9 +18,12 @@
  * `--analyze` prints what each input contributes.
  */
 import { analyzeMetafile, build, type Plugin } from "esbuild";
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { pbjs } from "protobufjs-cli";
 import { programFileOf } from "../lib/bundle/program-file";
+import { wireRoot } from "../lib/provider/protocol/wire-messages";
 import { HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE } from "../lib/model/hook-command";
 import { PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR } from "../lib/provider/provider-address";
 
@@ -37,7 +40,7 @@ function leftOut(specifier: string, reason: string): Plugin {
     name: `left-out:${specifier}`,
     setup(b) {
       b.onResolve({ filter }, () => ({ path: specifier, namespace: "left-out" }));
-      b.onLoad({ filter: /.*/, namespace: "left-out" }, () => ({
+      b.onLoad({ filter, namespace: "left-out" }, () => ({
         contents: `throw new Error(${JSON.stringify(reason)});`,
         loader: "js",
       }));
@@ -53,7 +56,41 @@ const leftOutModules: Plugin[] = [
   leftOut("@grpc/proto-loader", "this bundle leaves out @grpc/proto-loader: channelz and ORCA are not served"),
 ];
 
-async function compile(entry: string, outfile: string) {
+/**
+ * The provider's message types as static code (encode and decode only), which pbjs (protobufjs-cli) writes from the
+ * descriptors of lib/provider/protocol/wire-messages.ts, in place of wire-static.ts. protobufjs's reflection would
+ * compile the same code with `new Function` in every provider process (~10-20 ms each, outside the code cache).
+ */
+async function staticWireCode(): Promise<string> {
+  const folder = mkdtempSync(path.join(tmpdir(), "bluegreen-wire-"));
+  try {
+    const descriptors = path.join(folder, "wire.json");
+    writeFileSync(descriptors, JSON.stringify(wireRoot().toJSON()));
+    const flags = ["create", "verify", "convert", "delimited", "typeurl", "service", "comments", "beautify"].map((f) => `--no-${f}`);
+    const output = await new Promise<string>((resolve, reject) =>
+      pbjs.main(["--target", "static-module", "--wrap", "commonjs", ...flags, descriptors], (error, code) =>
+        error || code === undefined ? reject(error ?? new Error("pbjs wrote nothing")) : resolve(code),
+      ),
+    );
+    const ending = "module.exports = $root;";
+    if (!output.includes(ending)) throw new Error(`pbjs's static module no longer ends with "${ending}"`);
+    return output.replace(ending, "exports.STATIC_ROOT = $root;");
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** Loads `code` for lib/provider/protocol/wire-static.ts. */
+function staticWire(code: string): Plugin {
+  return {
+    name: "static-wire",
+    setup(b) {
+      b.onLoad({ filter: /[\\/]lib[\\/]provider[\\/]protocol[\\/]wire-static\.ts$/ }, () => ({ contents: code, loader: "js", resolveDir: root }));
+    },
+  };
+}
+
+async function compile(entry: string, outfile: string, plugins: Plugin[] = []) {
   return build({
     entryPoints: [path.join(root, entry)],
     outfile,
@@ -65,7 +102,7 @@ async function compile(entry: string, outfile: string) {
     minify: true,
     legalComments: "eof",
     logLevel: "warning",
-    plugins: leftOutModules,
+    plugins: [...leftOutModules, ...plugins],
     metafile: true,
   });
 }
@@ -77,11 +114,11 @@ async function compile(entry: string, outfile: string) {
 const DYNAMIC_IMPORT = /(?<![\w$.])import\(/;
 
 /** Bundles the program `entry` and its launcher into `outDir` as `<file>` and `<file without .cjs>.program.cjs`. */
-async function bundle(entry: string, outDir: string, file: string): Promise<string> {
+async function bundle(entry: string, outDir: string, file: string, plugins: Plugin[] = []): Promise<string> {
   const dir = path.join(root, outDir);
   const programFile = path.basename(programFileOf(file));
   const [program, launcher] = await Promise.all([
-    compile(entry, path.join(dir, programFile)),
+    compile(entry, path.join(dir, programFile), plugins),
     compile(path.join("lib", "bundle", "program-loader.ts"), path.join(dir, file)),
   ]);
   const code = program.outputFiles[0].text;
@@ -106,7 +143,11 @@ async function bundle(entry: string, outDir: string, file: string): Promise<stri
 async function main(): Promise<void> {
   const analyses = await Promise.all([
     bundle(path.join("lib", "hook", "hook-main.ts"), HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE),
-    bundle(path.join("lib", "provider", "provider-main.ts"), PROVIDER_BUNDLE_DIR, PROVIDER_BUNDLE),
+    bundle(path.join("lib", "provider", "provider-main.ts"), PROVIDER_BUNDLE_DIR, PROVIDER_BUNDLE, [
+      staticWire(await staticWireCode()),
+      // only the sources' fallback for the static code resolves the descriptors by reflection
+      leftOut("protobufjs/light", "this bundle leaves out protobufjs's reflection: its message types are static code"),
+    ]),
   ]);
   if (process.argv.includes("--analyze")) process.stdout.write(analyses.join("\n"));
 }

@@ -6,7 +6,7 @@
  * bundles into one file. Only the fields this package reads or writes are declared: protobuf skips unknown fields
  * when decoding, and fields never set are never sent.
  */
-import { Root, type INamespace } from "protobufjs/light";
+import type { INamespace, Root } from "protobufjs/light";
 
 const bytes = (id: number) => ({ type: "bytes", id });
 const string = (id: number) => ({ type: "string", id });
@@ -191,10 +191,16 @@ const WIRE_DESCRIPTORS = <INamespace>{
 };
 
 let root: Root | undefined;
-/** All message types, resolved at first use (a few milliseconds; no parsing): after the handshake line. */
+/**
+ * All message types, resolved at first use by reflection (no parsing; protobufjs then compiles each type's code when
+ * it is first used): for the build's static code generator and, run from the sources, for wire-codecs.ts. The
+ * bundled provider uses the static code and never loads protobufjs's reflection.
+ */
 export function wireRoot(): Root {
   if (root === undefined) {
-    root = Root.fromJSON(WIRE_DESCRIPTORS);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Root: RootType } = require("protobufjs/light") as typeof import("protobufjs/light");
+    root = RootType.fromJSON(WIRE_DESCRIPTORS);
     root.resolveAll();
   }
   return root;

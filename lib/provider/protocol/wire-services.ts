@@ -4,8 +4,8 @@
  * plugin.GRPCController and grpc.health.v1.Health.
  */
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
-import type { Type } from "protobufjs/light";
-import { PROVIDER_RPCS, type ProviderRpc, wireRoot } from "./wire-messages";
+import { wireCodec, type WireCodec } from "./wire-codecs";
+import { PROVIDER_RPCS, type ProviderRpc } from "./wire-messages";
 
 /** A decoded request or a response to encode: message fields by their snake_case names. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,12 +16,12 @@ export type WireMessage = { [field: string]: any };
  * (numbers for enums, Uint8Array for bytes, plain objects for messages and maps), which is how this package builds
  * every message: no `fromObject` copy per call.
  */
-function encode(type: Type, value: WireMessage): Buffer {
+function encode(type: WireCodec, value: WireMessage): Buffer {
   const bytes = type.encode(value).finish();
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function unary(path: string, request: Type, response: Type): MethodDefinition<WireMessage, WireMessage> {
+function unary(path: string, request: WireCodec, response: WireCodec): MethodDefinition<WireMessage, WireMessage> {
   return {
     path,
     requestStream: false,
@@ -45,8 +45,7 @@ let services: WireServices | undefined;
 /** The services, built at first use (serve-provider.ts does it after printing the handshake line). */
 export function wireServices(): WireServices {
   if (services !== undefined) return services;
-  const root = wireRoot();
-  const type = (name: string) => root.lookupType(name);
+  const type = wireCodec;
   services = {
     provider: Object.fromEntries(
       PROVIDER_RPCS.map((rpc) => [
