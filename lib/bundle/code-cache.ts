@@ -8,12 +8,31 @@
  * `$XDG_CACHE_HOME/cdktf-apisix-bluegreen/code-cache` or `~/.cache/cdktf-apisix-bluegreen/code-cache`, created with
  * mode 0700. `BLUEGREEN_CODE_CACHE=off` turns it off, an absolute path moves it. A file is named by the program, the
  * sha256 of its source, the Node version and the architecture, and V8 itself rejects data from another V8 or other
- * flags (the run then writes a fresh one). Nothing here may fail a run: any problem means no cache.
+ * flags (the run then writes a fresh one). Writing a file removes the same program's files of other sources, Node
+ * versions or architectures not written for `STALE_AFTER_MS` (a file in use is never rewritten, so an old version
+ * still in use loses its file once a month and writes it again). Nothing here may fail a run: any problem means no
+ * cache.
  */
 import { createHash } from "node:crypto";
-import { constants, closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, type Stats, writeFileSync } from "node:fs";
+import {
+  constants,
+  closeSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { basename, dirname, isAbsolute, join } from "node:path";
+
+/** A cache file of another build of the same program that was written this long ago is removed (30 days). */
+export const STALE_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** The variable that turns the cache off (`off`) or moves it (an absolute path). */
 export const CODE_CACHE_ENV = "BLUEGREEN_CODE_CACHE";
@@ -76,14 +95,34 @@ function readPrivateFile(file: string): Buffer | undefined {
  * Writes `data` to the entry's file (mode 0600, replaced atomically: parallel runs each write a whole file); false
  * when it could not.
  */
-export function writeCodeCache(entry: CodeCacheEntry, data: Buffer): boolean {
+export function writeCodeCache(entry: CodeCacheEntry, data: Buffer, now = Date.now()): boolean {
   const temp = `${entry.file}.${process.pid}.tmp`;
   try {
     writeFileSync(temp, data, { mode: 0o600, flag: "wx" });
     renameSync(temp, entry.file);
-    return true;
   } catch {
     rmSync(temp, { force: true });
     return false;
+  }
+  removeStale(entry.file, now);
+  return true;
+}
+
+/**
+ * Removes the files beside `file` of the same program (its name up to the source hash) that were written more than
+ * `STALE_AFTER_MS` before `now`, and such temporary files that a killed run left.
+ */
+function removeStale(file: string, now: number): void {
+  const dir = dirname(file);
+  const program = basename(file).replace(/-[0-9a-f]{32}-[^-]+-[^-]+\.bin$/, "-");
+  try {
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(program) || name === basename(file)) continue;
+      const other = join(dir, name);
+      const stats = lstatSync(other);
+      if (stats.isFile() && now - stats.mtimeMs > STALE_AFTER_MS) rmSync(other, { force: true });
+    }
+  } catch {
+    // the next write tries again
   }
 }

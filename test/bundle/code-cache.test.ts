@@ -7,10 +7,23 @@
  * is a link, and `off` are never used. The program's output is the same throughout. Needs `npm run build`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { codeCacheDir, CODE_CACHE_ENV, CODE_CACHE_REPORT_ENV } from "../../lib/bundle/code-cache";
+import { codeCacheDir, CODE_CACHE_ENV, CODE_CACHE_REPORT_ENV, STALE_AFTER_MS } from "../../lib/bundle/code-cache";
 import { programFileOf } from "../../lib/bundle/program-file";
 
 const LAUNCHER = resolve(__dirname, "../../dist/hook/bluegreen-hook.cjs");
@@ -79,6 +92,29 @@ test("a run that compiles clearly more than the cache holds writes it again, so 
   expect(refused.stderr).toMatch(/^bluegreen: BLUEGREEN_REQUEST does not match the hook input schema \(method: /);
   expect(refused.report).toBe(`bluegreen code cache: used, written ${join(cache, name)}`);
   expect(statSync(join(cache, name)).size).toBeGreaterThan(small.size * 1.05);
+});
+
+test("writing a cache file removes the same program's files of other builds written over 30 days ago, and nothing else", () => {
+  const cache = join(dir, "stale");
+  mkdirSync(cache, { mode: 0o700 });
+  const days = (n: number) => new Date(Date.now() - n * 24 * 60 * 60 * 1000);
+  const plant = (name: string, age: Date) => {
+    writeFileSync(join(cache, name), "old", { mode: 0o600 });
+    utimesSync(join(cache, name), age, age);
+    return name;
+  };
+  expect(STALE_AFTER_MS).toBe(30 * 24 * 60 * 60 * 1000);
+  const oldBuild = plant(`bluegreen-hook.program.cjs-${"a".repeat(32)}-v18.0.0-x64.bin`, days(31));
+  const leftTemp = plant(`bluegreen-hook.program.cjs-${"b".repeat(32)}-${process.version}-${process.arch}.bin.4242.tmp`, days(40));
+  const recentBuild = plant(`bluegreen-hook.program.cjs-${"c".repeat(32)}-${process.version}-${process.arch}.bin`, days(29));
+  const otherProgram = plant(`bluegreen-provider.program.cjs-${"d".repeat(32)}-${process.version}-${process.arch}.bin`, days(90));
+  const notOurs = plant("notes.txt", days(90));
+
+  const first = run(cache);
+  expect(first.report).toMatch(/^bluegreen code cache: none, written /);
+  const written = first.report.split(" ").pop()!;
+  expect(readdirSync(cache).sort()).toEqual([recentBuild, otherProgram, notOurs, written.split("/").pop()!].sort());
+  expect([oldBuild, leftTemp].some((name) => existsSync(join(cache, name)))).toBe(false);
 });
 
 test("a corrupt cache file is rejected by V8 and replaced; the program runs the same", () => {
