@@ -18,14 +18,12 @@
  * `--analyze` prints what each input contributes.
  */
 import { analyzeMetafile, build, type Plugin } from "esbuild";
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { pbjs } from "protobufjs-cli";
 import { programFileOf } from "../lib/bundle/program-file";
-import { wireRoot } from "../lib/provider/protocol/wire-messages";
 import { HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE } from "../lib/model/hook-command";
 import { PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR } from "../lib/provider/provider-address";
+import { staticWireCode } from "./static-wire-code";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -56,31 +54,7 @@ const leftOutModules: Plugin[] = [
   leftOut("@grpc/proto-loader", "this bundle leaves out @grpc/proto-loader: channelz and ORCA are not served"),
 ];
 
-/**
- * The provider's message types as static code (encode and decode only), which pbjs (protobufjs-cli) writes from the
- * descriptors of lib/provider/protocol/wire-messages.ts, in place of wire-static.ts. protobufjs's reflection would
- * compile the same code with `new Function` in every provider process (~10-20 ms each, outside the code cache).
- */
-async function staticWireCode(): Promise<string> {
-  const folder = mkdtempSync(path.join(tmpdir(), "bluegreen-wire-"));
-  try {
-    const descriptors = path.join(folder, "wire.json");
-    writeFileSync(descriptors, JSON.stringify(wireRoot().toJSON()));
-    const flags = ["create", "verify", "convert", "delimited", "typeurl", "service", "comments", "beautify"].map((f) => `--no-${f}`);
-    const output = await new Promise<string>((resolve, reject) =>
-      pbjs.main(["--target", "static-module", "--wrap", "commonjs", ...flags, descriptors], (error, code) =>
-        error || code === undefined ? reject(error ?? new Error("pbjs wrote nothing")) : resolve(code),
-      ),
-    );
-    const ending = "module.exports = $root;";
-    if (!output.includes(ending)) throw new Error(`pbjs's static module no longer ends with "${ending}"`);
-    return output.replace(ending, "exports.STATIC_ROOT = $root;");
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
-}
-
-/** Loads `code` for lib/provider/protocol/wire-static.ts. */
+/** Loads `code` (static-wire-code.ts) for lib/provider/protocol/wire-static.ts. */
 function staticWire(code: string): Plugin {
   return {
     name: "static-wire",
