@@ -2,6 +2,10 @@
  * The tfplugin6.Provider service: each RPC Terraform calls, decoded, dispatched to a `ProviderDefinition` and
  * encoded back. A handler that throws becomes an error diagnostic, never a crash. Plan semantics live in
  * plan-semantics.ts, the value codec in dynamic-value.ts.
+ *
+ * Most calls of a plan are about resources that did not change: a proposed state equal to the prior state, a refresh
+ * that reads the object back unchanged, a state this schema version wrote. Those give Terraform back the bytes it sent,
+ * with nothing decoded or encoded again (what such a call still costs is mostly grpc-js and http2).
  */
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { attributePath, diagnosticMessage, errorDiagnostic, hasErrors } from "./diagnostics";
@@ -25,6 +29,9 @@ type Rpc = (request: WireMessage) => WireMessage | Promise<WireMessage>;
 
 /** A private state given to Terraform as bytes (empty when there is none). */
 const bytesOrEmpty = (value: Uint8Array | undefined | null) => value ?? new Uint8Array(0);
+/** Private state from Terraform (undefined when empty). */
+const privateOf = (value: Uint8Array | undefined | null) => (value && value.length > 0 ? value : undefined);
+
 /** Whether two msgpack values are present and the same bytes. */
 function sameBytes(a: Uint8Array | null | undefined, b: Uint8Array | null | undefined): boolean {
   return a !== null && a !== undefined && a.length > 0 && b !== null && b !== undefined && Buffer.compare(a, b) === 0;
@@ -44,9 +51,6 @@ function hasExactlyAttributes(json: Uint8Array, type: CtyType): boolean {
   const keys = Object.keys(raw);
   return keys.length === names.length && names.every((name) => Object.prototype.hasOwnProperty.call(raw, name));
 }
-
-/** Private state from Terraform (undefined when empty). */
-const privateOf = (value: Uint8Array | undefined | null) => (value && value.length > 0 ? value : undefined);
 
 export interface ProviderService {
   readonly implementation: UntypedServiceImplementation;
@@ -105,7 +109,9 @@ export function createProviderService(definition: ProviderDefinition): ProviderS
       }
       // a state this schema version wrote, with exactly its attributes, goes back as the JSON it is: Terraform reads
       // a DynamicValue's JSON as it reads msgpack, and nothing is decoded and encoded again
-      if (Number(request.version) === resourceType.schema.version && hasExactlyAttributes(raw.json, type)) return { upgraded_state: { json: raw.json } };
+      if (Number(request.version) === resourceType.schema.version && hasExactlyAttributes(raw.json, type)) {
+        return { upgraded_state: { json: raw.json } };
+      }
       return { upgraded_state: encodeDynamicValue(decodeJsonObject(raw.json, type), type) };
     },
 
