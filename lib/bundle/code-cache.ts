@@ -7,11 +7,12 @@
  * the current user and that nobody else can write (and a file that is the user's own, not a link): by default
  * `$XDG_CACHE_HOME/cdktf-apisix-bluegreen/code-cache` or `~/.cache/cdktf-apisix-bluegreen/code-cache`, created with
  * mode 0700. `BLUEGREEN_CODE_CACHE=off` turns it off, an absolute path moves it. A file is named by the program, the
- * sha256 of its source, the Node version and the architecture, and V8 itself rejects data from another V8 or other
- * flags (the run then writes a fresh one). Writing a file removes the same program's files of other sources, Node
- * versions or architectures not written for `STALE_AFTER_MS` (a file in use is never rewritten, so an old version
- * still in use loses its file once a month and writes it again). Nothing here may fail a run: any problem means no
- * cache.
+ * sha256 of its source and of Node's options (its command-line flags and NODE_OPTIONS: V8 rejects a cache made under
+ * other flags, so runs with and without, say, `--max-old-space-size` keep a file each instead of replacing each
+ * other's), the Node version and the architecture; V8 itself rejects data from another V8 (the run then writes a
+ * fresh one). Writing a file removes the same program's files of other sources, options, Node versions or
+ * architectures not written for `STALE_AFTER_MS` (a file in use is never rewritten, so an old version still in use
+ * loses its file once a month and writes it again). Nothing here may fail a run: any problem means no cache.
  */
 import { createHash } from "node:crypto";
 import {
@@ -59,16 +60,21 @@ export interface CodeCacheEntry {
   readonly data?: Buffer;
 }
 
+/** This process's Node options: its command-line flags and NODE_OPTIONS. */
+export function nodeOptions(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): string {
+  return [...execArgv, env.NODE_OPTIONS ?? ""].join("\0");
+}
+
 /**
- * The cache entry of `programName` with `source` in `dir` (created if missing), or undefined when `dir` is not a
- * private folder of this user (then nothing is read or written).
+ * The cache entry of `programName` with `source` run with `options` (`nodeOptions()`) in `dir` (created if missing),
+ * or undefined when `dir` is not a private folder of this user (then nothing is read or written).
  */
-export function codeCacheEntry(dir: string, programName: string, source: string): CodeCacheEntry | undefined {
+export function codeCacheEntry(dir: string, programName: string, source: string, options = nodeOptions()): CodeCacheEntry | undefined {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const folder = lstatSync(dir);
     if (!folder.isDirectory() || !ownAndPrivate(folder)) return undefined;
-    const digest = createHash("sha256").update(source).digest("hex").slice(0, 32);
+    const digest = createHash("sha256").update(source).update("\0").update(options).digest("hex").slice(0, 32);
     const file = join(dir, `${programName}-${digest}-${process.version}-${process.arch}.bin`);
     return { file, data: readPrivateFile(file) };
   } catch {
@@ -109,7 +115,7 @@ export function writeCodeCache(entry: CodeCacheEntry, data: Buffer, now = Date.n
 }
 
 /**
- * Removes the files beside `file` of the same program (its name up to the source hash) that were written more than
+ * Removes the files beside `file` of the same program (its name up to the hash) that were written more than
  * `STALE_AFTER_MS` before `now`, and such temporary files that a killed run left.
  */
 function removeStale(file: string, now: number): void {

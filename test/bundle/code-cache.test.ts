@@ -23,7 +23,7 @@ import {
 } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { codeCacheDir, CODE_CACHE_ENV, CODE_CACHE_REPORT_ENV, STALE_AFTER_MS } from "../../lib/bundle/code-cache";
+import { codeCacheDir, CODE_CACHE_ENV, CODE_CACHE_REPORT_ENV, nodeOptions, STALE_AFTER_MS } from "../../lib/bundle/code-cache";
 import { programFileOf } from "../../lib/bundle/program-file";
 
 const LAUNCHER = resolve(__dirname, "../../dist/hook/bluegreen-hook.cjs");
@@ -115,6 +115,23 @@ test("writing a cache file removes the same program's files of other builds writ
   const written = first.report.split(" ").pop()!;
   expect(readdirSync(cache).sort()).toEqual([recentBuild, otherProgram, notOurs, written.split("/").pop()!].sort());
   expect([oldBuild, leftTemp].some((name) => existsSync(join(cache, name)))).toBe(false);
+});
+
+test("runs under other V8 flags (NODE_OPTIONS) keep a file each instead of replacing each other's", () => {
+  const cache = join(dir, "flags");
+  const plain = run(cache);
+  const big = { NODE_OPTIONS: "--max-old-space-size=4096" };
+  const flagged = run(cache, ["--help"], big);
+  expect(flagged.stdout).toBe(usage);
+  expect(plain.report).toMatch(/^bluegreen code cache: none, written /);
+  expect(flagged.report).toMatch(/^bluegreen code cache: none, written /);
+  const files = readdirSync(cache);
+  expect(files).toHaveLength(2);
+  expect(files.every((name) => CACHE_FILE.test(name))).toBe(true);
+  // each finds its own, alternately
+  expect(run(cache).report).toBe(plain.report.replace("none, written", "used"));
+  expect(run(cache, ["--help"], big).report).toBe(flagged.report.replace("none, written", "used"));
+  expect(nodeOptions(["--use-openssl-ca"], { NODE_OPTIONS: "--max-old-space-size=4096" })).not.toBe(nodeOptions([], {}));
 });
 
 test("a corrupt cache file is rejected by V8 and replaced; the program runs the same", () => {
