@@ -57,6 +57,8 @@ function ownAndPrivate(stats: Stats): boolean {
 /** One program's cache file, and the data it held if it was safe to read. */
 export interface CodeCacheEntry {
   readonly file: string;
+  /** The start of the file names of every build of this program (`<program>-`). */
+  readonly prefix: string;
   readonly data?: Buffer;
 }
 
@@ -75,8 +77,9 @@ export function codeCacheEntry(dir: string, programName: string, source: string,
     const folder = lstatSync(dir);
     if (!folder.isDirectory() || !ownAndPrivate(folder)) return undefined;
     const digest = createHash("sha256").update(source).update("\0").update(options).digest("hex").slice(0, 32);
-    const file = join(dir, `${programName}-${digest}-${process.version}-${process.arch}.bin`);
-    return { file, data: readPrivateFile(file) };
+    const prefix = `${programName}-`;
+    const file = join(dir, `${prefix}${digest}-${process.version}-${process.arch}.bin`);
+    return { file, prefix, data: readPrivateFile(file) };
   } catch {
     return undefined;
   }
@@ -101,7 +104,7 @@ function readPrivateFile(file: string): Buffer | undefined {
  * Writes `data` to the entry's file (mode 0600, replaced atomically: parallel runs each write a whole file); false
  * when it could not.
  */
-export function writeCodeCache(entry: CodeCacheEntry, data: Buffer, now = Date.now()): boolean {
+export function writeCodeCache(entry: CodeCacheEntry, data: Buffer): boolean {
   const temp = `${entry.file}.${process.pid}.tmp`;
   try {
     writeFileSync(temp, data, { mode: 0o600, flag: "wx" });
@@ -110,20 +113,21 @@ export function writeCodeCache(entry: CodeCacheEntry, data: Buffer, now = Date.n
     rmSync(temp, { force: true });
     return false;
   }
-  removeStale(entry.file, now);
+  removeStale(entry);
   return true;
 }
 
 /**
- * Removes the files beside `file` of the same program (its name up to the hash) that were written more than
- * `STALE_AFTER_MS` before `now`, and such temporary files that a killed run left.
+ * Removes the files beside the entry's of the same program (other builds, and temporary files a killed run left)
+ * that were written more than `STALE_AFTER_MS` ago.
  */
-function removeStale(file: string, now: number): void {
-  const dir = dirname(file);
-  const program = basename(file).replace(/-[0-9a-f]{32}-[^-]+-[^-]+\.bin$/, "-");
+function removeStale(entry: CodeCacheEntry): void {
+  const dir = dirname(entry.file);
+  const own = basename(entry.file);
+  const now = Date.now();
   try {
     for (const name of readdirSync(dir)) {
-      if (!name.startsWith(program) || name === basename(file)) continue;
+      if (!name.startsWith(entry.prefix) || name === own) continue;
       const other = join(dir, name);
       const stats = lstatSync(other);
       if (stats.isFile() && now - stats.mtimeMs > STALE_AFTER_MS) rmSync(other, { force: true });
