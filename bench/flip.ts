@@ -21,6 +21,8 @@ import { applySummary, bareDataConfig, Workspace } from "./lib/terraform";
 import { ColorWatcher, type WatchResult } from "./lib/watch";
 
 const SIZES = [1, 10, 50];
+/** Watched flips per size, for the first request on the new color (after the timed ones). */
+const WATCHED_REPS = 3;
 const NODE_NOOP = 'node -e ""';
 
 export interface Env {
@@ -53,11 +55,19 @@ class BareFlip {
   }
 }
 
-/** The flip of `size` routes through our constructs with one engine: set-up apply, then flips measured. */
+/**
+ * The flip of `size` routes through our constructs with one engine: set-up apply, then flips measured. A flip is
+ * timed alone (the floors run alone too) or watched: a watcher then polls the routes every 5 ms from this process for
+ * the first request on the new color, load that competes with Terraform and the hooks for the CPUs (~70 ms of a 1-route
+ * flip here), so watched flips give the first-request figures and never the timed ones.
+ */
 export class OurFlip {
   readonly ws: Workspace;
   active: Color = "blue";
+  /** Wall times of the flips timed alone. */
   readonly times: number[] = [];
+  /** Wall times of the watched flips, and what their watchers saw. */
+  readonly watchedTimes: number[] = [];
   readonly watches: WatchResult[] = [];
   summary = "";
   constructor(
@@ -93,26 +103,32 @@ export class OurFlip {
     this.synth();
     await this.ws.apply();
   }
-  /** One flip; `extraEnv` goes to Terraform (and so to the hooks and the provider). */
+  /** One flip timed alone; `extraEnv` goes to Terraform (and so to the hooks and the provider). */
   async flip(extraEnv: Record<string, string> = {}): Promise<number> {
     this.active = this.active === "blue" ? "green" : "blue";
     this.synth(); // set-up, not measured: the figure is the apply
-    let start = 0;
-    const watcher = new ColorWatcher(this.probeUrls(), this.active, () => start);
-    const r = await this.ws.apply(
-      {
-        onStart: (t) => {
-          start = t;
-          watcher.start();
-        },
-      },
-      extraEnv,
-    );
-    const w = await watcher.stop(2_000);
+    const r = await this.ws.apply({}, extraEnv);
     this.summary = applySummary(r.stdout);
     this.times.push(r.ms);
-    this.watches.push(w);
     return r.ms;
+  }
+  /** One flip with the routes polled from its start: when did the first request land on the new color? */
+  async watchedFlip(): Promise<WatchResult> {
+    this.active = this.active === "blue" ? "green" : "blue";
+    this.synth();
+    let start = 0;
+    const watcher = new ColorWatcher(this.probeUrls(), this.active, () => start);
+    const r = await this.ws.apply({
+      onStart: (t) => {
+        start = t;
+        watcher.start();
+      },
+    });
+    const w = await watcher.stop(2_000);
+    this.summary = applySummary(r.stdout);
+    this.watchedTimes.push(r.ms);
+    this.watches.push(w);
+    return w;
   }
   /** The first `object` request and its local-exec, as synthesized (for the hook cold start). */
   hookInvocation(): { command: string; env: Record<string, string>; request: unknown } | undefined {
@@ -204,6 +220,11 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
         }
         ctx.log(`flip ${size}: true ${t.toFixed(0)} ms, node -e "" ${n.toFixed(0)} ms, ours ${o.toFixed(0)} ms`);
       }
+      // the first request on the new color, from flips of their own (the watcher's polling would slow timed ones)
+      for (let rep = 0; ours && rep < (ctx.quick ? 1 : WATCHED_REPS); rep++) {
+        const w = await ours.watchedFlip();
+        ctx.log(`flip ${size}, watched: apply ${ours.watchedTimes.at(-1)!.toFixed(0)} ms, first request on the new color ${w.firstMs.toFixed(0)} ms`);
+      }
       const tTrue = median(floorTrue.times);
       const tNode = median(floorNode.times);
       section.add({
@@ -237,8 +258,8 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
         unit: "ms",
         target: "<= 1.25x",
         pass: tOurs <= 1.25 * tNode,
-        note: `${what}; median of ${ours.times.length}; gateway ${env.gateway!.mode}`,
-        details: { ours: ours.times, nodeNoop: floorNode.times, true: floorTrue.times, watches: ours.watches },
+        note: `${what}; median of ${ours.times.length} flips timed alone, as the floors are (no watcher); gateway ${env.gateway!.mode}`,
+        details: { ours: ours.times, nodeNoop: floorNode.times, true: floorTrue.times },
       });
       section.add({
         benchmark: "flip apply vs true",
@@ -260,19 +281,22 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
           note: `info: ${objects} bare terraform_data (node -e "") replaced, i.e. as many as the service objects our flip replaces; median of ${sameCount.times.length}`,
         });
       }
+      if (ours.watches.length === 0) continue;
       const first = median(ours.watches.map((w) => w.firstMs));
       const all = median(ours.watches.map((w) => w.allMs));
       section.add({
         benchmark: "first request on new color after apply start",
         size: `${size} routes`,
         measured: first,
-        baseline: tOurs,
+        baseline: median(ours.watchedTimes),
         unit: "ms",
         target: size === 50 ? "< 1000 ms" : "-",
         pass: size === 50 ? first < 1000 : undefined,
         note:
-          `polling the first route of each of ${serviceCount(size)} service(s) every 5 ms; baseline = the apply's wall time; ` +
-          `all polled routes on the new color after ${all.toFixed(0)} ms (median of ${ours.watches.length})`,
+          `watched flips of their own (after the timed ones), polling the first route of each of ${serviceCount(size)} ` +
+          `service(s) every 5 ms; baseline = those applies' wall time; all polled routes on the new color after ` +
+          `${all.toFixed(0)} ms (median of ${ours.watches.length})`,
+        details: { watches: ours.watches, applies: ours.watchedTimes },
       });
     }
   } catch (err) {
