@@ -68,10 +68,16 @@ export function nodeOptions(execArgv: readonly string[] = process.execArgv, env:
 }
 
 /**
- * The cache entry of `programName` with `source` run with `options` (`nodeOptions()`) in `dir` (created if missing),
- * or undefined when `dir` is not a private folder of this user (then nothing is read or written).
+ * The cache entry of `programName` with `source` (its text, or the bytes of its UTF-8 file: the same digest) run with
+ * `options` (`nodeOptions()`) in `dir` (created if missing), or undefined when `dir` is not a private folder of this
+ * user (then nothing is read or written).
  */
-export function codeCacheEntry(dir: string, programName: string, source: string, options = nodeOptions()): CodeCacheEntry | undefined {
+export function codeCacheEntry(
+  dir: string,
+  programName: string,
+  source: string | Uint8Array,
+  options = nodeOptions(),
+): CodeCacheEntry | undefined {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const folder = lstatSync(dir);
