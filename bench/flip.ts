@@ -244,7 +244,7 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
       });
       if (!ours || ours.times.length === 0) {
         section.missing('flip apply vs node -e ""', `${size} routes`, "<= 1.25x", oursErr ?? "not run");
-        section.missing("flip apply vs true", `${size} routes`, "<= 2.5x", oursErr ?? "not run");
+        section.missing("flip apply vs true", `${size} routes`, size === 1 ? "-" : "<= 2.5x", oursErr ?? "not run");
         continue;
       }
       hookSource = ours;
@@ -267,9 +267,10 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
         measured: tOurs,
         baseline: tTrue,
         unit: "ms",
-        target: "<= 2.5x",
-        pass: tOurs <= 2.5 * tTrue,
-        note: what,
+        // issue 11: at 10 and 50 routes; at 1 route reported only (Node's own start is about 2x `true` there)
+        target: size === 1 ? "-" : "<= 2.5x",
+        pass: size === 1 ? undefined : tOurs <= 2.5 * tTrue,
+        note: size === 1 ? `${what}; info: the bar against true is for 10 and 50 routes` : what,
       });
       if (sameCount) {
         section.add({
