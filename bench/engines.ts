@@ -16,7 +16,7 @@ import { installProvider } from "../lib/provider/install-provider";
 import { launcherName, pluginFolder } from "../lib/provider/provider-address";
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from "../lib/provider/protocol/serve-provider";
 import { createServerCertificate } from "../lib/provider/protocol/server-certificate";
-import { type Env, OurFlip } from "./flip";
+import { type Env, OurFlip, WATCHED_REPS } from "./flip";
 import { startBackend, type Backend } from "./lib/backend";
 import { CdktfProjects, SEED_APP, seedEnv } from "./lib/cdktf-deploy";
 import { ADMIN_KEY, probe, startBenchGateway, type RunningGateway } from "./lib/gateway";
@@ -192,7 +192,7 @@ async function flipApply(ctx: BenchContext, section: Section, env: EngineEnv): P
       ctx.log(`flip ${FLIP_ROUTES} routes: ${ms.join(", ")}`);
     }
     // the first request on the new color, from watched flips of their own (polling would slow the timed ones)
-    for (let rep = 0; rep < (ctx.quick ? 1 : 3); rep++) {
+    for (let rep = 0; rep < (ctx.quick ? 1 : WATCHED_REPS); rep++) {
       for (const f of rep % 2 ? [...flips].reverse() : flips) await f.watchedFlip();
     }
     const [hooks, provider] = flips;

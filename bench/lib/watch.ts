@@ -69,3 +69,29 @@ export class ColorWatcher {
     };
   }
 }
+
+/**
+ * Runs `run` (a command that calls `onStart` with its start time as it starts) with `urls` polled from that moment:
+ * its result, and when its requests first landed on `color` (waiting up to `graceMs` after it for URLs that have not).
+ * A run that fails stops the polling too.
+ */
+export async function watchWhile<T>(
+  urls: readonly string[],
+  color: string,
+  run: (onStart: (t: number) => void) => Promise<T>,
+  graceMs: number,
+): Promise<{ result: T; watch: WatchResult }> {
+  let start = 0;
+  const watcher = new ColorWatcher(urls, color, () => start);
+  let result: T;
+  try {
+    result = await run((t) => {
+      start = t;
+      watcher.start();
+    });
+  } catch (error) {
+    await watcher.stop();
+    throw error;
+  }
+  return { result, watch: await watcher.stop(graceMs) };
+}
