@@ -21,7 +21,9 @@ import { launcherName, pluginFolder, PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR, PROVI
  */
 export const LAUNCHER_SCRIPT = [
   "#!/bin/sh",
-  `program="$(dirname "$0")/${PROVIDER_BUNDLE}"`,
+  // the folder of $0 as dirname gives it, without starting dirname (a fork and exec per start)
+  'case $0 in */*) folder=${0%/*} ;; *) folder=. ;; esac',
+  `program="$folder/${PROVIDER_BUNDLE}"`,
   'case " ${NODE_OPTIONS:-} " in',
   '  *" --use-openssl-ca"* | *" --use-bundled-ca"*) exec node "$program" "$@" ;;',
   "esac",
