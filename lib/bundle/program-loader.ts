@@ -19,15 +19,23 @@ import { programFileOf } from "./program-file";
 const GROWTH_TO_REWRITE = 1.05;
 
 const file = programFileOf(__filename);
-// hashing the file's bytes costs a tenth of hashing its text (which is encoded to UTF-8 again first): ~3 ms less per
-// start for the provider's 650 KB
 const bytes = readFileSync(file);
 const source = bytes.toString("utf8");
 const dir = codeCacheDir();
 const entry: CodeCacheEntry | undefined = dir === undefined ? undefined : codeCacheEntry(dir, basename(file), bytes);
 const script = new Script(wrap(source), { filename: file, cachedData: entry?.data });
-/** What this run did with the cache: `off` (no private folder), `none` (no file yet), `used` or `rejected` by V8. */
-const status = entry === undefined ? "off" : script.cachedDataRejected === undefined ? "none" : script.cachedDataRejected ? "rejected" : "used";
+/**
+ * What this run did with the cache: `off` (no private folder), `none` (no file yet), `used`, or `rejected` (the file
+ * held another source's or options' cache, or V8 refused it).
+ */
+const status =
+  entry === undefined
+    ? "off"
+    : entry.mismatched || script.cachedDataRejected === true
+      ? "rejected"
+      : script.cachedDataRejected === undefined
+        ? "none"
+        : "used";
 let written = false;
 if (entry !== undefined && (status !== "used" || entry.data!.length < bytes.length)) {
   process.once("exit", () => {

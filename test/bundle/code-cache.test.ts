@@ -1,14 +1,17 @@
 /**
  * The V8 code cache of the bundled programs (lib/bundle): the real launcher `dist/hook/bluegreen-hook.cjs` run with
  * `node`, its cache folder set by BLUEGREEN_CODE_CACHE and its report on (BLUEGREEN_CODE_CACHE_REPORT=1, one stderr
- * line saying what V8 did with the cache). A first run writes a private cache file named by the program, its source
- * hash, Node and the architecture; a second run uses it (V8 accepts it; nothing written); a run that compiles clearly
- * more writes it again; a corrupt file is rejected by V8 and replaced; a folder others may write, a cache file that
- * is a link, and `off` are never used. The program's output is the same throughout. Needs `npm run build`.
+ * line saying what it did with the cache). A first run writes a private cache file named by the program, its size,
+ * its Node options, Node and the architecture, holding the program's bytes; a second run uses it (V8 accepts it;
+ * nothing written); a run that compiles clearly more writes it again; a program changed in place to another of the
+ * same size does not run the old one's cache; a damaged file is refused and replaced; a folder others may write, a
+ * cache file that is a link, and `off` are never used. The program's output is the same throughout. Needs
+ * `npm run build`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -38,9 +41,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the launcher with the cache in `cache`: its exit code, its output and the cache report line. */
-function run(cache: string, args = ["--help"], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string; report: string } {
-  const r = spawnSync(process.execPath, [LAUNCHER, ...args], {
+/** Runs `launcher` with the cache in `cache`: its exit code, its output and the cache report line. */
+function run(
+  cache: string,
+  args = ["--help"],
+  env: Record<string, string> = {},
+  launcher = LAUNCHER,
+): { status: number | null; stdout: string; stderr: string; report: string } {
+  const r = spawnSync(process.execPath, [launcher, ...args], {
     env: { PATH: process.env.PATH, [CODE_CACHE_ENV]: cache, [CODE_CACHE_REPORT_ENV]: "1", ...env },
     encoding: "utf8",
   });
@@ -48,7 +56,7 @@ function run(cache: string, args = ["--help"], env: Record<string, string> = {})
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, report };
 }
 
-const CACHE_FILE = new RegExp(`^bluegreen-hook\\.program\\.cjs-[0-9a-f]{32}-${process.version.replace(/\./g, "\\.")}-${process.arch}\\.bin$`);
+const CACHE_FILE = new RegExp(`^bluegreen-hook\\.program\\.cjs-[0-9]+-[0-9a-f]{8}-${process.version.replace(/\./g, "\\.")}-${process.arch}\\.bin$`);
 
 test("where the cache lives: XDG or ~/.cache by default, an absolute path moves it, off (or a relative path, or Windows) turns it off", () => {
   expect(codeCacheDir({}, "linux")).toBe(join(homedir(), ".cache", "cdktf-apisix-bluegreen", "code-cache"));
@@ -72,12 +80,14 @@ test("a first run writes a private cache file; a second run has V8 use it and wr
   expect(statSync(cache).mode & 0o777).toBe(0o700);
   const written = statSync(file);
   expect(written.mode & 0o777).toBe(0o600);
-  expect(written.size).toBeGreaterThan(1_000);
-  // the launcher hashes the program file's bytes: the name is the one its text gives (caches written before stay valid)
-  const program = programFileOf(LAUNCHER);
-  const entryOf = (source: string | Buffer) => codeCacheEntry(cache, basename(program), source, nodeOptions([], {}))?.file;
-  expect(entryOf(readFileSync(program, "utf8"))).toBe(file);
-  expect(entryOf(readFileSync(program))).toBe(file);
+  // the file is named by the program's size and holds its bytes: the entry for this program and this run's options
+  // (none) finds it and the V8 data in it
+  const program = readFileSync(programFileOf(LAUNCHER));
+  expect(name.startsWith(`${basename(programFileOf(LAUNCHER))}-${program.length}-`)).toBe(true);
+  expect(readFileSync(file).includes(program)).toBe(true);
+  const entry = codeCacheEntry(cache, basename(programFileOf(LAUNCHER)), program, nodeOptions([], {}));
+  expect(entry).toMatchObject({ file, mismatched: false });
+  expect(entry?.data?.length).toBeGreaterThan(1_000);
 
   const second = run(cache);
   expect(second.stdout).toBe(usage);
@@ -139,18 +149,54 @@ test("runs under other V8 flags (NODE_OPTIONS) keep a file each instead of repla
   expect(nodeOptions(["--use-openssl-ca"], { NODE_OPTIONS: "--max-old-space-size=4096" })).not.toBe(nodeOptions([], {}));
 });
 
-test("a corrupt cache file is rejected by V8 and replaced; the program runs the same", () => {
+test("a program changed in place to another of the same size does not run the old one's cache", () => {
+  // V8 checks a cache against the source's length only: run with the old program's data, the new program would run
+  // the old one's bytecode. A copy of the launcher and its program, then one character of the usage text changed.
+  const folder = join(dir, "changed");
+  mkdirSync(folder);
+  const launcher = join(folder, basename(LAUNCHER));
+  copyFileSync(LAUNCHER, launcher);
+  copyFileSync(programFileOf(LAUNCHER), programFileOf(launcher));
+  const cache = join(dir, "changed-cache");
+  expect(run(cache, ["--help"], {}, launcher).stdout).toBe(usage);
+  const [name] = readdirSync(cache);
+
+  const line = usage.split("\n")[0];
+  const text = readFileSync(programFileOf(launcher), "utf8");
+  expect(text.split(line)).toHaveLength(2);
+  const changedLine = line.replace("usage:", "USAGE:");
+  expect(changedLine).not.toBe(line);
+  writeFileSync(programFileOf(launcher), text.replace(line, changedLine));
+  const changed = run(cache, ["--help"], {}, launcher);
+  expect(changed.stdout).toBe(usage.replace(line, changedLine));
+  expect(changed.report).toBe(`bluegreen code cache: rejected, written ${join(cache, name)}`);
+  expect(readdirSync(cache)).toEqual([name]);
+  expect(run(cache, ["--help"], {}, launcher).report).toBe(`bluegreen code cache: used ${join(cache, name)}`);
+});
+
+test("a damaged cache file is refused (a file that is not one, or data V8 rejects) and replaced; the program runs the same", () => {
   const cache = join(dir, "corrupt");
   run(cache);
   const [name] = readdirSync(cache);
+  const file = join(cache, name);
   const garbage = Buffer.alloc(4_096, 0x5a);
-  writeFileSync(join(cache, name), garbage, { mode: 0o600 });
+  writeFileSync(file, garbage, { mode: 0o600 });
   const r = run(cache);
   expect(r.stdout).toBe(usage);
-  expect(r.report).toBe(`bluegreen code cache: rejected, written ${join(cache, name)}`);
-  const replaced = readFileSync(join(cache, name));
-  expect(replaced.equals(garbage)).toBe(false);
-  expect(run(cache).report).toBe(`bluegreen code cache: used ${join(cache, name)}`);
+  expect(r.report).toBe(`bluegreen code cache: rejected, written ${file}`);
+  expect(readFileSync(file).equals(garbage)).toBe(false);
+  expect(run(cache).report).toBe(`bluegreen code cache: used ${file}`);
+
+  // the program's bytes and options intact, V8's data after them damaged: V8 itself refuses it
+  const held = readFileSync(file);
+  const program = readFileSync(programFileOf(LAUNCHER));
+  const v8Data = held.indexOf(program) + program.length;
+  held.fill(0x5a, v8Data, v8Data + 64);
+  writeFileSync(file, held, { mode: 0o600 });
+  const refused = run(cache);
+  expect(refused.stdout).toBe(usage);
+  expect(refused.report).toBe(`bluegreen code cache: rejected, written ${file}`);
+  expect(run(cache).report).toBe(`bluegreen code cache: used ${file}`);
 });
 
 test("a folder others may write is never used, nor is a cache file that is a link; off writes nothing", () => {
