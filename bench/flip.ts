@@ -2,9 +2,10 @@
  * 2. Flip cost: wall time of the `terraform apply` that flips `active` for 1, 10 and 50 routes (10 routes per
  * service, so 1, 1 and 5 service objects are replaced) against N bare `terraform_data` resources, each replaced
  * (create_before_destroy) with a create-time `local-exec` of `true` (Terraform alone) or `node -e ""` (any hook
- * written in Node). Plus: first request served by the new color, the hook's cold start, and `cdktf deploy` of main.ts.
+ * written in Node), and against our own stack with every hook replaced by `node -e ""` (Terraform's share of our flip).
+ * Plus: first request served by the new color, the hook's cold start, and `cdktf deploy` of main.ts.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startBackend, type Backend } from "./lib/backend";
 import { BARE_APP, CdktfProjects, SEED_APP, seedEnv } from "./lib/cdktf-deploy";
@@ -77,7 +78,7 @@ export class OurFlip {
   ) {
     this.ws = new Workspace(`flip-${size}${engine ? `-${engine}` : ""}`, "bench", { GATEWAY_ADMIN_KEY: ADMIN_KEY });
   }
-  private synth(): void {
+  protected synth(): void {
     synthStack(
       this.env.lib,
       this.ws.dir,
@@ -142,6 +143,23 @@ export class OurFlip {
   }
 }
 
+/**
+ * Our flip with every `local-exec` command of the synthesized stack replaced by `node -e ""`: the same resources,
+ * dependencies and expressions, with hooks that cost only Node's own start. What Terraform's work on our stack's shape
+ * costs; our flip minus this is what the hooks themselves cost. The gateway is never called.
+ */
+export class FreeHookFlip extends OurFlip {
+  protected override synth(): void {
+    super.synth();
+    const file = path.join(this.ws.stackDir, "cdk.tf.json");
+    const json = JSON.parse(readFileSync(file, "utf8"));
+    for (const res of Object.values<Record<string, any>>(json.resource?.terraform_data ?? {})) {
+      for (const p of res.provisioner ?? []) if (p["local-exec"]) p["local-exec"].command = NODE_NOOP;
+    }
+    writeFileSync(file, JSON.stringify(json, null, 2));
+  }
+}
+
 async function setupEnv(): Promise<Env> {
   const env: Env = {};
   const problems: string[] = [];
@@ -184,6 +202,7 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
       const floorNode = new BareFlip(size, NODE_NOOP);
       workspaces.push(floorTrue.ws, floorNode.ws);
       let ours: OurFlip | undefined;
+      let freeHooks: FreeHookFlip | undefined;
       let oursErr: unknown = env.unavailable ? new Error(env.unavailable) : undefined;
       // Extra, for honesty: as many bare node resources as our flip replaces objects (1 per 10 routes).
       const objects = serviceCount(size);
@@ -197,6 +216,9 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
           ours = new OurFlip(size, env as Required<Env>);
           workspaces.push(ours.ws);
           await ours.setup();
+          freeHooks = new FreeHookFlip(size, env as Required<Env>);
+          workspaces.push(freeHooks.ws);
+          await freeHooks.setup();
         } catch (err) {
           oursErr = err;
           ours = undefined;
@@ -208,6 +230,7 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
         const t = await floorTrue.flip();
         const n = await floorNode.flip();
         await sameCount?.flip();
+        await freeHooks?.flip();
         let o = Number.NaN;
         if (ours) {
           try {
@@ -278,6 +301,21 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
           baseline: median(sameCount.times),
           unit: "ms",
           note: `info: ${objects} bare terraform_data (node -e "") replaced, i.e. as many as the service objects our flip replaces; median of ${sameCount.times.length}`,
+        });
+      }
+      if (freeHooks && freeHooks.times.length > 0) {
+        const tFree = median(freeHooks.times);
+        section.add({
+          benchmark: 'flip apply, every hook replaced by node -e "", vs node -e ""',
+          size: `${size} routes`,
+          measured: tFree,
+          baseline: tNode,
+          unit: "ms",
+          note:
+            `info: our synthesized stack with each local-exec command replaced by ${NODE_NOOP} (${freeHooks.summary}): ` +
+            `Terraform's work on our resources, dependencies and expressions, with hooks that cost only Node's start; ` +
+            `our flip takes ${(tOurs - tFree).toFixed(0)} ms more (the hooks' own work); median of ${freeHooks.times.length}`,
+          details: { freeHooks: freeHooks.times },
         });
       }
       if (ours.watches.length === 0) continue;
