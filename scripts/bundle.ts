@@ -23,6 +23,7 @@ import * as path from "node:path";
 import { programFileOf } from "../lib/bundle/program-file";
 import { HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE } from "../lib/model/hook-command";
 import { PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR } from "../lib/provider/provider-address";
+import { buildCertificateTemplate } from "../lib/provider/protocol/certificate-template";
 import { staticWireCode } from "./static-wire-code";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -53,6 +54,17 @@ const leftOutModules: Plugin[] = [
    */
   leftOut("@grpc/proto-loader", "this bundle leaves out @grpc/proto-loader: channelz and ORCA are not served"),
 ];
+
+/** Loads the certificate template `buildCertificateTemplate()` computes for lib/provider/protocol/certificate-static.ts. */
+function staticCertificateTemplate(): Plugin {
+  const contents = `exports.STATIC_CERTIFICATE_TEMPLATE = ${JSON.stringify(buildCertificateTemplate())};\n`;
+  return {
+    name: "static-certificate-template",
+    setup(b) {
+      b.onLoad({ filter: /[\\/]lib[\\/]provider[\\/]protocol[\\/]certificate-static\.ts$/ }, () => ({ contents, loader: "js", resolveDir: root }));
+    },
+  };
+}
 
 /** Loads `code` (static-wire-code.ts) for lib/provider/protocol/wire-static.ts. */
 function staticWire(code: string): Plugin {
@@ -121,6 +133,9 @@ async function main(): Promise<void> {
       staticWire(await staticWireCode()),
       // only the sources' fallback for the static code resolves the descriptors by reflection
       leftOut("protobufjs/light", "this bundle leaves out protobufjs's reflection: its message types are static code"),
+      staticCertificateTemplate(),
+      // only the sources build the certificate template at run time
+      leftOut("asn1js", "this bundle leaves out asn1js: its certificate template is computed at build"),
     ]),
   ]);
   if (process.argv.includes("--analyze")) process.stdout.write(analyses.join("\n"));
