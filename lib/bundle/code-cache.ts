@@ -8,14 +8,14 @@
  * `$XDG_CACHE_HOME/cdktf-apisix-bluegreen/code-cache` or `~/.cache/cdktf-apisix-bluegreen/code-cache`, created with
  * mode 0700. `BLUEGREEN_CODE_CACHE=off` turns it off, an absolute path moves it.
  *
- * A file holds the program's source bytes and Node's options (its command-line flags and NODE_OPTIONS: V8 rejects a
- * cache made under other flags) beside V8's data, and its data is used only when both equal this run's byte for byte:
- * V8 itself checks only the source's length, and a cache of another source would run that source's bytecode. Comparing
- * costs a few microseconds where hashing would load node:crypto (~7 ms of a hook's start). A file is named by the
- * program, its size, a short hash of the options (runs with and without, say, `--max-old-space-size` keep a file each
- * instead of replacing each other's), the Node version and the architecture; V8 itself rejects data from another V8
- * (the run then writes a fresh one). Writing a file removes the same program's files of other sources, options, Node
- * versions or architectures not written for `STALE_AFTER_MS` (a file in use is never rewritten, so an old version
+ * A file holds the program's source bytes beside V8's data, and its data is used only when they equal the program's
+ * byte for byte: V8 checks only the source's length, and a cache of another source would run that source's bytecode.
+ * Comparing costs microseconds where hashing would load node:crypto (~2 ms of a hook's start). V8 itself rejects data
+ * made under other V8 flags or by another V8 (the run then writes a fresh one). A file is named by the program, its
+ * size, a short hash of Node's options (its command-line flags and NODE_OPTIONS: runs with and without, say,
+ * `--max-old-space-size` keep a file each instead of replacing each other's; the options themselves are not written),
+ * the Node version and the architecture. Writing a file removes the same program's files of other sources, options,
+ * Node versions or architectures not written for `STALE_AFTER_MS` (a file in use is never rewritten, so an old version
  * still in use loses its file once a month and writes it again). Nothing here may fail a run: any problem means no
  * cache.
  */
@@ -63,12 +63,11 @@ export interface CodeCacheEntry {
   readonly file: string;
   /** The start of the file names of every build of this program (`<program>-`). */
   readonly prefix: string;
-  /** The program's source bytes and the Node options the data is for (written into the file with it). */
+  /** The program's source bytes, which the file holds beside V8's data. */
   readonly source: Uint8Array;
-  readonly options: string;
-  /** V8's data, when the file holds it for exactly this source and these options. */
+  /** V8's data, when the file holds it for exactly this source. */
   readonly data?: Buffer;
-  /** The file was there but held something else: another source or options, or not a cache file of ours. */
+  /** The file was there but held something else: another source's cache, or not a cache file of ours. */
   readonly mismatched: boolean;
 }
 
@@ -78,8 +77,8 @@ export function nodeOptions(execArgv: readonly string[] = process.execArgv, env:
 }
 
 /**
- * The cache entry of `programName`, whose file holds `source` (its bytes), run with `options` (`nodeOptions()`), in
- * `dir` (created if missing), or undefined when `dir` is not a private folder of this user (then nothing is read or
+ * The cache entry of `programName`, whose file holds `source` (its bytes), for runs with `options` (`nodeOptions()`),
+ * in `dir` (created if missing), or undefined when `dir` is not a private folder of this user (then nothing is read or
  * written).
  */
 export function codeCacheEntry(dir: string, programName: string, source: Uint8Array, options = nodeOptions()): CodeCacheEntry | undefined {
@@ -90,34 +89,29 @@ export function codeCacheEntry(dir: string, programName: string, source: Uint8Ar
     const prefix = `${programName}-`;
     const file = join(dir, `${prefix}${source.length}-${fnv1a32(options)}-${process.version}-${process.arch}.bin`);
     const held = readPrivateFile(file);
-    const data = held === undefined ? undefined : dataFor(held, source, options);
-    return { file, prefix, source, options, data, mismatched: held !== undefined && data === undefined };
+    const data = held === undefined ? undefined : dataFor(held, source);
+    return { file, prefix, source, data, mismatched: held !== undefined && data === undefined };
   } catch {
     return undefined;
   }
 }
 
-/**
- * A file: this line, the byte lengths of the source and of the options (uint32 little-endian each), the source, the
- * options (UTF-8) and V8's data.
- */
+/** A file: this line, the source's byte length (uint32 little-endian), the source and V8's data. */
 const MAGIC = "cdktf-apisix-bluegreen code cache 1\n";
-const HEADER_BYTES = MAGIC.length + 8;
+const HEADER_BYTES = MAGIC.length + 4;
 
-/** V8's data in `held` when it was written for exactly `source` and `options`. */
-function dataFor(held: Buffer, source: Uint8Array, options: string): Buffer | undefined {
-  const opts = Buffer.from(options);
+/** V8's data in `held` when it was written for exactly `source`. */
+function dataFor(held: Buffer, source: Uint8Array): Buffer | undefined {
   if (held.length < HEADER_BYTES || held.toString("latin1", 0, MAGIC.length) !== MAGIC) return undefined;
-  if (held.readUInt32LE(MAGIC.length) !== source.length || held.readUInt32LE(MAGIC.length + 4) !== opts.length) return undefined;
-  const sourceEnd = HEADER_BYTES + source.length;
-  const end = sourceEnd + opts.length;
-  if (held.length <= end || !held.subarray(HEADER_BYTES, sourceEnd).equals(source) || !held.subarray(sourceEnd, end).equals(opts)) {
-    return undefined;
-  }
-  return held.subarray(end);
+  const end = HEADER_BYTES + source.length;
+  if (held.readUInt32LE(MAGIC.length) !== source.length || held.length <= end) return undefined;
+  return held.subarray(HEADER_BYTES, end).equals(source) ? held.subarray(end) : undefined;
 }
 
-/** FNV-1a, 32 bits, of `text`'s UTF-16 code units, as 8 hex digits: a file-name key only (the file is compared). */
+/**
+ * FNV-1a, 32 bits, of `text`'s UTF-16 code units, as 8 hex digits: a file-name key only. Two option sets that collide
+ * share a file, which V8 rejects under the other's flags (and which is then rewritten): never a wrong cache.
+ */
 function fnv1a32(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
@@ -140,18 +134,16 @@ function readPrivateFile(file: string): Buffer | undefined {
 }
 
 /**
- * Writes V8's `data` to the entry's file, with the source and options it is for (mode 0600, replaced atomically:
+ * Writes V8's `data` to the entry's file, with the source it is for (mode 0600, replaced atomically:
  * parallel runs each write a whole file); false when it could not.
  */
 export function writeCodeCache(entry: CodeCacheEntry, data: Buffer): boolean {
   const temp = `${entry.file}.${process.pid}.tmp`;
   try {
-    const opts = Buffer.from(entry.options);
     const header = Buffer.alloc(HEADER_BYTES);
     header.write(MAGIC, 0, "latin1");
     header.writeUInt32LE(entry.source.length, MAGIC.length);
-    header.writeUInt32LE(opts.length, MAGIC.length + 4);
-    writeFileSync(temp, Buffer.concat([header, entry.source, opts, data]), { mode: 0o600, flag: "wx" });
+    writeFileSync(temp, Buffer.concat([header, entry.source, data]), { mode: 0o600, flag: "wx" });
     renameSync(temp, entry.file);
   } catch {
     rmSync(temp, { force: true });

@@ -143,6 +143,8 @@ test("runs under other V8 flags (NODE_OPTIONS) keep a file each instead of repla
   const files = readdirSync(cache);
   expect(files).toHaveLength(2);
   expect(files.every((name) => CACHE_FILE.test(name))).toBe(true);
+  // the options name the file by a hash; they are not written into it
+  expect(files.some((name) => readFileSync(join(cache, name)).includes("max-old-space-size"))).toBe(false);
   // each finds its own, alternately
   expect(run(cache).report).toBe(plain.report.replace("none, written", "used"));
   expect(run(cache, ["--help"], big).report).toBe(flagged.report.replace("none, written", "used"));
