@@ -26,7 +26,7 @@ const entry: CodeCacheEntry | undefined = dir === undefined ? undefined : codeCa
 const script = new Script(wrap(source), { filename: file, cachedData: entry?.data });
 /**
  * What this run did with the cache: `off` (no private folder), `none` (no file yet), `used`, or `rejected` (the file
- * held another source's or options' cache, or V8 refused it).
+ * held another source's cache or was not one of ours, or V8 refused it: other V8 flags, another V8, damaged data).
  */
 const status =
   entry === undefined
