@@ -55,23 +55,16 @@ const leftOutModules: Plugin[] = [
   leftOut("@grpc/proto-loader", "this bundle leaves out @grpc/proto-loader: channelz and ORCA are not served"),
 ];
 
-/** Loads the certificate template `buildCertificateTemplate()` computes for lib/provider/protocol/certificate-static.ts. */
-function staticCertificateTemplate(): Plugin {
-  const contents = `exports.STATIC_CERTIFICATE_TEMPLATE = ${JSON.stringify(buildCertificateTemplate())};\n`;
+/**
+ * Gives the bundle `contents` (CommonJS) in place of the source module `lib/provider/protocol/<file>`: the static
+ * code the build computes for a module that the sources compute at run time.
+ */
+function computedAtBuild(file: string, contents: string): Plugin {
+  const filter = new RegExp(`[\\\\/]lib[\\\\/]provider[\\\\/]protocol[\\\\/]${file.replace(/\./g, "\\.")}$`);
   return {
-    name: "static-certificate-template",
+    name: `computed-at-build:${file}`,
     setup(b) {
-      b.onLoad({ filter: /[\\/]lib[\\/]provider[\\/]protocol[\\/]certificate-static\.ts$/ }, () => ({ contents, loader: "js", resolveDir: root }));
-    },
-  };
-}
-
-/** Loads `code` (static-wire-code.ts) for lib/provider/protocol/wire-static.ts. */
-function staticWire(code: string): Plugin {
-  return {
-    name: "static-wire",
-    setup(b) {
-      b.onLoad({ filter: /[\\/]lib[\\/]provider[\\/]protocol[\\/]wire-static\.ts$/ }, () => ({ contents: code, loader: "js", resolveDir: root }));
+      b.onLoad({ filter }, () => ({ contents, loader: "js", resolveDir: root }));
     },
   };
 }
@@ -130,11 +123,12 @@ async function main(): Promise<void> {
   const analyses = await Promise.all([
     bundle(path.join("lib", "hook", "hook-main.ts"), HOOK_BUNDLE_DIR, HOOK_BUNDLE_FILE),
     bundle(path.join("lib", "provider", "provider-main.ts"), PROVIDER_BUNDLE_DIR, PROVIDER_BUNDLE, [
-      staticWire(await staticWireCode()),
-      // only the sources' fallback for the static code resolves the descriptors by reflection
+      // the message types' static code (static-wire-code.ts); only the sources' fallback resolves the descriptors by
+      // reflection
+      computedAtBuild("wire-static.ts", await staticWireCode()),
       leftOut("protobufjs/light", "this bundle leaves out protobufjs's reflection: its message types are static code"),
-      staticCertificateTemplate(),
-      // only the sources build the certificate template at run time
+      // the certificate template; only the sources build it at run time
+      computedAtBuild("certificate-static.ts", `exports.STATIC_CERTIFICATE_TEMPLATE = ${JSON.stringify(buildCertificateTemplate())};\n`),
       leftOut("asn1js", "this bundle leaves out asn1js: its certificate template is computed at build"),
     ]),
   ]);
