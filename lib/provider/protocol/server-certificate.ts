@@ -45,7 +45,7 @@ export function createServerCertificate(now = new Date()): ServerCertificate {
 /** One DER element: `tag`, the definite length of `content` (short form, or long form of 1-2 bytes), `content`. */
 function tlv(tag: number, content: Buffer): Buffer {
   const n = content.length;
-  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
   if (n > 0xffff) throw new Error(`a DER element of ${n} bytes is longer than a certificate ever is`);
+  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
   return Buffer.concat([Buffer.from([tag, ...length]), content]);
 }

@@ -109,12 +109,17 @@ test("the bundled provider's certificate (the template computed at build, no asn
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
+    // never left running, whatever it prints
+    const stop = setTimeout(() => child.kill("SIGKILL"), 20_000);
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
       if (out.includes("\n")) child.kill("SIGTERM");
     });
     child.on("error", reject);
-    child.on("exit", () => resolve(out.split("\n")[0]));
+    child.on("exit", () => {
+      clearTimeout(stop);
+      resolve(out.split("\n")[0]);
+    });
   });
   // go-plugin's handshake line: core version|app version|network|address|protocol|certificate (base64 DER, unpadded)
   const der = Buffer.from(line.split("|")[5], "base64");
