@@ -2,11 +2,11 @@
  * The V8 code cache of the bundled programs (lib/bundle): the real launcher `dist/hook/bluegreen-hook.cjs` run with
  * `node`, its cache folder set by BLUEGREEN_CODE_CACHE and its report on (BLUEGREEN_CODE_CACHE_REPORT=1, one stderr
  * line saying what it did with the cache). A first run writes a private cache file named by the program, its size,
- * its Node options, Node and the architecture, holding the program's bytes; a second run uses it (V8 accepts it;
- * nothing written); a run that compiles clearly more writes it again; a program changed in place to another of the
- * same size does not run the old one's cache; a damaged file is refused and replaced; a folder others may write, a
- * cache file that is a link, and `off` are never used. The program's output is the same throughout. Needs
- * `npm run build`.
+ * a hash of its Node options, Node and the architecture, holding the program's bytes; a second run uses it (V8
+ * accepts it; nothing written); a run that compiles clearly more writes it again; a program changed in place to
+ * another of the same size does not run the old one's cache; a damaged file is refused and replaced; a folder others
+ * may write, a cache file that is a link, and `off` are never used. The program's output is the same throughout.
+ * Needs `npm run build`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import {
@@ -189,7 +189,7 @@ test("a damaged cache file is refused (a file that is not one, or data V8 reject
   expect(readFileSync(file).equals(garbage)).toBe(false);
   expect(run(cache).report).toBe(`bluegreen code cache: used ${file}`);
 
-  // the program's bytes and options intact, V8's data after them damaged: V8 itself refuses it
+  // the program's bytes intact, V8's data after them damaged: V8 itself refuses it
   const held = readFileSync(file);
   const program = readFileSync(programFileOf(LAUNCHER));
   const v8Data = held.indexOf(program) + program.length;
