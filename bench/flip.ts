@@ -216,12 +216,21 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
           ours = new OurFlip(size, env as Required<Env>);
           workspaces.push(ours.ws);
           await ours.setup();
+        } catch (err) {
+          oursErr = err;
+          ours = undefined;
+        }
+      }
+      let freeHooksErr: unknown;
+      if (ours) {
+        // info only: a failure here is reported and leaves our flip measured
+        try {
           freeHooks = new FreeHookFlip(size, env as Required<Env>);
           workspaces.push(freeHooks.ws);
           await freeHooks.setup();
         } catch (err) {
-          oursErr = err;
-          ours = undefined;
+          freeHooksErr = err;
+          freeHooks = undefined;
         }
       }
       // Interleave the three so that drift affects each alike.
@@ -230,7 +239,12 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
         const t = await floorTrue.flip();
         const n = await floorNode.flip();
         await sameCount?.flip();
-        await freeHooks?.flip();
+        if (freeHooks) {
+          await freeHooks.flip().catch((err: unknown) => {
+            freeHooksErr = err;
+            freeHooks = undefined;
+          });
+        }
         let o = Number.NaN;
         if (ours) {
           try {
@@ -303,7 +317,9 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
           note: `info: ${objects} bare terraform_data (node -e "") replaced, i.e. as many as the service objects our flip replaces; median of ${sameCount.times.length}`,
         });
       }
-      if (freeHooks && freeHooks.times.length > 0) {
+      if (freeHooksErr !== undefined) {
+        section.missing('flip apply, every hook replaced by node -e "", vs node -e ""', `${size} routes`, "-", freeHooksErr, "error");
+      } else if (freeHooks && freeHooks.times.length > 0) {
         const tFree = median(freeHooks.times);
         section.add({
           benchmark: 'flip apply, every hook replaced by node -e "", vs node -e ""',
