@@ -221,13 +221,14 @@ export class GatewayConnection extends Construct {
           produce: () => inputHash(sweepRequest(owner, this.keep(), this.target, this.node.path, this.legacyOwner)),
         }),
       },
-      provisioners: [hookProvisioner(hookCommand("sweep", hookFile))],
+      provisioners: [hookProvisioner(hookCommand("sweep", hookFile), input)],
     });
+    const teardown = teardownRequest(owner, this.target, this.node.path, this.legacyOwner);
     this.teardown = new TerraformData(this, "Teardown", {
-      input: teardownRequest(owner, this.target, this.node.path, this.legacyOwner),
+      input: teardown,
       // a replacement (e.g. `-replace`) then never runs the destroy hook: only a real destroy deletes everything
       lifecycle: { createBeforeDestroy: true },
-      provisioners: [hookProvisioner(hookCommand("teardown", hookFile), "destroy")],
+      provisioners: [hookProvisioner(hookCommand("teardown", hookFile), teardown, { when: "destroy" })],
     });
     this.sweep.dependsOn = Lazy.listValue({
       produce: () => this.objects.map((o) => `${o.resource.terraformResourceType}.${o.resource.friendlyUniqueId}`),

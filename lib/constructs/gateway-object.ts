@@ -118,8 +118,8 @@ export class GatewayObject extends Construct implements IGatewayObject {
       // the connection's teardown is created before any object and destroyed after all of them
       dependsOn: [...(props.dependsOn ?? []).map((o) => o.resource), props.gateway.teardown!],
       provisioners: [
-        hookProvisioner(hookCommand("apply", hookFile), undefined, "trigger"),
-        hookProvisioner(hookCommand("destroy", hookFile), "destroy", "trigger"),
+        hookProvisioner(hookCommand("apply", hookFile), this.request, { source: "trigger" }),
+        hookProvisioner(hookCommand("destroy", hookFile), this.request, { when: "destroy", source: "trigger" }),
       ],
     });
     props.gateway._registerObject(this);

@@ -8,6 +8,7 @@
  */
 import { Fn, type LocalExecProvisioner, TerraformSelf } from "../cdk";
 import { REQUEST_ENV } from "../model/gateway-request";
+import { dialedPart, EXTRA_CA_CERTS_ENV, mentionsHttps } from "../model/hook-command";
 import { requestSha256 } from "../model/hook-input";
 import { REQUEST_TRIGGER } from "../model/request-local";
 import { containsTokens } from "./tokens";
@@ -15,16 +16,39 @@ import { containsTokens } from "./tokens";
 /** Where the provisioner reads the request: the resource's `input`, or the encoded `triggers_replace.request`. */
 export type RequestSource = "input" | "trigger";
 
+/** When and how a hook provisioner runs. */
+export interface HookProvisionerOptions {
+  /** Run at destroy instead of at create. */
+  readonly when?: "destroy";
+  /** Where the request is read from; `input` by default. */
+  readonly source?: RequestSource;
+}
+
 /**
- * A `local-exec` provisioner running `command` (a `hookCommand`) at create, or at destroy with `when`.
+ * A `local-exec` provisioner running `command` (a `hookCommand`) for `request`, at create, or at destroy with `when`.
  * The request reaches the hook JSON-encoded by Terraform in the environment, never interpolated into the command.
  *
  * With `trigger`, an object created by a version that kept the request in `input` (no `triggers_replace.request` in
  * its state) still gets its request at destroy: Terraform evaluates a destroy provisioner from the state.
+ *
+ * A create-time hook whose request can open no TLS connection (`hookMayUseTls`) runs with `NODE_EXTRA_CA_CERTS`
+ * emptied, so that Node does not load a CA bundle at its start that the hook never uses. A destroy-time hook keeps it:
+ * it sends the request held in the state, which may name an `https://` gateway that the configuration no longer does.
  */
-export function hookProvisioner(command: string, when?: "destroy", source: RequestSource = "input"): LocalExecProvisioner {
-  const environment = { [REQUEST_ENV]: requestExpression(source) };
+export function hookProvisioner(command: string, request: object, options: HookProvisionerOptions = {}): LocalExecProvisioner {
+  const { when, source = "input" } = options;
+  const environment: Record<string, string> = { [REQUEST_ENV]: requestExpression(source) };
+  if (when === undefined && !hookMayUseTls(request)) environment[EXTRA_CA_CERTS_ENV] = "";
   return when === undefined ? { type: "local-exec", command, environment } : { type: "local-exec", when, command, environment };
+}
+
+/**
+ * Whether the hook of `request` may open a TLS connection: what it dials names `https`, or holds a value known only
+ * when Terraform runs (a token, e.g. an admin URL from a variable).
+ */
+export function hookMayUseTls(request: object): boolean {
+  const dialed = dialedPart(request);
+  return containsTokens(dialed) || mentionsHttps(dialed);
 }
 
 /**

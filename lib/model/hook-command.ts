@@ -27,3 +27,29 @@ export function hookCommand(action: HookAction, hookFile: string): string {
   }
   return `node ${hookFile} ${action}`;
 }
+
+/**
+ * The variable naming a file of extra CA certificates. Node 20 reads that file, and parses its own bundled roots,
+ * at every start (~40 ms for a system bundle on the bench machine), although only TLS uses them.
+ */
+export const EXTRA_CA_CERTS_ENV = "NODE_EXTRA_CA_CERTS";
+
+/** Fields of a hook request that the hook never dials: the object's `body` (sent, not dialed) and Admin API paths. */
+const NEVER_DIALED = new Set(["body", "path", "keep"]);
+
+/**
+ * What in a hook request names the origins the hook may connect to: everything but the object's body and the Admin
+ * API paths. The hook dials only origins its request names (the Admin API, the health gate's nodes, a release's
+ * metrics and proxy URLs) and follows no redirects.
+ */
+export function dialedPart(request: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(request).filter(([key]) => !NEVER_DIALED.has(key)));
+}
+
+/** Whether any string in `value` is `https` or starts with `https:` (either case): a scheme or URL that needs TLS. */
+export function mentionsHttps(value: unknown): boolean {
+  if (typeof value === "string") return /^https(:|$)/i.test(value);
+  if (Array.isArray(value)) return value.some(mentionsHttps);
+  if (value !== null && typeof value === "object") return Object.values(value).some(mentionsHttps);
+  return false;
+}

@@ -1,5 +1,5 @@
 import "cdktf/lib/testing/adapters/jest";
-import { App, DataResource, TerraformStack } from "cdktf";
+import { App, DataResource, Fn, TerraformStack } from "cdktf";
 import { BlueGreenService } from "../../lib/constructs/blue-green-service";
 import { Testing } from "../../lib/cdk";
 import { GatewayObject } from "../../lib/constructs/gateway-object";
@@ -50,20 +50,62 @@ describe("GatewayObject", () => {
     const json = Testing.synth(build("apisix", { preview: { header: "X-Env" } }).stack);
     // from the encoded request; an object created by the previous version (request in input) is destroyed from its state
     const env = { BLUEGREEN_REQUEST: "${try(base64decode(self.triggers_replace.request), jsonencode(self.input))}" };
+    // over plain http the create hook can open no TLS connection: Node need not load NODE_EXTRA_CA_CERTS
+    const createEnv = { ...env, NODE_EXTRA_CA_CERTS: "" };
     expect(json).toHaveResourceWithProperties(DataResource, {
       provisioner: [
-        { "local-exec": { command: hookCommand("apply", HOOK_FILE), environment: env } },
+        { "local-exec": { command: hookCommand("apply", HOOK_FILE), environment: createEnv } },
         { "local-exec": { command: hookCommand("destroy", HOOK_FILE), environment: env, when: "destroy" } },
       ],
     });
     for (const [id, r] of Object.entries(resources(json))) {
       if (id.startsWith("gateway_Sweep") || id.startsWith("gateway_Teardown")) continue;
       expect(r.lifecycle).toEqual({ create_before_destroy: true });
-      expect(r.provisioner).toHaveLength(2);
-      for (const p of r.provisioner) {
-        expect(Object.keys(p["local-exec"].environment)).toEqual(["BLUEGREEN_REQUEST"]);
-      }
+      expect(r.provisioner.map((p: any) => p["local-exec"].environment)).toEqual([createEnv, env]);
     }
+  });
+
+  describe("NODE_EXTRA_CA_CERTS is emptied only for create-time hooks that can open no TLS connection", () => {
+    /** Each provisioner's `when` (create for none) and whether it empties the variable, by resource id prefix. */
+    const emptied = (json: string) =>
+      Object.entries(resources(json)).flatMap(([id, r]) =>
+        (r.provisioner as any[]).map((p) => `${id.replace(/_[0-9A-F]{8}$/, "")} ${p["local-exec"].when ?? "create"} ${p["local-exec"].environment.NODE_EXTRA_CA_CERTS === ""}`),
+      );
+
+    test("http Admin API: every create hook empties it (the upstreams' https nodes are the gateway's to dial); destroy hooks keep it", () => {
+      expect(emptied(Testing.synth(build("apisix").stack)).sort()).toEqual([
+        "gateway_Sweep create true",
+        "gateway_Teardown destroy false",
+        "route create true",
+        "route destroy false",
+        "service create true",
+        "service destroy false",
+        "service_Blue create true",
+        "service_Blue destroy false",
+        "service_Green create true",
+        "service_Green destroy false",
+      ]);
+    });
+
+    test("https Admin API, or one known only when Terraform runs: every hook keeps it", () => {
+      // a token: an http URL as far as anyone can tell at synth, known only when Terraform runs
+      for (const adminUrl of ["https://127.0.0.1:9180", "HTTPS://127.0.0.1:9180", Fn.lower("http://127.0.0.1:9180")]) {
+        const lines = emptied(Testing.synth(build("apisix", {}, {}, { adminUrl }).stack));
+        expect(lines.length).toBeGreaterThan(0);
+        expect(lines.filter((l) => l.endsWith(" true"))).toEqual([]);
+      }
+    });
+
+    test("a health gate that probes https nodes: the service's create hook keeps it, the others empty it", () => {
+      const lines = emptied(Testing.synth(build("apisix", { healthCheck: { path: "/healthz" } }).stack));
+      expect(lines.filter((l) => l.includes(" create ")).sort()).toEqual([
+        "gateway_Sweep create true",
+        "route create true",
+        "service create false",
+        "service_Blue create true",
+        "service_Green create true",
+      ]);
+    });
   });
 
   test("triggers_replace encodes the request local, which is the exact request", () => {

@@ -9,7 +9,6 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -18,6 +17,7 @@ import { App, LocalBackend, TerraformStack } from "cdktf";
 import { BlueGreenRoute, BlueGreenService, GatewayConnection } from "../../lib";
 import { awayFixture, userEnv } from "../helper/away-from-repo";
 import { REPO_ROOT, type RunResult, runTerraform } from "../helper/terraform";
+import { forwardTo } from "../helper/tls-server";
 import { adminGet, countLandings } from "../helper/traffic";
 
 jest.setTimeout(300_000);
@@ -50,14 +50,7 @@ function nodeModulesAbove(dir: string): string[] {
 
 /** An https server in front of `target` (the gateway's Admin API), with the certificate in `dir`. */
 async function startTlsFront(dir: string, target: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server = https.createServer({ key: readFileSync(path.join(dir, "key.pem")), cert: readFileSync(path.join(dir, "ca.pem")) }, (req, res) => {
-    const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on("error", () => res.writeHead(502).end());
-    req.pipe(upstream);
-  });
+  const server = https.createServer({ key: readFileSync(path.join(dir, "key.pem")), cert: readFileSync(path.join(dir, "ca.pem")) }, forwardTo(target));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -37,5 +38,17 @@ export async function startSelfSignedServer(handler: https.RequestListener): Pro
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A handler that forwards every request to `target` over plain http: a TLS front, e.g. for the embedded gateway's Admin API. */
+export function forwardTo(target: string): https.RequestListener {
+  return (req, res) => {
+    const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on("error", () => res.writeHead(502).end());
+    req.pipe(upstream);
   };
 }
