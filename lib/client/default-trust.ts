@@ -12,6 +12,12 @@
  */
 import { readFileSync } from "node:fs";
 
+/**
+ * Node's variable naming a file of extra CA certificates. Node 20 reads that file, and parses its own bundled roots,
+ * at every start although only TLS uses them; hooks that open no TLS connection start with it emptied
+ * (lib/constructs/hook-resource.ts).
+ */
+export const EXTRA_CA_CERTS_ENV = "NODE_EXTRA_CA_CERTS";
 /** Where the provider's launcher moves `NODE_EXTRA_CA_CERTS`. */
 export const DEFERRED_EXTRA_CA_ENV = "BLUEGREEN_NODE_EXTRA_CA_CERTS";
 /** Set to "1" by the provider's launcher when Node's own store is empty: the bundled roots are passed explicitly. */
@@ -23,9 +29,9 @@ export const BUNDLED_ROOTS_ENV = "BLUEGREEN_BUNDLED_ROOTS";
  */
 export function defaultTrustCa(env: NodeJS.ProcessEnv = process.env, warn = (line: string) => process.stderr.write(line)): string[] | undefined {
   const explicitRoots = env[BUNDLED_ROOTS_ENV] === "1";
-  const loadedByNode = (env.NODE_EXTRA_CA_CERTS ?? "") !== "";
+  const loadedByNode = (env[EXTRA_CA_CERTS_ENV] ?? "") !== "";
   // the extra file Node did not load: the deferred one, or (with explicit roots, which replace Node's) Node's own
-  const extraFile = loadedByNode ? (explicitRoots ? env.NODE_EXTRA_CA_CERTS : undefined) : env[DEFERRED_EXTRA_CA_ENV] || undefined;
+  const extraFile = loadedByNode ? (explicitRoots ? env[EXTRA_CA_CERTS_ENV] : undefined) : env[DEFERRED_EXTRA_CA_ENV] || undefined;
   if (!explicitRoots && extraFile === undefined) return undefined;
   let extra: string | undefined;
   if (extraFile !== undefined) {

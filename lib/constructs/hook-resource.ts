@@ -7,8 +7,9 @@
  * connection's sweep and teardown keep their request as `input`.
  */
 import { Fn, type LocalExecProvisioner, TerraformSelf } from "../cdk";
+import { EXTRA_CA_CERTS_ENV } from "../client/default-trust";
 import { REQUEST_ENV } from "../model/gateway-request";
-import { dialedPart, EXTRA_CA_CERTS_ENV, mentionsHttps } from "../model/hook-command";
+import { dialedPart, mentionsHttps } from "../model/hook-command";
 import { requestSha256 } from "../model/hook-input";
 import { REQUEST_TRIGGER } from "../model/request-local";
 import { containsTokens } from "./tokens";

@@ -28,12 +28,6 @@ export function hookCommand(action: HookAction, hookFile: string): string {
   return `node ${hookFile} ${action}`;
 }
 
-/**
- * The variable naming a file of extra CA certificates. Node 20 reads that file, and parses its own bundled roots,
- * at every start (~40 ms for a system bundle on the bench machine), although only TLS uses them.
- */
-export const EXTRA_CA_CERTS_ENV = "NODE_EXTRA_CA_CERTS";
-
 /** Fields of a hook request that the hook never dials: the object's `body` (sent, not dialed) and Admin API paths. */
 const NEVER_DIALED = new Set(["body", "path", "keep"]);
 

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { programFileOf } from "../bundle/program-file";
-import { BUNDLED_ROOTS_ENV, DEFERRED_EXTRA_CA_ENV } from "../client/default-trust";
+import { BUNDLED_ROOTS_ENV, DEFERRED_EXTRA_CA_ENV, EXTRA_CA_CERTS_ENV } from "../client/default-trust";
 import { packageRoot } from "../package-info";
 import { packageHashV1, writeLockEntry } from "./lock-file";
 import { launcherName, pluginFolder, PROVIDER_BUNDLE, PROVIDER_BUNDLE_DIR, PROVIDER_PLATFORMS, providerVersion } from "./provider-address";
@@ -27,10 +27,10 @@ export const LAUNCHER_SCRIPT = [
   'case " ${NODE_OPTIONS:-} " in',
   '  *" --use-openssl-ca"* | *" --use-bundled-ca"*) exec node "$program" "$@" ;;',
   "esac",
-  'if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then',
-  `  ${DEFERRED_EXTRA_CA_ENV}=$NODE_EXTRA_CA_CERTS`,
+  `if [ -n "\${${EXTRA_CA_CERTS_ENV}:-}" ]; then`,
+  `  ${DEFERRED_EXTRA_CA_ENV}=$${EXTRA_CA_CERTS_ENV}`,
   `  export ${DEFERRED_EXTRA_CA_ENV}`,
-  "  unset NODE_EXTRA_CA_CERTS",
+  `  unset ${EXTRA_CA_CERTS_ENV}`,
   "fi",
   `${BUNDLED_ROOTS_ENV}=1 SSL_CERT_FILE=/dev/null SSL_CERT_DIR=/dev/null`,
   `export ${BUNDLED_ROOTS_ENV} SSL_CERT_FILE SSL_CERT_DIR`,
