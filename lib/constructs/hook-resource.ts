@@ -9,10 +9,11 @@
 import { Fn, type LocalExecProvisioner, TerraformSelf } from "../cdk";
 import { EXTRA_CA_CERTS_ENV } from "../client/default-trust";
 import { REQUEST_ENV } from "../model/gateway-request";
-import { dialedPart, mentionsHttps } from "../model/hook-command";
+import { dialedPart, isHttps } from "../model/hook-command";
 import { requestSha256 } from "../model/hook-input";
 import { REQUEST_TRIGGER } from "../model/request-local";
-import { containsTokens } from "./tokens";
+import { someValue } from "../model/some-value";
+import { containsTokens, isToken } from "./tokens";
 
 /** Where the provisioner reads the request: the resource's `input`, or the encoded `triggers_replace.request`. */
 export type RequestSource = "input" | "trigger";
@@ -48,8 +49,7 @@ export function hookProvisioner(command: string, request: object, options: HookP
  * when Terraform runs (a token, e.g. an admin URL from a variable).
  */
 export function hookMayUseTls(request: object): boolean {
-  const dialed = dialedPart(request);
-  return containsTokens(dialed) || mentionsHttps(dialed);
+  return someValue(dialedPart(request), (v) => isToken(v) || isHttps(v));
 }
 
 /**

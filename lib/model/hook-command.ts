@@ -40,10 +40,7 @@ export function dialedPart(request: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(request).filter(([key]) => !NEVER_DIALED.has(key)));
 }
 
-/** Whether any string in `value` is `https` or starts with `https:` (either case): a scheme or URL that needs TLS. */
-export function mentionsHttps(value: unknown): boolean {
-  if (typeof value === "string") return /^https(:|$)/i.test(value);
-  if (Array.isArray(value)) return value.some(mentionsHttps);
-  if (value !== null && typeof value === "object") return Object.values(value).some(mentionsHttps);
-  return false;
+/** Whether `value` is the string `https` or starts with `https:` (either case): a scheme or URL that needs TLS. */
+export function isHttps(value: unknown): boolean {
+  return typeof value === "string" && /^https(:|$)/i.test(value);
 }
