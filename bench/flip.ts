@@ -161,6 +161,18 @@ export class FreeHookFlip extends OurFlip {
   }
 }
 
+/** Makes a flip, registers its workspace for cleanup and applies its set-up: the flip, or what failed. */
+async function setUpFlip<T extends OurFlip>(make: () => T, workspaces: Workspace[]): Promise<{ flip?: T; error?: unknown }> {
+  try {
+    const flip = make();
+    workspaces.push(flip.ws);
+    await flip.setup();
+    return { flip };
+  } catch (error) {
+    return { error };
+  }
+}
+
 async function setupEnv(): Promise<Env> {
   const env: Env = {};
   const problems: string[] = [];
@@ -212,28 +224,10 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
       await floorTrue.setup();
       await floorNode.setup();
       await sameCount?.setup();
-      if (!oursErr) {
-        try {
-          ours = new OurFlip(size, env as Required<Env>);
-          workspaces.push(ours.ws);
-          await ours.setup();
-        } catch (err) {
-          oursErr = err;
-          ours = undefined;
-        }
-      }
+      if (!oursErr) ({ flip: ours, error: oursErr } = await setUpFlip(() => new OurFlip(size, env as Required<Env>), workspaces));
       let freeHooksErr: unknown;
-      if (ours) {
-        // info only: a failure here is reported and leaves our flip measured
-        try {
-          freeHooks = new FreeHookFlip(size, env as Required<Env>);
-          workspaces.push(freeHooks.ws);
-          await freeHooks.setup();
-        } catch (err) {
-          freeHooksErr = err;
-          freeHooks = undefined;
-        }
-      }
+      // info only: a failure here is reported and leaves our flip measured
+      if (ours) ({ flip: freeHooks, error: freeHooksErr } = await setUpFlip(() => new FreeHookFlip(size, env as Required<Env>), workspaces));
       // Interleave the three so that drift affects each alike.
       for (let rep = 0; rep < reps; rep++) {
         if (rep >= 2 && nowMs() > ctx.deadline) break;
