@@ -1,12 +1,15 @@
 /**
- * The package's one HTTP client: keep-alive connection pools over Node's built-in `node:http` / `node:https`, used
- * by the Admin API client, the health gate, and a release's checks and analysis reads. Built in, it costs the hook
- * nothing to load; undici costs ~20 ms to load and, at the first request, compiles its WebAssembly HTTP parser,
- * whose background optimisation Node waits for before the process may exit (~100 ms more on a 2-core machine). The
- * hook sends three requests per object and exits, so the bundled hook carries no undici at all.
+ * The package's one HTTP client: keep-alive connection pools, used by the Admin API client, the health gate, and a
+ * release's checks and analysis reads. `http://` origins go over `node:net` (plain-http.ts), `https://` origins over
+ * `node:https`. Built in, it costs the hook little to load; undici costs ~20 ms to load and, at the first request,
+ * compiles its WebAssembly HTTP parser, whose background optimisation Node waits for before the process may exit
+ * (~100 ms more on a 2-core machine). The hook sends three requests per object and exits, so the bundled hook carries
+ * no undici at all.
  */
-import type { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
 import { defaultTrustCa } from "./default-trust";
+import { DRAIN_LIMIT_BYTES, PlainHttpPool } from "./plain-http";
 
 /** TLS settings of `https://` origins. */
 export interface NodeHttpTls {
@@ -42,16 +45,11 @@ export interface NodeHttpAnswer {
   readonly text: string;
 }
 
-/** How much of a body nobody reads is drained before its connection is closed instead. */
-const DRAIN_LIMIT_BYTES = 65_536;
-
-type HttpModule = typeof import("node:http") | typeof import("node:https");
-
 /** Keep-alive pools (one per protocol, any number of origins); `close()` destroys their sockets. */
 export class NodeHttpPool {
   private readonly tls: NodeHttpTls;
-  private http?: { readonly module: HttpModule; readonly agent: HttpAgent };
-  private https?: { readonly module: HttpModule; readonly agent: HttpAgent };
+  private http?: PlainHttpPool;
+  private https?: { readonly module: typeof import("node:https"); readonly agent: HttpsAgent };
 
   constructor(tls: NodeHttpTls = { rejectUnauthorized: true }) {
     this.tls = tls;
@@ -66,10 +64,15 @@ export class NodeHttpPool {
         return;
       }
       let url: URL;
-      let transport: { readonly module: HttpModule; readonly agent: HttpAgent };
+      let transport: { readonly module: typeof import("node:https"); readonly agent: HttpsAgent };
       try {
         url = new URL(req.origin);
-        transport = this.transportFor(url.protocol);
+        if (url.protocol === "http:") {
+          this.http ??= new PlainHttpPool();
+          this.http.request(url, req).then(resolve, reject);
+          return;
+        }
+        transport = this.httpsTransport(url.protocol);
       } catch (error) {
         reject(error);
         return;
@@ -122,28 +125,19 @@ export class NodeHttpPool {
 
   /** Destroys every socket of the pools (idle or busy), so that none keeps the process alive. */
   close(): void {
-    this.http?.agent.destroy();
+    this.http?.close();
     this.https?.agent.destroy();
   }
 
-  private transportFor(protocol: string): { readonly module: HttpModule; readonly agent: HttpAgent } {
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    if (protocol === "https:") {
-      if (this.https) return this.https;
-      const https = require("node:https") as typeof import("node:https");
-      const { rejectUnauthorized } = this.tls;
-      const ca = this.tls.ca ?? defaultTrustCa();
-      this.https = { module: https, agent: new https.Agent({ keepAlive: true, rejectUnauthorized, ...(ca === undefined ? {} : { ca }) }) };
-      return this.https;
-    }
-    if (protocol === "http:") {
-      if (this.http) return this.http;
-      const http = require("node:http") as typeof import("node:http");
-      this.http = { module: http, agent: new http.Agent({ keepAlive: true }) };
-      return this.http;
-    }
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    throw new Error(`unsupported protocol ${protocol} (expected http: or https:)`);
+  private httpsTransport(protocol: string): { readonly module: typeof import("node:https"); readonly agent: HttpsAgent } {
+    if (protocol !== "https:") throw new Error(`unsupported protocol ${protocol} (expected http: or https:)`);
+    if (this.https) return this.https;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const https = require("node:https") as typeof import("node:https");
+    const { rejectUnauthorized } = this.tls;
+    const ca = this.tls.ca ?? defaultTrustCa();
+    this.https = { module: https, agent: new https.Agent({ keepAlive: true, rejectUnauthorized, ...(ca === undefined ? {} : { ca }) }) };
+    return this.https;
   }
 }
 
