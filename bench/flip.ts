@@ -25,6 +25,8 @@ const SIZES = [1, 10, 50];
 /** Watched flips per size, for the first request on the new color (after the timed ones). */
 export const WATCHED_REPS = 3;
 const NODE_NOOP = 'node -e ""';
+/** Terraform's environment as on a machine that does not set NODE_EXTRA_CA_CERTS. */
+const WITHOUT_EXTRA_CA = { NODE_EXTRA_CA_CERTS: "" };
 
 export interface Env {
   gateway?: RunningGateway & { mode: string };
@@ -46,12 +48,13 @@ class BareFlip {
     this.ws.writeConfig(bareDataConfig(this.size, this.command, `v${this.value}`));
     await this.ws.apply();
   }
-  async flip(): Promise<number> {
+  /** One flip; `extraEnv` goes to Terraform, the wall time to `into`. */
+  async flip(extraEnv: Record<string, string> = {}, into: number[] = this.times): Promise<number> {
     this.value++;
     this.ws.writeConfig(bareDataConfig(this.size, this.command, `v${this.value}`));
-    const r = await this.ws.apply();
+    const r = await this.ws.apply({}, extraEnv);
     this.summary = applySummary(r.stdout);
-    this.times.push(r.ms);
+    into.push(r.ms);
     return r.ms;
   }
 }
@@ -104,12 +107,12 @@ export class OurFlip {
     this.synth();
     await this.ws.apply();
   }
-  /** One flip timed alone; `extraEnv` goes to Terraform (and so to the hooks and the provider). */
-  async flip(extraEnv: Record<string, string> = {}): Promise<number> {
+  /** One flip timed alone; `extraEnv` goes to Terraform (and so to the hooks and the provider), the wall time to `into`. */
+  async flip(extraEnv: Record<string, string> = {}, into: number[] = this.times): Promise<number> {
     this.toOtherColor();
     const r = await this.ws.apply({}, extraEnv);
     this.summary = applySummary(r.stdout);
-    this.times.push(r.ms);
+    into.push(r.ms);
     return r.ms;
   }
   /** One flip with the routes polled from its start: when did the first request land on the new color? */
@@ -228,7 +231,10 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
       let freeHooksErr: unknown;
       // info only: a failure here is reported and leaves our flip measured
       if (ours) ({ flip: freeHooks, error: freeHooksErr } = await setUpFlip(() => new FreeHookFlip(size, env as Required<Env>), workspaces));
-      // Interleave the three so that drift affects each alike.
+      // At one route, where this machine sets NODE_EXTRA_CA_CERTS, the same flips with it emptied in Terraform's
+      // environment: a machine without it. There the floor's `node -e ""` no longer pays for the file our hooks skip.
+      const plain = size === 1 && process.env.NODE_EXTRA_CA_CERTS ? { floor: [] as number[], free: [] as number[], ours: [] as number[] } : undefined;
+      // Interleave them all so that drift affects each alike.
       for (let rep = 0; rep < reps; rep++) {
         if (rep >= 2 && nowMs() > ctx.deadline) break;
         const t = await floorTrue.flip();
@@ -250,6 +256,12 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
           }
         }
         ctx.log(`flip ${size}: true ${t.toFixed(0)} ms, node -e "" ${n.toFixed(0)} ms, ours ${o.toFixed(0)} ms`);
+        if (plain && ours) {
+          const n2 = await floorNode.flip(WITHOUT_EXTRA_CA, plain.floor);
+          if (freeHooks) await freeHooks.flip(WITHOUT_EXTRA_CA, plain.free).catch(() => undefined);
+          const o2 = await ours.flip(WITHOUT_EXTRA_CA, plain.ours).catch(() => Number.NaN);
+          ctx.log(`flip ${size} without NODE_EXTRA_CA_CERTS: node -e "" ${n2.toFixed(0)} ms, ours ${o2.toFixed(0)} ms`);
+        }
       }
       // the first request on the new color, from flips of their own (the watcher's polling would slow timed ones)
       for (let rep = 0; ours && rep < (ctx.quick ? 1 : WATCHED_REPS); rep++) {
@@ -325,10 +337,40 @@ export async function runFlip(ctx: BenchContext): Promise<Section> {
           note:
             `info: our synthesized stack with each local-exec command replaced by ${NODE_NOOP} (${freeHooks.summary}): ` +
             `Terraform's work on our resources, dependencies and expressions, with hooks that cost only Node's start ` +
-            `(in the hooks' synthesized environment); ` +
+            `(in the hooks' synthesized environment${
+              process.env.NODE_EXTRA_CA_CERTS
+                ? `, which empties NODE_EXTRA_CA_CERTS where the floor's node -e "" reads it${plain ? ": the row without it gives Terraform's own share" : ""}`
+                : ""
+            }); ` +
             `our flip takes ${(tOurs - tFree).toFixed(0)} ms more (the hooks' own work); median of ${freeHooks.times.length}`,
           details: { freeHooks: freeHooks.times },
         });
+      }
+      if (plain && plain.ours.length > 0 && plain.floor.length > 0) {
+        const tPlainNode = median(plain.floor);
+        const tPlainOurs = median(plain.ours);
+        section.add({
+          benchmark: 'flip apply vs node -e "", without NODE_EXTRA_CA_CERTS',
+          size: `${size} routes`,
+          measured: tPlainOurs,
+          baseline: tPlainNode,
+          unit: "ms",
+          target: "<= 1.25x",
+          pass: tPlainOurs <= 1.25 * tPlainNode,
+          note: `the same stacks, NODE_EXTRA_CA_CERTS emptied in Terraform's environment (this machine sets it), interleaved with the flips above; median of ${plain.ours.length}`,
+          details: { ours: plain.ours, nodeNoop: plain.floor },
+        });
+        if (plain.free.length > 0) {
+          section.add({
+            benchmark: 'flip apply, every hook replaced by node -e "", vs node -e "", without NODE_EXTRA_CA_CERTS',
+            size: `${size} routes`,
+            measured: median(plain.free),
+            baseline: tPlainNode,
+            unit: "ms",
+            note: `info: Terraform's work on our stack's resources when no Node start reads the file; median of ${plain.free.length}`,
+            details: { freeHooks: plain.free },
+          });
+        }
       }
       if (ours.watches.length === 0) continue;
       const first = median(ours.watches.map((w) => w.firstMs));
