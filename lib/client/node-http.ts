@@ -9,7 +9,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
 import { defaultTrustCa } from "./default-trust";
-import { DRAIN_LIMIT_BYTES, PlainHttpPool } from "./plain-http";
+import { abortError, CUT_OFF_MESSAGE, DRAIN_LIMIT_BYTES, hostnameOf, PlainHttpPool } from "./plain-http";
 
 /** TLS settings of `https://` origins. */
 export interface NodeHttpTls {
@@ -57,21 +57,25 @@ export class NodeHttpPool {
 
   /** Sends one request; rejects with Node's error (e.g. `connect ECONNREFUSED ...`) or the signal's reason. */
   request(req: NodeHttpRequest): Promise<NodeHttpAnswer> {
+    let url: URL;
+    try {
+      url = new URL(req.origin);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (url.protocol === "http:") return (this.http ??= new PlainHttpPool()).request(url, req);
+    return this.httpsRequest(url, req);
+  }
+
+  private httpsRequest(url: URL, req: NodeHttpRequest): Promise<NodeHttpAnswer> {
     const { signal, body } = req;
     return new Promise((resolve, reject) => {
       if (signal.aborted) {
         reject(signal.reason);
         return;
       }
-      let url: URL;
       let transport: { readonly module: typeof import("node:https"); readonly agent: HttpsAgent };
       try {
-        url = new URL(req.origin);
-        if (url.protocol === "http:") {
-          this.http ??= new PlainHttpPool();
-          this.http.request(url, req).then(resolve, reject);
-          return;
-        }
         transport = this.httpsTransport(url.protocol);
       } catch (error) {
         reject(error);
@@ -90,7 +94,7 @@ export class NodeHttpPool {
       const request = transport.module.request(
         {
           protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[|\]$/g, ""),
+          hostname: hostnameOf(url),
           port: url.port,
           method: req.method,
           path: req.path,
@@ -112,11 +116,11 @@ export class NodeHttpPool {
           res.on("error", fail);
           // a body cut off without an error event (settles nothing when "end" came first)
           res.on("close", () => {
-            if (!res.complete) fail(new Error("the connection closed before the whole answer arrived"));
+            if (!res.complete) fail(new Error(CUT_OFF_MESSAGE));
           });
         },
       );
-      const onAbort = () => request.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      const onAbort = () => request.destroy(abortError(signal));
       signal.addEventListener("abort", onAbort, { once: true });
       request.on("error", fail);
       request.end(body);
