@@ -22,7 +22,7 @@ import { CdktfProjects, SEED_APP, seedEnv } from "./lib/cdktf-deploy";
 import { ADMIN_KEY, probe, startBenchGateway, type RunningGateway } from "./lib/gateway";
 import { type Engine, loadLibrary, synthStack, type LibraryApi } from "./lib/library";
 import { runCommand, startServer } from "./lib/proc";
-import { type BenchContext, Section } from "./lib/report";
+import { type BenchContext, ratioRow, Section } from "./lib/report";
 import { median, nowMs } from "./lib/stats";
 import { applySummary, Workspace } from "./lib/terraform";
 
@@ -88,25 +88,6 @@ export async function runEngines(ctx: BenchContext): Promise<Section> {
   return section;
 }
 
-/** `ours` / `baseline` against `<= target x`. */
-function ratioRow(
-  section: Section,
-  r: { benchmark: string; size: string; ours: number[]; baseline: number[]; target: number; note: string; details?: Record<string, unknown> },
-): void {
-  const m = median(r.ours);
-  const b = median(r.baseline);
-  section.add({
-    benchmark: r.benchmark,
-    size: r.size,
-    measured: m,
-    baseline: b,
-    unit: "ms",
-    target: `<= ${r.target}x`,
-    pass: m <= r.target * b,
-    note: r.note,
-    details: { ours: r.ours, baseline: r.baseline, ...r.details },
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // 1. Provider start-up.

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "./proc";
-import { round } from "./stats";
+import { median, round } from "./stats";
 
 export type Status = "pass" | "fail" | "info" | "pending" | "error";
 
@@ -168,4 +168,26 @@ export interface BenchContext {
   readonly deadline: number;
   /** Fewer repetitions, for development runs. */
   readonly quick: boolean;
+}
+
+/**
+ * A row of the medians of two series of wall times, `ours` against `baseline`: judged `<= target x` when there is a
+ * target, an info row otherwise. Both series go into the row's details.
+ */
+export function ratioRow(
+  section: Section,
+  r: { benchmark: string; size: string; ours: number[]; baseline: number[]; target?: number; note: string; details?: Record<string, unknown> },
+): void {
+  const m = median(r.ours);
+  const b = median(r.baseline);
+  section.add({
+    benchmark: r.benchmark,
+    size: r.size,
+    measured: m,
+    baseline: b,
+    unit: "ms",
+    ...(r.target === undefined ? {} : { target: `<= ${r.target}x`, pass: m <= r.target * b }),
+    note: r.note,
+    details: { ours: r.ours, baseline: r.baseline, ...r.details },
+  });
 }
